@@ -1,0 +1,435 @@
+//! Per-account state: the ledger of statements, payments, reversals, fees, promises, contact attempts,
+//! flags and profile, built by applying events in order.
+//!
+//! Owns the rules that need state to check an event (unknown references, duplicate ids). Pure and
+//! clock-free: what the state *means* at a given time is computed by `features`.
+
+use std::collections::HashSet;
+
+use jiff::civil::Date;
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::domain::*;
+use crate::events::{Attempt, Contact, Event, EventBody, ProfileFields, Reject};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Statement {
+    pub id: String,
+    pub issued_at: Timestamp,
+    pub amount_due: Money,
+    pub minimum_due: Money,
+    pub due_date: Date,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Payment {
+    pub id: String,
+    pub at: Timestamp,
+    pub amount: Money,
+    /// Total reversed so far (≤ amount).
+    pub reversed: Money,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Reversal {
+    pub at: Timestamp,
+    pub amount: Money,
+    pub reason: ReversalReason,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Fee {
+    pub id: String,
+    pub at: Timestamp,
+    pub amount: Money,
+    pub kind: FeeKind,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Promise {
+    pub id: String,
+    pub made_at: Timestamp,
+    pub amount: Money,
+    pub due_date: Date,
+    pub confirmed_in_writing: bool,
+}
+
+/// One recorded contact attempt (no phone number: the contact id is enough).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AttemptRec {
+    pub at: Timestamp,
+    pub channel: AttemptChannel,
+    pub contact_id: Option<String>,
+    pub party: Party,
+    pub outcome: Outcome,
+    pub disposition: Option<Disposition>,
+}
+
+/// The account's profile, complete once `account_opened` has been applied.
+#[derive(Debug, Clone, Default)]
+pub struct Profile {
+    pub fields: ProfileFields,
+    /// True once `account_opened` arrived; until then the account is held with `profile_missing`.
+    pub opened: bool,
+}
+
+impl Profile {
+    pub fn contacts(&self) -> &[Contact] {
+        self.fields.contacts.as_deref().unwrap_or(&[])
+    }
+    pub fn contact(&self, id: &str) -> Option<&Contact> {
+        self.contacts().iter().find(|c| c.contact_id == id)
+    }
+    pub fn timezone(&self) -> Option<&jiff::tz::TimeZone> {
+        self.fields.timezone.as_ref().map(|(_, tz)| tz)
+    }
+    pub fn currency(&self) -> &str {
+        self.fields.currency.as_deref().unwrap_or("XXX")
+    }
+    pub fn portfolio(&self) -> Portfolio {
+        self.fields.portfolio.unwrap_or(Portfolio::Consumer)
+    }
+    fn merge(&mut self, patch: ProfileFields) {
+        let f = &mut self.fields;
+        macro_rules! take {
+            ($($name:ident),*) => { $( if patch.$name.is_some() { f.$name = patch.$name; } )* };
+        }
+        take!(
+            timezone,
+            currency,
+            product,
+            portfolio,
+            credit_limit,
+            payday_day_of_month,
+            contacts
+        );
+    }
+}
+
+/// A number found not to work (`wrong_number` / `invalid_number`); cleared when the contact's
+/// phone changes.
+#[derive(Debug, Clone)]
+pub struct BadNumber {
+    pub contact_id: String,
+    pub phone: String,
+    pub outcome: Outcome,
+}
+
+#[derive(Debug, Clone)]
+pub struct Account {
+    pub id: String,
+    pub profile: Profile,
+    pub opened_at: Option<Timestamp>,
+    pub first_event_at: Timestamp,
+    /// Latest event time applied to this account: the account's own clock.
+    pub last_event_at: Timestamp,
+    /// Kept sorted by (due_date, id): allocation pays oldest first.
+    pub statements: Vec<Statement>,
+    pub payments: Vec<Payment>,
+    pub reversals: Vec<Reversal>,
+    pub fees: Vec<Fee>,
+    pub promises: Vec<Promise>,
+    /// Kept sorted by time.
+    pub attempts: Vec<AttemptRec>,
+    /// Bit set of flags in force (see [`Flag::bit`]); `do_not_call` lives in `do_not_call`.
+    pub flags: u16,
+    /// When each flag was last set (indexed by `Flag as usize`).
+    pub flag_set_at: [Option<Timestamp>; 11],
+    pub disputes_lifetime: u32,
+    pub do_not_call: Vec<String>,
+    pub bad_numbers: Vec<BadNumber>,
+    pub callback_at: Option<Timestamp>,
+    pub hardship_disclosed_at: Option<Timestamp>,
+    pub complaint_resolution_due: bool,
+    /// Highest tone-ladder step that was actually used in a contact.
+    pub tone_used: Option<u8>,
+    pub closed: Option<CloseReason>,
+    seen: HashSet<u64>,
+}
+
+/// Stable 64-bit hash of an event id (stable across builds: it is persisted with the state).
+pub fn event_key(event_id: &str) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(event_id.as_bytes())
+}
+
+fn dup(field: &str, id: &str) -> Reject {
+    let shown: String = id.chars().take(40).collect();
+    Reject::new(
+        RejectReason::InvalidField,
+        format!("field `{field}` `{shown}` was already used by another event of this account"),
+    )
+}
+
+fn unknown_ref(what: &str, id: &str) -> Reject {
+    let shown: String = id.chars().take(40).collect();
+    Reject::new(
+        RejectReason::UnknownReference,
+        format!("{what} `{shown}` is not known for this account"),
+    )
+}
+
+impl Account {
+    pub fn new(id: &str, at: Timestamp) -> Account {
+        Account {
+            id: id.to_owned(),
+            profile: Profile::default(),
+            opened_at: None,
+            first_event_at: at,
+            last_event_at: at,
+            statements: Vec::new(),
+            payments: Vec::new(),
+            reversals: Vec::new(),
+            fees: Vec::new(),
+            promises: Vec::new(),
+            attempts: Vec::new(),
+            flags: 0,
+            flag_set_at: [None; 11],
+            disputes_lifetime: 0,
+            do_not_call: Vec::new(),
+            bad_numbers: Vec::new(),
+            callback_at: None,
+            hardship_disclosed_at: None,
+            complaint_resolution_due: false,
+            tone_used: None,
+            closed: None,
+            seen: HashSet::new(),
+        }
+    }
+
+    pub fn has(&self, flag: Flag) -> bool {
+        self.flags & flag.bit() != 0
+    }
+
+    /// Whether this event id was already applied to the account.
+    pub fn seen(&self, event_id: &str) -> bool {
+        self.seen.contains(&event_key(event_id))
+    }
+
+    pub fn events_applied(&self) -> usize {
+        self.seen.len()
+    }
+
+    /// Applies a decoded event; on `Err` the state is unchanged.
+    pub fn apply(&mut self, ev: &Event) -> Result<(), Reject> {
+        let at = ev.occurred_at;
+        match &ev.body {
+            EventBody::AccountOpened(p) => {
+                self.profile.merge(p.clone());
+                if self.profile.fields.portfolio.is_none() {
+                    self.profile.fields.portfolio = Some(Portfolio::Consumer);
+                }
+                self.profile.opened = true;
+                self.opened_at.get_or_insert(at);
+                self.forget_changed_bad_numbers();
+            }
+            EventBody::AccountUpdated(p) => {
+                self.profile.merge(p.clone());
+                self.forget_changed_bad_numbers();
+            }
+            EventBody::StatementIssued {
+                statement_id,
+                amount_due,
+                minimum_due,
+                due_date,
+            } => {
+                if self.statements.iter().any(|s| &s.id == statement_id) {
+                    return Err(dup("statement_id", statement_id));
+                }
+                let s = Statement {
+                    id: statement_id.clone(),
+                    issued_at: at,
+                    amount_due: *amount_due,
+                    minimum_due: *minimum_due,
+                    due_date: *due_date,
+                };
+                let pos = self
+                    .statements
+                    .partition_point(|o| (o.due_date, &o.id) <= (s.due_date, &s.id));
+                self.statements.insert(pos, s);
+            }
+            EventBody::PaymentReceived { payment_id, amount } => {
+                if self.payments.iter().any(|p| &p.id == payment_id) {
+                    return Err(dup("payment_id", payment_id));
+                }
+                self.payments.push(Payment {
+                    id: payment_id.clone(),
+                    at,
+                    amount: *amount,
+                    reversed: 0,
+                });
+            }
+            EventBody::PaymentReversed {
+                payment_id,
+                amount,
+                reason,
+            } => {
+                let Some(p) = self.payments.iter_mut().find(|p| &p.id == payment_id) else {
+                    return Err(unknown_ref("payment", payment_id));
+                };
+                if p.reversed + amount > p.amount {
+                    return Err(Reject::new(
+                        RejectReason::InvalidField,
+                        format!(
+                            "field `amount` {amount} exceeds the {} left to reverse on that payment",
+                            p.amount - p.reversed
+                        ),
+                    ));
+                }
+                p.reversed += amount;
+                self.reversals.push(Reversal {
+                    at,
+                    amount: *amount,
+                    reason: *reason,
+                });
+            }
+            EventBody::FeeCharged {
+                fee_id,
+                amount,
+                kind,
+            } => {
+                if self.fees.iter().any(|f| &f.id == fee_id) {
+                    return Err(dup("fee_id", fee_id));
+                }
+                self.fees.push(Fee {
+                    id: fee_id.clone(),
+                    at,
+                    amount: *amount,
+                    kind: *kind,
+                });
+            }
+            EventBody::PromiseMade {
+                promise_id,
+                amount,
+                due_date,
+                confirmed_in_writing,
+                contact_id,
+            } => {
+                if self.promises.iter().any(|p| &p.id == promise_id) {
+                    return Err(dup("promise_id", promise_id));
+                }
+                if let Some(c) = contact_id {
+                    self.check_contact(c)?;
+                }
+                self.promises.push(Promise {
+                    id: promise_id.clone(),
+                    made_at: at,
+                    amount: *amount,
+                    due_date: *due_date,
+                    confirmed_in_writing: *confirmed_in_writing,
+                });
+            }
+            EventBody::FlagSet { flag, contact_id } => {
+                if *flag == Flag::DoNotCall {
+                    // Recorded even for a contact not (yet) known: a do-not-call request is never dropped.
+                    let c = contact_id.clone().unwrap_or_default();
+                    if !self.do_not_call.contains(&c) {
+                        self.do_not_call.push(c);
+                    }
+                } else {
+                    self.set_flag(*flag, at);
+                }
+            }
+            EventBody::FlagCleared { flag, contact_id } => {
+                if *flag == Flag::DoNotCall {
+                    let c = contact_id.as_deref().unwrap_or_default();
+                    self.do_not_call.retain(|d| d != c);
+                } else {
+                    if matches!(flag, Flag::Dispute | Flag::Complaint) && self.has(*flag) {
+                        self.complaint_resolution_due = true;
+                    }
+                    self.flags &= !flag.bit();
+                }
+            }
+            EventBody::AccountClosed { reason } => self.closed = Some(*reason),
+            EventBody::ContactAttempt(a) => self.apply_attempt(a, at)?,
+        }
+        self.seen.insert(event_key(&ev.event_id));
+        self.last_event_at = self.last_event_at.max(at);
+        self.first_event_at = self.first_event_at.min(at);
+        Ok(())
+    }
+
+    fn set_flag(&mut self, flag: Flag, at: Timestamp) {
+        if matches!(flag, Flag::Dispute | Flag::Complaint) && !self.has(flag) {
+            self.disputes_lifetime += 1;
+        }
+        self.flags |= flag.bit();
+        self.flag_set_at[flag as usize] = Some(at);
+    }
+
+    /// Rejects references to contacts the profile does not list (once the profile is known).
+    fn check_contact(&self, contact_id: &str) -> Result<(), Reject> {
+        if self.profile.opened && self.profile.contact(contact_id).is_none() {
+            return Err(unknown_ref("contact", contact_id));
+        }
+        Ok(())
+    }
+
+    fn apply_attempt(&mut self, a: &Attempt, at: Timestamp) -> Result<(), Reject> {
+        if let Some(c) = &a.contact_id {
+            if matches!(a.channel, AttemptChannel::Call | AttemptChannel::Sms) {
+                self.check_contact(c)?;
+            }
+        }
+        let party = match a.contact_id.as_deref().and_then(|c| self.profile.contact(c)) {
+            Some(c) if c.role != Role::Debtor => Party::ThirdParty,
+            _ => Party::Debtor,
+        };
+        let rec = AttemptRec {
+            at,
+            channel: a.channel,
+            contact_id: a.contact_id.clone(),
+            party,
+            outcome: a.outcome,
+            disposition: a.disposition,
+        };
+        let pos = self.attempts.partition_point(|o| o.at <= at);
+        self.attempts.insert(pos, rec);
+        if matches!(a.outcome, Outcome::WrongNumber | Outcome::InvalidNumber) {
+            if let Some(c) = a.contact_id.as_deref().and_then(|c| self.profile.contact(c)) {
+                let bad = BadNumber {
+                    contact_id: c.contact_id.clone(),
+                    phone: c.phone.clone(),
+                    outcome: a.outcome,
+                };
+                self.bad_numbers.retain(|b| b.contact_id != bad.contact_id);
+                self.bad_numbers.push(bad);
+            }
+        }
+        if a.outcome == Outcome::RightParty {
+            self.complaint_resolution_due = false;
+        }
+        // A call to the debtor at or after the requested time answers the callback.
+        if let Some(cb) = self.callback_at {
+            if party == Party::Debtor && a.channel == AttemptChannel::Call && at >= cb {
+                self.callback_at = None;
+            }
+        }
+        match a.disposition {
+            Some(Disposition::Dispute) => self.set_flag(Flag::Dispute, at),
+            Some(Disposition::Complaint) => self.set_flag(Flag::Complaint, at),
+            Some(Disposition::DeceasedReported) => self.set_flag(Flag::DeceasedReported, at),
+            Some(Disposition::Hardship) => self.hardship_disclosed_at = Some(at),
+            Some(Disposition::CallbackRequested) => self.callback_at = a.callback_at,
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// A wrong/invalid mark no longer applies once the contact's number changed.
+    fn forget_changed_bad_numbers(&mut self) {
+        let contacts = self.profile.contacts();
+        self.bad_numbers.retain(|b| {
+            contacts
+                .iter()
+                .any(|c| c.contact_id == b.contact_id && c.phone == b.phone)
+        });
+    }
+
+    /// Whether a contact's number may be dialled at all (not do-not-call, not known bad).
+    pub fn number_usable(&self, contact_id: &str) -> bool {
+        !self.do_not_call.iter().any(|d| d == contact_id)
+            && !self.bad_numbers.iter().any(|b| b.contact_id == contact_id)
+    }
+}

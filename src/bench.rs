@@ -1,0 +1,61 @@
+//! `arrears bench`: measures replay throughput (events per second on one core) on a generated
+//! event file, and prints the numbers. A program to run on purpose, never a test.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::Context;
+
+use crate::config::Settings;
+use crate::pipeline::Pipeline;
+use crate::scoring::Scorer;
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct BenchArgs {
+    /// Events to generate (approximately; the simulator runs whole days).
+    #[arg(long, default_value_t = 1_000_000)]
+    pub events: u64,
+    /// Seed for the generated portfolio.
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+    /// Keep the generated event file here (a temporary file otherwise).
+    #[arg(long)]
+    pub keep: Option<PathBuf>,
+}
+
+pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
+    let dir = tempfile::tempdir().context("creating a temporary directory")?;
+    let path = args.keep.clone().unwrap_or_else(|| dir.path().join("bench-events.jsonl"));
+    let t0 = Instant::now();
+    let lines = crate::sim::write_events_approx(&path, args.events, args.seed)?;
+    let gen = t0.elapsed().as_secs_f64();
+    let bytes = std::fs::metadata(&path)?.len();
+    eprintln!("generated {lines} events ({:.1} MB) in {gen:.1}s", bytes as f64 / 1e6);
+
+    let settings = Arc::new(Settings::defaults());
+    let scorer = Arc::new(Scorer::shipped()?);
+    let mut pipeline = Pipeline::new(settings, scorer);
+    let file = std::fs::File::open(&path)?;
+    let t1 = Instant::now();
+    let summary = crate::replay::apply_lines(&mut pipeline, file, None)?;
+    let apply = t1.elapsed().as_secs_f64();
+    let t2 = Instant::now();
+    crate::replay::finish(&mut pipeline, None);
+    let mut sink = std::io::sink();
+    crate::replay::write_items(&pipeline, &mut sink)?;
+    sink.flush()?;
+    let finish = t2.elapsed().as_secs_f64();
+    println!("events            {}", summary.lines);
+    println!("accounts          {}", summary.accounts);
+    println!("rejected          {}", summary.rejected_total());
+    println!("apply             {apply:.3} s  ({:.0} events/s, one core)", summary.lines as f64 / apply);
+    println!("finish + rank     {finish:.3} s");
+    println!(
+        "replay total      {:.3} s  ({:.0} events/s)",
+        apply + finish,
+        summary.lines as f64 / (apply + finish)
+    );
+    Ok(())
+}

@@ -1,0 +1,19 @@
+//! arrears: a streaming collections risk-scoring engine.
+//!
+//! The domain core (`events`, `account`, `features`, `scoring`, `policy`, `ranking`, `workitem`,
+//! `pipeline`) is synchronous and deterministic: no async runtime, no Kafka, no metrics registry,
+//! no wall clock. The edges (`replay`, `bench`, `sim`) read and write files around it.
+
+pub mod account;
+
+pub mod config;
+pub mod domain;
+pub mod events;
+pub mod features;
+pub mod pipeline;
+pub mod policy;
+pub mod ranking;
+pub mod replay;
+pub mod scoring;
+pub mod sim;
+pub mod workitem;

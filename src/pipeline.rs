@@ -1,0 +1,371 @@
+//! The pipeline: decoded events → account state → features → scores → policy → priority → work
+//! item, with versioning. The one engine that `replay`, the tests, the simulator's backtest and the
+//! daemon all drive.
+//!
+//! Pure and synchronous: time arrives as a value (each account is evaluated at its own latest event
+//! time, and at whatever clock the caller passes to [`Pipeline::evaluate_all`]). A work item's
+//! `version` grows by one each time its content changes, so the same events give the same items,
+//! byte for byte, however they are batched or partitioned.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use jiff::tz::TimeZone;
+use jiff::Timestamp;
+
+use crate::account::Account;
+use crate::config::Settings;
+use crate::domain::*;
+use crate::events::{self, Event, EventBody, Reject};
+use crate::features::{self, Features};
+use crate::policy::{self, Decision};
+use crate::ranking;
+use crate::scoring::{Scorer, Scores};
+use crate::workitem::{Action, ItemScores, WorkItem};
+
+/// An account and its latest published work item.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub account: Account,
+    pub item: Option<WorkItem>,
+    /// When the item may change with no event (for a timer); None when only events change it.
+    pub wake_at: Option<Timestamp>,
+}
+
+/// What applying one event did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Applied {
+    /// The account's work item changed (a new version is available through [`Pipeline::item`]).
+    Changed,
+    Unchanged,
+    /// The event id was already applied to this account; ignored.
+    Duplicate,
+}
+
+/// Counters of what the pipeline did (the metrics layer reads these).
+#[derive(Debug, Clone, Default)]
+pub struct Stats {
+    pub applied: u64,
+    pub duplicates: u64,
+    pub rejected: [u64; RejectReason::ALL.len()],
+    pub items_changed: u64,
+}
+
+/// Everything an evaluation produced, for explanations (`/v1/accounts/{id}`, tests).
+pub struct Evaluation {
+    pub features: Features,
+    pub scores: Scores,
+    pub segment: Segment,
+    pub decision: Decision,
+    pub item: WorkItem,
+}
+
+pub struct Pipeline {
+    settings: Arc<Settings>,
+    scorer: Arc<Scorer>,
+    accounts: HashMap<String, Entry>,
+    stats: Stats,
+    /// Largest event time seen.
+    clock: Option<Timestamp>,
+}
+
+fn ts(t: Timestamp) -> String {
+    t.to_string()
+}
+
+fn round4(x: f64) -> f64 {
+    (x * 10_000.0).round() / 10_000.0
+}
+
+pub fn segment_of(s: &Scores, settings: &Settings) -> Segment {
+    let willing = s.willingness.get() >= settings.raw.scoring.willing_threshold;
+    let able = s.ability.get() >= settings.raw.scoring.able_threshold;
+    match (willing, able) {
+        (true, true) => Segment::WillingAble,
+        (true, false) => Segment::WillingUnable,
+        (false, true) => Segment::UnwillingAble,
+        (false, false) => Segment::UnwillingUnable,
+    }
+}
+
+/// Evaluates one account at `now` (version and as_of are filled by the caller).
+pub fn evaluate(acc: &Account, now: Timestamp, settings: &Settings, scorer: &Scorer) -> Evaluation {
+    let tz = acc.profile.timezone().cloned().unwrap_or(TimeZone::UTC);
+    let f = features::compute(acc, now, &tz, settings.raw.features.promise_grace_days);
+    let scores = scorer.score(&f.vector);
+    let segment = segment_of(&scores, settings);
+    let profile = settings.profile_for(acc.profile.portfolio());
+    let decision = policy::decide(&policy::Context {
+        acc,
+        f: &f,
+        segment,
+        settings,
+        profile,
+        now,
+    });
+    let currency = acc.profile.currency().to_owned();
+    let mut reasons = decision.reasons.clone();
+    let (mut priority, mut expected, mut action) = (0.0, 0, None);
+    if let (Status::Open, Some(plan)) = (decision.status, &decision.action) {
+        let r = ranking::rank(&f, &scores, plan, &currency, settings);
+        priority = r.priority;
+        expected = r.expected_recovery;
+        reasons.extend(r.reasons);
+        reasons.extend(ranking::score_drivers(scorer, &f, 2));
+        let best_time = if matches!(plan.channel, Channel::Call | Channel::Sms) {
+            best_time(acc, &f, plan, &tz, settings)
+        } else {
+            None
+        };
+        action = Some(Action {
+            channel: plan.channel,
+            contact_id: plan.contact_id.clone(),
+            party: plan.party,
+            strategy: plan.strategy,
+            disclosure: plan.disclosure(),
+            not_before: ts(plan.not_before),
+            not_after: ts(plan.not_after),
+            best_time: best_time.map(ts),
+        });
+    }
+    reasons.sort_by(|a, b| b.weight.total_cmp(&a.weight).then_with(|| a.code.cmp(&b.code)));
+    let mut seen = std::collections::HashSet::new();
+    reasons.retain(|r| seen.insert(r.code.clone()));
+    reasons.truncate(10);
+    let item = WorkItem {
+        account_id: acc.id.clone(),
+        version: 0,
+        status: decision.status,
+        hold_reason: decision.hold,
+        priority,
+        expected_recovery: expected,
+        currency,
+        days_past_due: f.dpd,
+        stage: f.stage,
+        overdue_amount: f.overdue,
+        segment,
+        scores: ItemScores {
+            willingness: round4(scores.willingness.get()),
+            ability: round4(scores.ability.get()),
+            model_version: scorer.model_version.clone(),
+        },
+        action,
+        reasons,
+        policy: format!("{}@{}", profile.name, profile.version),
+        as_of: ts(now),
+    };
+    Evaluation {
+        features: f,
+        scores,
+        segment,
+        decision,
+        item,
+    }
+}
+
+/// The likeliest hour to reach the debtor inside the window: the account's own answer rates by
+/// local hour, smoothed toward the portfolio prior; on a promise's due date, before 16:00.
+fn best_time(
+    acc: &Account,
+    f: &Features,
+    plan: &policy::Plan,
+    tz: &TimeZone,
+    settings: &Settings,
+) -> Option<Timestamp> {
+    let rates = features::answer_rates_by_hour(acc, tz, &settings.hourly_prior);
+    let start = tz.to_datetime(plan.not_before);
+    let end = tz.to_datetime(plan.not_after);
+    let promise_day = plan.strategy == Strategy::PromiseFollowup
+        && f.promise.as_ref().is_some_and(|p| p.due_date == start.date());
+    let mut best: Option<(f64, Timestamp)> = None;
+    let mut h = start.hour() as i32;
+    let last = if end.date() == start.date() { end.hour() as i32 } else { 24 };
+    while h < last {
+        if !(promise_day && h >= 16) {
+            let at = if h == start.hour() as i32 {
+                plan.not_before
+            } else {
+                start
+                    .date()
+                    .at(h as i8, 0, 0, 0)
+                    .to_zoned(tz.clone())
+                    .ok()?
+                    .timestamp()
+            };
+            if at < plan.not_after && best.is_none_or(|(r, _)| rates[h as usize] > r) {
+                best = Some((rates[h as usize], at));
+            }
+        }
+        h += 1;
+    }
+    best.map(|(_, t)| t)
+}
+
+impl Pipeline {
+    pub fn new(settings: Arc<Settings>, scorer: Arc<Scorer>) -> Pipeline {
+        Pipeline {
+            settings,
+            scorer,
+            accounts: HashMap::new(),
+            stats: Stats::default(),
+            clock: None,
+        }
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    pub fn scorer(&self) -> &Scorer {
+        &self.scorer
+    }
+
+    pub fn stats(&self) -> &Stats {
+        &self.stats
+    }
+
+    /// Largest event time applied so far.
+    pub fn clock(&self) -> Option<Timestamp> {
+        self.clock
+    }
+
+    /// Counts a reject that happened outside `apply` (e.g. a Kafka key mismatch).
+    pub fn count_reject(&mut self, reason: RejectReason) {
+        self.stats.rejected[reason as usize] += 1;
+    }
+
+    /// Decodes and applies one record.
+    pub fn process_record(&mut self, bytes: &[u8]) -> Result<Applied, Reject> {
+        match events::decode(bytes) {
+            Ok(ev) => self.apply(&ev),
+            Err(r) => {
+                self.count_reject(r.reason);
+                Err(r)
+            }
+        }
+    }
+
+    /// Applies a decoded event and re-evaluates its account at the account's own clock.
+    pub fn apply(&mut self, ev: &Event) -> Result<Applied, Reject> {
+        let entry = self.accounts.entry(ev.account_id.clone()).or_insert_with(|| Entry {
+            account: Account::new(&ev.account_id, ev.occurred_at),
+            item: None,
+            wake_at: None,
+        });
+        if entry.account.seen(&ev.event_id) {
+            self.stats.duplicates += 1;
+            return Ok(Applied::Duplicate);
+        }
+        let tone_before = entry.account.tone_used;
+        if let EventBody::ContactAttempt(a) = &ev.body {
+            // The tone ladder advances when a message at that tone actually reached the debtor.
+            let reached = matches!(a.outcome, Outcome::RightParty | Outcome::Delivered);
+            let tone = entry
+                .item
+                .as_ref()
+                .and_then(|i| i.action.as_ref())
+                .filter(|act| act.party == Party::Debtor)
+                .and_then(|act| act.strategy.tone());
+            if let (true, Some(t)) = (reached, tone) {
+                entry.account.tone_used = Some(entry.account.tone_used.map_or(t, |u| u.max(t)));
+            }
+        }
+        if let Err(r) = entry.account.apply(ev) {
+            entry.account.tone_used = tone_before;
+            self.stats.rejected[r.reason as usize] += 1;
+            let empty = entry.account.events_applied() == 0;
+            if empty {
+                self.accounts.remove(&ev.account_id);
+            }
+            return Err(r);
+        }
+        self.stats.applied += 1;
+        self.clock = Some(self.clock.map_or(ev.occurred_at, |c| c.max(ev.occurred_at)));
+        let now = entry.account.last_event_at;
+        let changed = Self::refresh(&self.settings, &self.scorer, entry, now);
+        if changed {
+            self.stats.items_changed += 1;
+            Ok(Applied::Changed)
+        } else {
+            Ok(Applied::Unchanged)
+        }
+    }
+
+    /// Re-evaluates one entry at `now`; returns whether its item changed (and bumps the version).
+    fn refresh(settings: &Settings, scorer: &Scorer, entry: &mut Entry, now: Timestamp) -> bool {
+        let ev = evaluate(&entry.account, now, settings, scorer);
+        entry.wake_at = ev.decision.wake_at;
+        let mut item = ev.item;
+        match &entry.item {
+            Some(old) if old.same_content(&item) => false,
+            old => {
+                item.version = old.as_ref().map_or(1, |o| o.version + 1);
+                entry.item = Some(item);
+                true
+            }
+        }
+    }
+
+    /// Re-evaluates every account at `now` (the clock moving with no event); returns how many
+    /// items changed.
+    pub fn evaluate_all(&mut self, now: Timestamp) -> usize {
+        let mut changed = 0;
+        let mut ids: Vec<&String> = self.accounts.keys().collect();
+        ids.sort();
+        let ids: Vec<String> = ids.into_iter().cloned().collect();
+        for id in ids {
+            let entry = self.accounts.get_mut(&id).expect("id from keys");
+            if Self::refresh(&self.settings, &self.scorer, entry, now) {
+                changed += 1;
+            }
+        }
+        self.stats.items_changed += changed as u64;
+        changed
+    }
+
+    /// Re-evaluates only the accounts whose decision may have changed by `now`.
+    pub fn evaluate_due(&mut self, now: Timestamp) -> Vec<String> {
+        let mut due: Vec<String> = self
+            .accounts
+            .iter()
+            .filter(|(_, e)| e.wake_at.is_some_and(|w| w <= now))
+            .map(|(id, _)| id.clone())
+            .collect();
+        due.sort();
+        due.retain(|id| {
+            let entry = self.accounts.get_mut(id).expect("id from keys");
+            Self::refresh(&self.settings, &self.scorer, entry, now)
+        });
+        self.stats.items_changed += due.len() as u64;
+        due
+    }
+
+    pub fn item(&self, account_id: &str) -> Option<&WorkItem> {
+        self.accounts.get(account_id).and_then(|e| e.item.as_ref())
+    }
+
+    pub fn entry(&self, account_id: &str) -> Option<&Entry> {
+        self.accounts.get(account_id)
+    }
+
+    pub fn len(&self) -> usize {
+        self.accounts.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.accounts.is_empty()
+    }
+
+    /// Every account's latest item, in worklist order.
+    pub fn ranked(&self) -> Vec<&WorkItem> {
+        let mut items: Vec<&WorkItem> = self.accounts.values().filter_map(|e| e.item.as_ref()).collect();
+        crate::workitem::rank(&mut items);
+        items
+    }
+
+    /// Explains an account now: its features, scores, decision and current item.
+    pub fn explain(&self, account_id: &str, now: Timestamp) -> Option<Evaluation> {
+        let e = self.accounts.get(account_id)?;
+        Some(evaluate(&e.account, now, &self.settings, &self.scorer))
+    }
+}

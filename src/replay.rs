@@ -1,0 +1,209 @@
+//! `arrears replay`: the offline edge around the pipeline. Reads JSONL events from a file or
+//! stdin in file order, writes every account's latest work item as ranked JSONL, sends rejected
+//! lines (original text, line number, reason) to `--rejects`, and prints a summary on stderr.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use jiff::Timestamp;
+
+use crate::config::Settings;
+use crate::domain::RejectReason;
+use crate::pipeline::Pipeline;
+use crate::scoring::Scorer;
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct ReplayArgs {
+    /// JSONL events to apply, in file order (standard input when absent).
+    #[arg(long)]
+    pub input: Option<PathBuf>,
+    /// Move the clock forward to this RFC 3339 time at the end (promises fall due, DPD grows).
+    #[arg(long, value_parser = parse_as_of)]
+    pub as_of: Option<Timestamp>,
+    /// Where to write the ranked work items (standard output when absent).
+    #[arg(long)]
+    pub output: Option<PathBuf>,
+    /// Where to write rejected lines: JSONL of {line, reason, detail, record}.
+    #[arg(long)]
+    pub rejects: Option<PathBuf>,
+    /// Configuration file (defaults: the shipped config/arrears.toml).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+}
+
+fn parse_as_of(s: &str) -> Result<Timestamp, String> {
+    crate::events::parse_timestamp(s)
+        .ok_or_else(|| format!("{s:?} is not an RFC 3339 timestamp with offset, e.g. 2026-04-15T12:00:00Z"))
+}
+
+/// Why replay failed, and the exit status that goes with it.
+#[derive(Debug, thiserror::Error)]
+pub enum ReplayError {
+    /// Unreadable input or bad settings: exit status 2.
+    #[error("{0}")]
+    Usage(String),
+    /// Output could not be written: exit status 1.
+    #[error("{0}")]
+    Output(String),
+}
+
+impl ReplayError {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            ReplayError::Usage(_) => 2,
+            ReplayError::Output(_) => 1,
+        }
+    }
+}
+
+/// What a replay did.
+#[derive(Debug, Clone, Default)]
+pub struct Summary {
+    pub lines: u64,
+    pub applied: u64,
+    pub duplicates: u64,
+    pub rejected: [u64; RejectReason::ALL.len()],
+    pub accounts: usize,
+}
+
+impl Summary {
+    pub fn rejected_total(&self) -> u64 {
+        self.rejected.iter().sum()
+    }
+}
+
+impl std::fmt::Display for Summary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "replay: {} lines, {} applied, {} duplicates ignored, {} rejected, {} accounts",
+            self.lines,
+            self.applied,
+            self.duplicates,
+            self.rejected_total(),
+            self.accounts
+        )?;
+        for (i, n) in self.rejected.iter().enumerate() {
+            if *n > 0 {
+                write!(f, "\n  rejected {}: {n}", RejectReason::ALL[i])?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Applies every line of `input` to `pipeline`, writing rejects to `rejects`.
+pub fn apply_lines(
+    pipeline: &mut Pipeline,
+    input: impl Read,
+    mut rejects: Option<&mut dyn Write>,
+) -> Result<Summary, ReplayError> {
+    let mut reader = BufReader::with_capacity(1 << 20, input);
+    let mut buf = Vec::with_capacity(4096);
+    let mut s = Summary::default();
+    loop {
+        buf.clear();
+        let n = reader
+            .read_until(b'\n', &mut buf)
+            .map_err(|e| ReplayError::Usage(format!("cannot read input: {e}")))?;
+        if n == 0 {
+            break;
+        }
+        s.lines += 1;
+        let line = trim_eol(&buf);
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        match pipeline.process_record(line) {
+            Ok(crate::pipeline::Applied::Duplicate) => s.duplicates += 1,
+            Ok(_) => s.applied += 1,
+            Err(r) => {
+                s.rejected[r.reason as usize] += 1;
+                if let Some(w) = rejects.as_deref_mut() {
+                    let rec = serde_json::json!({
+                        "line": s.lines,
+                        "reason": r.reason.as_str(),
+                        "detail": r.detail,
+                        "record": String::from_utf8_lossy(line),
+                    });
+                    writeln!(w, "{rec}")
+                        .map_err(|e| ReplayError::Output(format!("cannot write rejects: {e}")))?;
+                }
+            }
+        }
+    }
+    s.accounts = pipeline.len();
+    Ok(s)
+}
+
+fn trim_eol(b: &[u8]) -> &[u8] {
+    let mut end = b.len();
+    while end > 0 && (b[end - 1] == b'\n' || b[end - 1] == b'\r') {
+        end -= 1;
+    }
+    &b[..end]
+}
+
+/// Writes the ranked work items as JSONL.
+pub fn write_items(pipeline: &Pipeline, out: impl Write) -> io::Result<()> {
+    let mut w = BufWriter::with_capacity(1 << 20, out);
+    for item in pipeline.ranked() {
+        serde_json::to_writer(&mut w, item)?;
+        w.write_all(b"\n")?;
+    }
+    w.flush()
+}
+
+/// Runs `arrears replay` with the given arguments.
+pub fn run(args: &ReplayArgs) -> Result<Summary, ReplayError> {
+    let settings = Settings::load(args.config.as_deref(), true)
+        .map_err(|e| ReplayError::Usage(e.to_string()))?;
+    let scorer = Scorer::load(
+        &settings.raw.scoring.willingness_model,
+        &settings.raw.scoring.ability_model,
+    )
+    .map_err(|e| ReplayError::Usage(e.to_string()))?;
+    let mut pipeline = Pipeline::new(Arc::new(settings), Arc::new(scorer));
+    let input: Box<dyn Read> = match &args.input {
+        Some(path) => Box::new(File::open(path).map_err(|e| {
+            ReplayError::Usage(format!("cannot open input {}: {e}", path.display()))
+        })?),
+        None => Box::new(io::stdin().lock()),
+    };
+    let mut rejects_file = match &args.rejects {
+        Some(path) => Some(BufWriter::new(File::create(path).map_err(|e| {
+            ReplayError::Output(format!("cannot create rejects file {}: {e}", path.display()))
+        })?)),
+        None => None,
+    };
+    let summary = apply_lines(
+        &mut pipeline,
+        input,
+        rejects_file.as_mut().map(|w| w as &mut dyn Write),
+    )?;
+    if let Some(mut w) = rejects_file {
+        w.flush()
+            .map_err(|e| ReplayError::Output(format!("cannot write rejects: {e}")))?;
+    }
+    finish(&mut pipeline, args.as_of);
+    let written = match &args.output {
+        Some(path) => File::create(path).and_then(|f| write_items(&pipeline, f)),
+        None => write_items(&pipeline, io::stdout().lock()),
+    };
+    written.map_err(|e| ReplayError::Output(format!("cannot write work items: {e}")))?;
+    Ok(summary)
+}
+
+/// Moves the clock to the end of the replay (`as_of` if later than every event) and re-evaluates
+/// every account there: promises fall due and days past due grow with no event needed.
+pub fn finish(pipeline: &mut Pipeline, as_of: Option<Timestamp>) {
+    let end = match (pipeline.clock(), as_of) {
+        (Some(c), Some(a)) => c.max(a),
+        (Some(c), None) => c,
+        (None, Some(a)) => a,
+        (None, None) => return,
+    };
+    pipeline.evaluate_all(end);
+}

@@ -1,0 +1,375 @@
+//! Scoring: the project's explicit JSON model format and the [`Scorer`] that turns a feature vector
+//! into willingness and ability in [0, 1], with per-feature contributions for explanations.
+//!
+//! Loading never depends on a training library's internals; a model naming a feature the engine
+//! does not compute is an error at load ([`ModelError::FeatureMismatch`]), never a panic.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::Score;
+use crate::features::{FEATURE_NAMES, N_FEATURES};
+
+/// The format tag every model file carries.
+pub const MODEL_FORMAT: &str = "arrears.model.v1";
+
+pub const SHIPPED_WILLINGNESS: &str = include_str!("../models/willingness.json");
+pub const SHIPPED_ABILITY: &str = include_str!("../models/ability.json");
+
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    #[error("model {path}: cannot read: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("model {path}: not a valid model file: {detail}")]
+    Parse { path: String, detail: String },
+    #[error("model {path}: format {found:?} is not {MODEL_FORMAT:?}")]
+    Format { path: String, found: String },
+    #[error("model {path}: features not computed by this engine: {unknown:?} (known: {known})")]
+    FeatureMismatch {
+        path: String,
+        unknown: Vec<String>,
+        known: String,
+    },
+    #[error("model {path}: {detail}")]
+    Invalid { path: String, detail: String },
+}
+
+/// How a raw feature value becomes a model input.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Transform {
+    /// (x - center) / scale
+    Standard { center: f64, scale: f64 },
+    /// Monotone bins: value `values[i]` for x < edges[i] (first match), `values[edges.len()]` above
+    /// (weight of evidence in a classic scorecard).
+    Bins { edges: Vec<f64>, values: Vec<f64> },
+}
+
+impl Transform {
+    pub fn apply(&self, x: f64) -> f64 {
+        match self {
+            Transform::Standard { center, scale } => (x - center) / scale,
+            Transform::Bins { edges, values } => {
+                let i = edges.partition_point(|e| *e <= x);
+                values[i]
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeatureSpec {
+    pub name: String,
+    /// Value used when the input is missing (NaN).
+    pub impute: f64,
+    /// Optional [low, high] clipping before the transform.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clip: Option<[f64; 2]>,
+    pub transform: Transform,
+    pub coefficient: f64,
+    /// Portfolio mean of the transformed value: explanations measure contributions against it.
+    #[serde(default)]
+    pub baseline: f64,
+}
+
+/// Maps the linear score's probability to a calibrated one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Calibration {
+    /// p' = sigmoid(a * logit(p) + b)
+    Platt { a: f64, b: f64 },
+    /// Piecewise-linear interpolation through increasing points (x: raw probability, y: calibrated).
+    Isotonic { x: Vec<f64>, y: Vec<f64> },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Model {
+    pub format: String,
+    pub name: String,
+    pub version: String,
+    /// `judgmental_scorecard` (expert weights) or `logistic_regression` (trained).
+    pub kind: String,
+    /// What the model predicts, in words.
+    pub target: String,
+    pub features: Vec<FeatureSpec>,
+    pub intercept: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calibration: Option<Calibration>,
+    /// Training data, metrics, dates: free-form, for the model card.
+    #[serde(default)]
+    pub metadata: serde_json::Value,
+}
+
+fn sigmoid(z: f64) -> f64 {
+    1.0 / (1.0 + (-z).exp())
+}
+
+impl Model {
+    /// Parses and validates a model; `path` names it in errors.
+    pub fn from_json(text: &str, path: &str) -> Result<Model, ModelError> {
+        let m: Model = serde_json::from_str(text).map_err(|e| ModelError::Parse {
+            path: path.into(),
+            detail: e.to_string(),
+        })?;
+        if m.format != MODEL_FORMAT {
+            return Err(ModelError::Format {
+                path: path.into(),
+                found: m.format,
+            });
+        }
+        let invalid = |detail: String| ModelError::Invalid {
+            path: path.into(),
+            detail,
+        };
+        if !m.intercept.is_finite() {
+            return Err(invalid("intercept is not finite".into()));
+        }
+        for f in &m.features {
+            let ok = match &f.transform {
+                Transform::Standard { center, scale } => {
+                    center.is_finite() && scale.is_finite() && *scale != 0.0
+                }
+                Transform::Bins { edges, values } => {
+                    values.len() == edges.len() + 1
+                        && edges.windows(2).all(|w| w[0] < w[1])
+                        && values.iter().all(|v| v.is_finite())
+                }
+            };
+            if !ok || !f.coefficient.is_finite() || !f.impute.is_finite() {
+                return Err(invalid(format!("feature {}: bad transform or coefficient", f.name)));
+            }
+        }
+        if let Some(Calibration::Isotonic { x, y }) = &m.calibration {
+            if x.len() != y.len() || x.is_empty() || x.windows(2).any(|w| w[0] > w[1]) {
+                return Err(invalid("isotonic calibration needs increasing x and equal lengths".into()));
+            }
+        }
+        Ok(m)
+    }
+
+    pub fn load(path: &Path) -> Result<Model, ModelError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ModelError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Model::from_json(&text, &path.display().to_string())
+    }
+
+    /// The transformed input of feature spec `f` for raw value `x`.
+    pub fn input(f: &FeatureSpec, x: f64) -> f64 {
+        let mut x = if x.is_nan() { f.impute } else { x };
+        if let Some([lo, hi]) = f.clip {
+            x = x.clamp(lo, hi);
+        }
+        f.transform.apply(x)
+    }
+
+    /// Probability from a slice of raw values in the order of `self.features`.
+    pub fn predict_row(&self, raw: impl Iterator<Item = f64>) -> f64 {
+        let z = self.intercept
+            + self
+                .features
+                .iter()
+                .zip(raw)
+                .map(|(f, x)| f.coefficient * Model::input(f, x))
+                .sum::<f64>();
+        self.calibrate(sigmoid(z))
+    }
+
+    pub fn calibrate(&self, p: f64) -> f64 {
+        match &self.calibration {
+            None => p,
+            Some(Calibration::Platt { a, b }) => {
+                let p = p.clamp(1e-12, 1.0 - 1e-12);
+                sigmoid(a * (p / (1.0 - p)).ln() + b)
+            }
+            Some(Calibration::Isotonic { x, y }) => {
+                let i = x.partition_point(|v| *v <= p);
+                if i == 0 {
+                    y[0]
+                } else if i == x.len() {
+                    y[x.len() - 1]
+                } else {
+                    let (x0, x1, y0, y1) = (x[i - 1], x[i], y[i - 1], y[i]);
+                    if x1 > x0 {
+                        y0 + (y1 - y0) * (p - x0) / (x1 - x0)
+                    } else {
+                        y1
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A model bound to the engine's feature vector.
+#[derive(Debug, Clone)]
+pub struct BoundModel {
+    pub model: Model,
+    /// For each model feature, its index in the engine's vector.
+    index: Vec<usize>,
+}
+
+impl BoundModel {
+    pub fn bind(model: Model, path: &str) -> Result<BoundModel, ModelError> {
+        let mut index = Vec::with_capacity(model.features.len());
+        let mut unknown = Vec::new();
+        for f in &model.features {
+            match FEATURE_NAMES.iter().position(|n| *n == f.name) {
+                Some(i) => index.push(i),
+                None => unknown.push(f.name.clone()),
+            }
+        }
+        if !unknown.is_empty() {
+            return Err(ModelError::FeatureMismatch {
+                path: path.into(),
+                unknown,
+                known: FEATURE_NAMES.join(", "),
+            });
+        }
+        Ok(BoundModel { model, index })
+    }
+
+    pub fn predict(&self, v: &[f64; N_FEATURES]) -> f64 {
+        self.model.predict_row(self.index.iter().map(|&i| v[i]))
+    }
+
+    /// Contribution of each model feature to the linear score, against the portfolio baseline:
+    /// (engine feature index, coefficient × (input − baseline)).
+    pub fn contributions<'a>(&'a self, v: &'a [f64; N_FEATURES]) -> impl Iterator<Item = (usize, f64)> + 'a {
+        self.model
+            .features
+            .iter()
+            .zip(&self.index)
+            .map(move |(f, &i)| (i, f.coefficient * (Model::input(f, v[i]) - f.baseline)))
+    }
+}
+
+/// Both scores of an account.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Scores {
+    pub willingness: Score,
+    pub ability: Score,
+}
+
+/// Willingness and ability models, bound to the feature vector.
+#[derive(Debug, Clone)]
+pub struct Scorer {
+    pub willingness: BoundModel,
+    pub ability: BoundModel,
+    /// What work items report as `scores.model_version`.
+    pub model_version: String,
+}
+
+impl Scorer {
+    pub fn new(willingness: BoundModel, ability: BoundModel) -> Scorer {
+        let (w, a) = (&willingness.model.version, &ability.model.version);
+        let model_version = if w == a { w.clone() } else { format!("{w}+{a}") };
+        Scorer {
+            willingness,
+            ability,
+            model_version,
+        }
+    }
+
+    /// The models compiled into the binary.
+    pub fn shipped() -> Result<Scorer, ModelError> {
+        let w = Model::from_json(SHIPPED_WILLINGNESS, "models/willingness.json")?;
+        let a = Model::from_json(SHIPPED_ABILITY, "models/ability.json")?;
+        Ok(Scorer::new(
+            BoundModel::bind(w, "models/willingness.json")?,
+            BoundModel::bind(a, "models/ability.json")?,
+        ))
+    }
+
+    /// Loads the configured models; an empty path means the shipped one.
+    pub fn load(willingness: &str, ability: &str) -> Result<Scorer, ModelError> {
+        let one = |path: &str, shipped: &str, name: &str| -> Result<BoundModel, ModelError> {
+            let model = if path.is_empty() {
+                Model::from_json(shipped, name)?
+            } else {
+                Model::load(Path::new(path))?
+            };
+            BoundModel::bind(model, if path.is_empty() { name } else { path })
+        };
+        Ok(Scorer::new(
+            one(willingness, SHIPPED_WILLINGNESS, "models/willingness.json")?,
+            one(ability, SHIPPED_ABILITY, "models/ability.json")?,
+        ))
+    }
+
+    pub fn score(&self, v: &[f64; N_FEATURES]) -> Scores {
+        Scores {
+            willingness: Score::new(self.willingness.predict(v)),
+            ability: Score::new(self.ability.predict(v)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::features::F;
+
+    #[test]
+    fn shipped_models_load_and_score_within_bounds() {
+        let s = Scorer::shipped().unwrap();
+        let mut v = [0.0; N_FEATURES];
+        let base = s.score(&v);
+        v[F::PromisesBroken90 as usize] = 4.0;
+        v[F::Refusals90 as usize] = 2.0;
+        let worse = s.score(&v);
+        assert!(worse.willingness.get() < base.willingness.get());
+        v[F::Nsf90 as usize] = 3.0;
+        v[F::Hardship as usize] = 1.0;
+        assert!(s.score(&v).ability.get() < base.ability.get());
+        for x in [-1e9, 0.0, 1e9, f64::NAN] {
+            let sc = s.score(&[x; N_FEATURES]);
+            assert!((0.0..=1.0).contains(&sc.willingness.get()));
+            assert!((0.0..=1.0).contains(&sc.ability.get()));
+        }
+    }
+
+    #[test]
+    fn unknown_feature_is_a_load_error_not_a_panic() {
+        let mut m = Model::from_json(SHIPPED_WILLINGNESS, "w").unwrap();
+        m.features[0].name = "age".into();
+        let err = BoundModel::bind(m, "w.json").unwrap_err();
+        assert!(matches!(&err, ModelError::FeatureMismatch { unknown, .. } if unknown == &vec!["age".to_string()]));
+        assert!(err.to_string().contains("age"));
+    }
+
+    #[test]
+    fn bad_files_are_clear_errors() {
+        assert!(matches!(Model::from_json("{", "x"), Err(ModelError::Parse { .. })));
+        let mut m = Model::from_json(SHIPPED_ABILITY, "a").unwrap();
+        m.format = "other".into();
+        let text = serde_json::to_string(&m).unwrap();
+        assert!(matches!(Model::from_json(&text, "x"), Err(ModelError::Format { .. })));
+        let err = Model::load(Path::new("/nonexistent/model.json")).unwrap_err();
+        assert!(err.to_string().contains("/nonexistent/model.json"));
+    }
+
+    #[test]
+    fn bins_and_calibration() {
+        let t = Transform::Bins {
+            edges: vec![1.0, 3.0],
+            values: vec![-1.0, 0.0, 1.0],
+        };
+        assert_eq!(t.apply(0.5), -1.0);
+        assert_eq!(t.apply(1.0), 0.0);
+        assert_eq!(t.apply(9.0), 1.0);
+        let mut m = Model::from_json(SHIPPED_ABILITY, "a").unwrap();
+        m.calibration = Some(Calibration::Isotonic {
+            x: vec![0.0, 0.5, 1.0],
+            y: vec![0.1, 0.2, 0.9],
+        });
+        assert!((m.calibrate(0.25) - 0.15).abs() < 1e-12);
+        m.calibration = Some(Calibration::Platt { a: 1.0, b: 0.0 });
+        assert!((m.calibrate(0.3) - 0.3).abs() < 1e-12);
+    }
+}

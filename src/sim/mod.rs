@@ -1,0 +1,1 @@
+//! The portfolio simulator (being written).

@@ -1,0 +1,278 @@
+//! The world: every simulated account (hidden traits and true state), the day loop that merges the
+//! accounts' own agendas with the dialer's contacts in time order, and the run statistics.
+//!
+//! Within a day, things happen in global time order (ties: account agenda before contacts, then
+//! account index), and each event line goes to the dialer's `observe` as it is produced, so an
+//! engine-backed dialer always knows everything that happened before it is asked to `confirm` a
+//! contact.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap};
+
+use super::account::{Account, NEVER};
+use super::behaviour::Ctx;
+use super::calendar::{ts, Zones, DAY};
+use super::dialer::{Dialer, PlannedContact};
+use super::rng::{mix, stream, STREAM_STEP, STREAM_TRAITS};
+use super::traits::{account_index, TraitDists, Traits};
+use super::view::WorldView;
+use super::violations::Violations;
+use super::SimConfig;
+
+/// One day's figures.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DayStats {
+    pub day: u32,
+    pub events: u64,
+    /// Payments less reversals, in US cents at the simulator's fixed rates.
+    pub collected_usd_cents: i64,
+    pub payments: u64,
+    pub reversals: u64,
+    pub calls: u64,
+    pub right_party_contacts: u64,
+    pub promises_made: u64,
+    pub promises_kept: u64,
+    pub accounts_cured: u64,
+}
+
+/// Whole-run figures.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SimStats {
+    pub events: u64,
+    /// Payments less reversals, in US cents at the simulator's fixed rates.
+    pub collected_usd_cents: i64,
+    /// Payments less reversals per currency, minor units.
+    pub collected_by_currency: BTreeMap<&'static str, i64>,
+    pub payments: u64,
+    pub reversals: u64,
+    pub fees: u64,
+    /// Delinquent accounts brought current by a payment.
+    pub accounts_cured: u64,
+    pub calls: u64,
+    pub texts: u64,
+    pub letters: u64,
+    pub right_party_contacts: u64,
+    pub third_party_contacts: u64,
+    pub promises_made: u64,
+    /// Promises whose payments reached the amount by the due date plus one day of grace.
+    pub promises_kept: u64,
+    pub promises_broken: u64,
+    pub paid_off: u64,
+    pub charged_off: u64,
+    /// Planned contacts the world could not make (unknown account or contact, outside the day,
+    /// account not yet opened).
+    pub contacts_rejected: u64,
+    /// Planned contacts the dialer withdrew at `confirm`.
+    pub contacts_cancelled: u64,
+    pub days: Vec<DayStats>,
+}
+
+impl SimStats {
+    pub(crate) fn today(&mut self) -> &mut DayStats {
+        if self.days.is_empty() {
+            self.days.push(DayStats::default());
+        }
+        self.days.last_mut().expect("a day is open")
+    }
+}
+
+/// All debtors, their hidden traits and true state.
+pub struct World {
+    cfg: SimConfig,
+    zones: Zones,
+    traits: Vec<Traits>,
+    accounts: Vec<Account>,
+    start: i64,
+    violations: Violations,
+    stats: SimStats,
+    pending: Vec<String>,
+}
+
+impl World {
+    pub fn new(cfg: &SimConfig) -> World {
+        let zones = Zones::load();
+        let start = i64::from(super::calendar::days_of(cfg.start)) * DAY;
+        let dists = TraitDists::new();
+        let mut traits = Vec::with_capacity(cfg.accounts);
+        let mut accounts = Vec::with_capacity(cfg.accounts);
+        for i in 0..cfg.accounts {
+            let mut rng = stream(cfg.seed, STREAM_TRAITS, i as u64, 0);
+            let mut tr = dists.draw(i, &mut rng);
+            let open_at = start + (mix(&[cfg.seed, i as u64, 7]) % 3_600) as i64;
+            let mut acct = Account::new(open_at);
+            let mut rng = stream(cfg.seed, STREAM_TRAITS, i as u64, 1);
+            super::behaviour::initial_state(&mut tr, &mut acct, &zones, cfg, &mut rng);
+            traits.push(tr);
+            accounts.push(acct);
+        }
+        World {
+            cfg: cfg.clone(),
+            zones,
+            traits,
+            accounts,
+            start,
+            violations: Violations::default(),
+            stats: SimStats::default(),
+            pending: Vec::new(),
+        }
+    }
+
+    /// Hidden truth per account, in account order.
+    pub fn traits(&self) -> impl Iterator<Item = &Traits> {
+        self.traits.iter()
+    }
+
+    /// Contact-policy violations the world observed.
+    pub fn violations(&self) -> &Violations {
+        &self.violations
+    }
+
+    pub fn stats(&self) -> &SimStats {
+        &self.stats
+    }
+
+    pub fn config(&self) -> &SimConfig {
+        &self.cfg
+    }
+
+    /// The dialer's view of the world at an instant.
+    pub fn view_at(&self, at: jiff::Timestamp) -> WorldView<'_> {
+        WorldView::new(self, at.as_second())
+    }
+
+    /// Start of simulated day `day` (UTC midnight).
+    pub fn day_start(&self, day: u32) -> jiff::Timestamp {
+        ts(self.start + i64::from(day) * DAY)
+    }
+
+    pub(crate) fn zones(&self) -> &Zones {
+        &self.zones
+    }
+    pub(crate) fn all_traits(&self) -> &[Traits] {
+        &self.traits
+    }
+    pub(crate) fn accounts(&self) -> &[Account] {
+        &self.accounts
+    }
+
+    /// Simulates one day (day index `day`, 0-based): billing events, debtor-initiated payments,
+    /// rare events, and the contacts the dialer asks for; appends that day's events, in
+    /// `occurred_at` order, to `out` as JSON lines.
+    pub fn step_day(&mut self, day: u32, dialer: &mut dyn Dialer, out: &mut Vec<String>) {
+        let ds = self.start + i64::from(day) * DAY;
+        let de = ds + DAY;
+        self.stats.days.push(DayStats {
+            day,
+            ..DayStats::default()
+        });
+        let planned = {
+            let view = WorldView::new(self, ds);
+            dialer.plan_day(ts(ds), ts(de), &view)
+        };
+        let mut order: Vec<(i64, usize, usize)> = Vec::with_capacity(planned.len());
+        for (p, c) in planned.iter().enumerate() {
+            let at = c.at.as_second();
+            match account_index(&c.account_id).filter(|&i| i < self.accounts.len()) {
+                Some(i) if (ds..de).contains(&at) => order.push((at, i, p)),
+                _ => self.stats.contacts_rejected += 1,
+            }
+        }
+        order.sort_unstable();
+
+        let mut heap: BinaryHeap<Reverse<(i64, usize)>> = self
+            .accounts
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| a.next_at < de)
+            .map(|(i, a)| Reverse((a.next_at, i)))
+            .collect();
+        let mut next_contact = 0;
+        loop {
+            let agenda = heap.peek().map(|r| r.0);
+            let contact = order.get(next_contact).copied();
+            let (i, before) = match (agenda, contact) {
+                (None, None) => break,
+                (Some((t, i)), c) if c.is_none_or(|c| t <= c.0) => {
+                    heap.pop();
+                    if self.accounts[i].next_at != t {
+                        continue;
+                    }
+                    self.ctx(i).run_agenda(t);
+                    (i, NEVER)
+                }
+                (_, Some((at, i, p))) => {
+                    next_contact += 1;
+                    let ok = {
+                        let view = WorldView::new(self, at);
+                        dialer.confirm(&planned[p], &view)
+                    };
+                    if !ok {
+                        self.stats.contacts_cancelled += 1;
+                        continue;
+                    }
+                    let before = self.accounts[i].next_at;
+                    self.ctx(i).run_contact(at, &planned[p]);
+                    (i, before)
+                }
+            };
+            for line in self.pending.drain(..) {
+                dialer.observe(&line);
+                out.push(line);
+            }
+            let n = self.accounts[i].next_at;
+            if n < de && n != before {
+                heap.push(Reverse((n, i)));
+            }
+        }
+    }
+
+    fn ctx(&mut self, i: usize) -> Ctx<'_> {
+        let acct = &mut self.accounts[i];
+        let rng = stream(
+            self.cfg.seed,
+            STREAM_STEP,
+            i as u64,
+            u64::from(acct.rng_steps),
+        );
+        acct.rng_steps += 1;
+        Ctx {
+            tr: &self.traits[i],
+            a: acct,
+            zones: &self.zones,
+            cfg: &self.cfg,
+            stats: &mut self.stats,
+            violations: &mut self.violations,
+            out: &mut self.pending,
+            rng,
+        }
+    }
+
+    /// Runs the whole simulation with one dialer, writing each day's lines to `sink` (one per
+    /// line) and calling `each_day` after every day.
+    pub fn run(
+        &mut self,
+        dialer: &mut dyn Dialer,
+        sink: &mut dyn std::io::Write,
+        mut each_day: impl FnMut(u32),
+    ) -> std::io::Result<()> {
+        let mut lines = Vec::new();
+        for day in 0..self.cfg.days {
+            self.step_day(day, dialer, &mut lines);
+            for l in lines.drain(..) {
+                sink.write_all(l.as_bytes())?;
+                sink.write_all(b"\n")?;
+            }
+            each_day(day);
+        }
+        sink.flush()
+    }
+
+    /// Writes the truth file: a header and one CSV row per account.
+    pub fn write_truth(&self, sink: &mut dyn std::io::Write) -> std::io::Result<()> {
+        writeln!(sink, "{}", Traits::CSV_HEADER)?;
+        for t in &self.traits {
+            writeln!(sink, "{}", t.csv_row())?;
+        }
+        sink.flush()
+    }
+}
