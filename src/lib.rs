@@ -16,4 +16,6 @@ pub mod ranking;
 pub mod replay;
 pub mod scoring;
 pub mod sim;
+#[cfg(test)]
+pub mod testkit;
 pub mod workitem;

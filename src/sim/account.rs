@@ -262,13 +262,13 @@ pub(crate) enum Follow {
         confirmed: bool,
         contact: u8,
     },
+    /// The grace period of the promise in force ends.
+    PromiseCheck,
     FlagSet(Flag, u8),
     FlagClear(Flag, u8),
     Fee(FeeKind, i64),
     /// The debtor's number is replaced by a new contact (account_updated).
     NewNumber,
-    /// The lender learns the debtor's payday (account_updated).
-    PaydayKnown,
     Close(CloseReason),
 }
 

@@ -236,6 +236,7 @@ impl World {
         );
         acct.rng_steps += 1;
         Ctx {
+            idx: i,
             tr: &self.traits[i],
             a: acct,
             zones: &self.zones,
