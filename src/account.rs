@@ -4,8 +4,6 @@
 //! Owns the rules that need state to check an event (unknown references, duplicate ids). Pure and
 //! clock-free: what the state *means* at a given time is computed by `features`.
 
-use std::collections::HashSet;
-
 use jiff::civil::Date;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -145,7 +143,7 @@ pub struct Account {
     /// Highest tone-ladder step that was actually used in a contact.
     pub tone_used: Option<u8>,
     pub closed: Option<CloseReason>,
-    seen: HashSet<u64>,
+    seen: ahash::AHashSet<u64>,
 }
 
 /// Stable 64-bit hash of an event id (stable across builds: it is persisted with the state).
@@ -193,7 +191,7 @@ impl Account {
             complaint_resolution_due: false,
             tone_used: None,
             closed: None,
-            seen: HashSet::new(),
+            seen: ahash::AHashSet::new(),
         }
     }
 
@@ -372,7 +370,11 @@ impl Account {
                 self.check_contact(c)?;
             }
         }
-        let party = match a.contact_id.as_deref().and_then(|c| self.profile.contact(c)) {
+        let party = match a
+            .contact_id
+            .as_deref()
+            .and_then(|c| self.profile.contact(c))
+        {
             Some(c) if c.role != Role::Debtor => Party::ThirdParty,
             _ => Party::Debtor,
         };
@@ -387,7 +389,11 @@ impl Account {
         let pos = self.attempts.partition_point(|o| o.at <= at);
         self.attempts.insert(pos, rec);
         if matches!(a.outcome, Outcome::WrongNumber | Outcome::InvalidNumber) {
-            if let Some(c) = a.contact_id.as_deref().and_then(|c| self.profile.contact(c)) {
+            if let Some(c) = a
+                .contact_id
+                .as_deref()
+                .and_then(|c| self.profile.contact(c))
+            {
                 let bad = BadNumber {
                     contact_id: c.contact_id.clone(),
                     phone: c.phone.clone(),

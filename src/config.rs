@@ -4,12 +4,14 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Arc;
 
 use figment::providers::{Env, Format, Toml};
 use figment::Figment;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{Portfolio, Stage};
+use crate::workitem::Rule;
 
 /// The shipped configuration file, which is also the built-in default.
 pub const DEFAULT_TOML: &str = include_str!("../config/arrears.toml");
@@ -142,8 +144,10 @@ pub struct BestTimeConfig {
 /// A validated contact-policy profile.
 #[derive(Debug, Clone)]
 pub struct Profile {
-    pub name: String,
-    pub version: String,
+    pub name: Arc<str>,
+    pub version: Arc<str>,
+    /// `<name>@<version>`, as work items report it.
+    pub label: Arc<str>,
     /// Calling hours as minutes after local midnight, [start, end).
     pub calling_start_min: i32,
     pub calling_end_min: i32,
@@ -161,8 +165,12 @@ pub struct Profile {
 
 impl Profile {
     /// The id a reason cites for one of this profile's rules.
-    pub fn rule(&self, rule: &str) -> String {
-        format!("{}.{}@{}", self.name, rule, self.version)
+    pub fn rule(&self, rule: &'static str) -> Rule {
+        Rule::Profile {
+            profile: self.name.clone(),
+            rule,
+            version: self.version.clone(),
+        }
     }
 }
 
@@ -201,7 +209,10 @@ impl Settings {
         let mut fig = Figment::from(Toml::string(DEFAULT_TOML));
         if let Some(path) = file {
             if !path.exists() {
-                return Err(ConfigError::Read(format!("{} does not exist", path.display())));
+                return Err(ConfigError::Read(format!(
+                    "{} does not exist",
+                    path.display()
+                )));
             }
             fig = fig.merge(Toml::file_exact(path));
         }
@@ -212,9 +223,9 @@ impl Settings {
                     .split("__"),
             );
         }
-        let raw: RawConfig = fig.extract().map_err(|e| {
-            ConfigError::Invalid(e.into_iter().map(|e| e.to_string()).collect())
-        })?;
+        let raw: RawConfig = fig
+            .extract()
+            .map_err(|e| ConfigError::Invalid(e.into_iter().map(|e| e.to_string()).collect()))?;
         Settings::validate(raw)
     }
 
@@ -226,7 +237,10 @@ impl Settings {
             ("scoring.willing_threshold", raw.scoring.willing_threshold),
             ("scoring.able_threshold", raw.scoring.able_threshold),
             ("ranking.ability_floor", raw.ranking.ability_floor),
-            ("ranking.min_reach_probability", raw.ranking.min_reach_probability),
+            (
+                "ranking.min_reach_probability",
+                raw.ranking.min_reach_probability,
+            ),
             ("ranking.letter_weight", raw.ranking.letter_weight),
         ] {
             if !(0.0..=1.0).contains(&v) {
@@ -243,22 +257,46 @@ impl Settings {
             ("ranking.fresh_delinquency", raw.ranking.fresh_delinquency),
             ("ranking.broken_promise", raw.ranking.broken_promise),
             ("ranking.third_party_effort", raw.ranking.third_party_effort),
-            ("ranking.recovery_half_life_days", raw.ranking.recovery_half_life_days),
+            (
+                "ranking.recovery_half_life_days",
+                raw.ranking.recovery_half_life_days,
+            ),
         ] {
             if !(v.is_finite() && v > 0.0) {
                 p(format!("{k} = {v} must be a positive number"));
             }
         }
         for (k, v) in [
-            ("features.promise_grace_days", raw.features.promise_grace_days),
-            ("policy.breathing_space_max_days", raw.policy.breathing_space_max_days),
-            ("policy.hold_when_blocked_hours", raw.policy.hold_when_blocked_hours),
-            ("policy.locate_after_days_without_contact", raw.policy.locate_after_days_without_contact),
-            ("policy.hardship_recent_days", raw.policy.hardship_recent_days),
+            (
+                "features.promise_grace_days",
+                raw.features.promise_grace_days,
+            ),
+            (
+                "policy.breathing_space_max_days",
+                raw.policy.breathing_space_max_days,
+            ),
+            (
+                "policy.hold_when_blocked_hours",
+                raw.policy.hold_when_blocked_hours,
+            ),
+            (
+                "policy.locate_after_days_without_contact",
+                raw.policy.locate_after_days_without_contact,
+            ),
+            (
+                "policy.hardship_recent_days",
+                raw.policy.hardship_recent_days,
+            ),
             ("ranking.payday_soon_days", raw.ranking.payday_soon_days),
             ("ranking.stage_roll_days", raw.ranking.stage_roll_days),
-            ("ranking.fresh_delinquency_max_dpd", raw.ranking.fresh_delinquency_max_dpd),
-            ("ranking.broken_promise_recent_days", raw.ranking.broken_promise_recent_days),
+            (
+                "ranking.fresh_delinquency_max_dpd",
+                raw.ranking.fresh_delinquency_max_dpd,
+            ),
+            (
+                "ranking.broken_promise_recent_days",
+                raw.ranking.broken_promise_recent_days,
+            ),
         ] {
             if !(0..=3650).contains(&v) {
                 p(format!("{k} = {v} must be within 0..=3650"));
@@ -269,7 +307,9 @@ impl Settings {
         }
         for (cur, w) in &raw.ranking.fx_to_base {
             if !(w.is_finite() && *w > 0.0) {
-                p(format!("ranking.fx_to_base.{cur} = {w} must be a positive number"));
+                p(format!(
+                    "ranking.fx_to_base.{cur} = {w} must be a positive number"
+                ));
             }
         }
         let legal_stage = parse_stage(&raw.policy.legal_review_from_stage).unwrap_or_else(|| {
@@ -289,7 +329,9 @@ impl Settings {
         } else {
             for (h, v) in raw.best_time.hourly_prior.iter().enumerate() {
                 if !(0.0..=1.0).contains(v) {
-                    p(format!("best_time.hourly_prior[{h}] = {v} must be within [0, 1]"));
+                    p(format!(
+                        "best_time.hourly_prior[{h}] = {v} must be within [0, 1]"
+                    ));
                 }
                 prior[h] = *v;
             }
@@ -299,21 +341,31 @@ impl Settings {
             let start = parse_hhmm(&c.calling_start);
             let end = parse_hhmm(&c.calling_end);
             if start.is_none() {
-                p(format!("profiles.{name}.calling_start = {:?} is not HH:MM", c.calling_start));
+                p(format!(
+                    "profiles.{name}.calling_start = {:?} is not HH:MM",
+                    c.calling_start
+                ));
             }
             if end.is_none() {
-                p(format!("profiles.{name}.calling_end = {:?} is not HH:MM", c.calling_end));
+                p(format!(
+                    "profiles.{name}.calling_end = {:?} is not HH:MM",
+                    c.calling_end
+                ));
             }
             if let (Some(s), Some(e)) = (start, end) {
                 if s >= e {
-                    p(format!("profiles.{name}: calling_start must be before calling_end"));
+                    p(format!(
+                        "profiles.{name}: calling_start must be before calling_end"
+                    ));
                 }
             }
             if c.version.trim().is_empty() {
                 p(format!("profiles.{name}.version must not be empty"));
             }
             if !(0..=60).contains(&c.cooldown_after_conversation_days) {
-                p(format!("profiles.{name}.cooldown_after_conversation_days must be within 0..=60"));
+                p(format!(
+                    "profiles.{name}.cooldown_after_conversation_days must be within 0..=60"
+                ));
             }
             let stage = match parse_stage(&c.third_party_from_stage) {
                 Some(s @ (Stage::PreDue | Stage::Early | Stage::Current)) => {
@@ -324,15 +376,19 @@ impl Settings {
                 }
                 Some(s) => s,
                 None => {
-                    p(format!("profiles.{name}.third_party_from_stage = {:?} is not a stage", c.third_party_from_stage));
+                    p(format!(
+                        "profiles.{name}.third_party_from_stage = {:?} is not a stage",
+                        c.third_party_from_stage
+                    ));
                     Stage::Mid
                 }
             };
             profiles.insert(
                 name.clone(),
                 Profile {
-                    name: name.clone(),
-                    version: c.version.clone(),
+                    name: name.as_str().into(),
+                    version: c.version.as_str().into(),
+                    label: format!("{name}@{}", c.version).into(),
                     calling_start_min: start.unwrap_or(8 * 60),
                     calling_end_min: end.unwrap_or(21 * 60),
                     max_call_attempts_7d: c.max_call_attempts_7d,
@@ -364,7 +420,9 @@ impl Settings {
                 )),
                 Some(pf) => {
                     if !profiles.contains_key(profile) {
-                        p(format!("policy.portfolio_profiles.{portfolio} = {profile:?} names no profile"));
+                        p(format!(
+                            "policy.portfolio_profiles.{portfolio} = {profile:?} names no profile"
+                        ));
                     }
                     portfolio_profiles.insert(pf, profile.clone());
                 }
@@ -394,7 +452,12 @@ impl Settings {
 
     /// Weight that turns minor units of `currency` into base-currency minor units.
     pub fn fx(&self, currency: &str) -> f64 {
-        self.raw.ranking.fx_to_base.get(currency).copied().unwrap_or(1.0)
+        self.raw
+            .ranking
+            .fx_to_base
+            .get(currency)
+            .copied()
+            .unwrap_or(1.0)
     }
 }
 
@@ -408,7 +471,7 @@ mod tests {
         for name in ["strict", "us_reg_f", "us_ma", "cn_nifa", "uk_conc"] {
             assert!(s.profiles.contains_key(name), "{name}");
         }
-        assert_eq!(s.profile_for(Portfolio::Consumer).name, "strict");
+        assert_eq!(&*s.profile_for(Portfolio::Consumer).name, "strict");
         assert_eq!(s.profiles["cn_nifa"].calling_end_min, 22 * 60);
     }
 
@@ -418,7 +481,10 @@ mod tests {
         raw.scoring.willing_threshold = 1.5;
         raw.policy.default_profile = "nowhere".into();
         raw.profiles.get_mut("strict").unwrap().calling_start = "25:00".into();
-        raw.profiles.get_mut("us_ma").unwrap().third_party_from_stage = "early".into();
+        raw.profiles
+            .get_mut("us_ma")
+            .unwrap()
+            .third_party_from_stage = "early".into();
         raw.best_time.hourly_prior.pop();
         let Err(ConfigError::Invalid(problems)) = Settings::validate(raw) else {
             panic!("invalid config accepted");
@@ -446,11 +512,14 @@ mod tests {
         .unwrap();
         let s = Settings::load(Some(&path), false).unwrap();
         let p = s.profile_for(Portfolio::Commercial);
-        assert_eq!(p.name, "strict", "portfolio mapping still names strict");
+        assert_eq!(&*p.name, "strict", "portfolio mapping still names strict");
         let mine = &s.profiles["mine"];
         assert_eq!(mine.max_sms_7d, 1);
         assert_eq!(mine.max_call_attempts_7d, 7);
-        assert_eq!(mine.rule("calling_hours"), "mine.calling_hours@7");
+        assert_eq!(
+            mine.rule("calling_hours").to_string(),
+            "mine.calling_hours@7"
+        );
     }
 
     #[test]

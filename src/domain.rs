@@ -147,7 +147,10 @@ contract_enum!(Outcome {
 impl Outcome {
     /// A call in which somebody answered.
     pub fn connected(self) -> bool {
-        matches!(self, Outcome::RightParty | Outcome::ThirdParty | Outcome::Refused)
+        matches!(
+            self,
+            Outcome::RightParty | Outcome::ThirdParty | Outcome::Refused
+        )
     }
     /// A call in which nobody was reached.
     pub fn failed_reach(self) -> bool {

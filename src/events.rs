@@ -388,7 +388,12 @@ fn diagnose(bytes: &[u8]) -> Result<Event, Reject> {
                 ("informed", true),
             ] {
                 if let Some(v) = c.get(name) {
-                    let ok = v.is_null() || if want_bool { v.is_boolean() } else { v.is_string() };
+                    let ok = v.is_null()
+                        || if want_bool {
+                            v.is_boolean()
+                        } else {
+                            v.is_string()
+                        };
                     if !ok {
                         let want = if want_bool { "a boolean" } else { "a string" };
                         return Err(Reject::invalid(
@@ -457,7 +462,10 @@ fn opt_ident(v: &Option<Cow<'_, str>>, field: &str) -> Result<Option<String>, Re
 fn positive(v: Option<i64>, field: &str) -> Result<Money, Reject> {
     let a = req_int(v, field)?;
     if a <= 0 {
-        return Err(Reject::invalid(field, "must be a positive integer (minor units)"));
+        return Err(Reject::invalid(
+            field,
+            "must be a positive integer (minor units)",
+        ));
     }
     Ok(a)
 }
@@ -512,8 +520,7 @@ fn date(v: &Option<Cow<'_, str>>, field: &str) -> Result<Date, Reject> {
 fn valid_account_id(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 64
-        && s
-            .bytes()
+        && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b':' | b'-'))
 }
 
@@ -536,7 +543,10 @@ fn profile(raw: &Raw<'_>, opened: bool) -> Result<ProfileFields, Reject> {
     match raw.currency.as_deref() {
         Some(c) => {
             if c.len() != 3 || !c.bytes().all(|b| b.is_ascii_uppercase()) {
-                return Err(Reject::invalid("currency", "must be an ISO 4217 code like USD"));
+                return Err(Reject::invalid(
+                    "currency",
+                    "must be an ISO 4217 code like USD",
+                ));
             }
             p.currency = Some(c.to_owned());
         }
@@ -551,7 +561,12 @@ fn profile(raw: &Raw<'_>, opened: bool) -> Result<ProfileFields, Reject> {
         None if opened => return Err(Reject::missing("product")),
         None => {}
     }
-    p.portfolio = opt_enum(&raw.portfolio, "portfolio", Portfolio::parse, Portfolio::NAMES)?;
+    p.portfolio = opt_enum(
+        &raw.portfolio,
+        "portfolio",
+        Portfolio::parse,
+        Portfolio::NAMES,
+    )?;
     if let Some(l) = raw.credit_limit {
         if l < 0 {
             return Err(Reject::invalid("credit_limit", "must not be negative"));
@@ -580,11 +595,20 @@ fn profile(raw: &Raw<'_>, opened: bool) -> Result<ProfileFields, Reject> {
                 if out.iter().any(|o| o.contact_id == id) {
                     return Err(Reject::invalid(&f("contact_id"), "is a duplicate"));
                 }
-                let role = c.role.as_deref().ok_or_else(|| Reject::missing(&f("role")))?;
+                let role = c
+                    .role
+                    .as_deref()
+                    .ok_or_else(|| Reject::missing(&f("role")))?;
                 let role = Role::parse(role).ok_or_else(|| {
-                    Reject::invalid(&f("role"), format!("must be one of {}", Role::NAMES.join(", ")))
+                    Reject::invalid(
+                        &f("role"),
+                        format!("must be one of {}", Role::NAMES.join(", ")),
+                    )
                 })?;
-                let phone = c.phone.as_deref().ok_or_else(|| Reject::missing(&f("phone")))?;
+                let phone = c
+                    .phone
+                    .as_deref()
+                    .ok_or_else(|| Reject::missing(&f("phone")))?;
                 if !valid_phone(phone) {
                     // The number itself is never echoed: it is personal data.
                     return Err(Reject::invalid(
@@ -682,7 +706,12 @@ fn validate(raw: Raw<'_>) -> Result<Event, Reject> {
             }
         }
         EventType::AccountClosed => EventBody::AccountClosed {
-            reason: enum_field(&raw.reason, "reason", CloseReason::parse, CloseReason::NAMES)?,
+            reason: enum_field(
+                &raw.reason,
+                "reason",
+                CloseReason::parse,
+                CloseReason::NAMES,
+            )?,
         },
         EventType::ContactAttempt => {
             let channel = enum_field(
@@ -711,7 +740,10 @@ fn validate(raw: Raw<'_>) -> Result<Event, Reject> {
             };
             if let Some(d) = raw.duration_s {
                 if !(d.is_finite() && d >= 0.0) {
-                    return Err(Reject::invalid("duration_s", "must be a non-negative number"));
+                    return Err(Reject::invalid(
+                        "duration_s",
+                        "must be a non-negative number",
+                    ));
                 }
             }
             EventBody::ContactAttempt(Attempt {

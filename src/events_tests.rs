@@ -21,7 +21,9 @@ fn ev(body: &str) -> String {
 
 #[test]
 fn decodes_every_event_type() {
-    let opened = ok(&ev(r#""type":"account_opened","timezone":"Asia/Shanghai","currency":"CNY","product":"loan","payday_day_of_month":10,"credit_limit":500000,"contacts":[{"contact_id":"c1","role":"debtor","phone":"+8613900000001","consent_to_contact":true}]"#));
+    let opened = ok(&ev(
+        r#""type":"account_opened","timezone":"Asia/Shanghai","currency":"CNY","product":"loan","payday_day_of_month":10,"credit_limit":500000,"contacts":[{"contact_id":"c1","role":"debtor","phone":"+8613900000001","consent_to_contact":true}]"#,
+    ));
     match &opened.body {
         EventBody::AccountOpened(p) => {
             assert_eq!(p.timezone.as_ref().unwrap().0, "Asia/Shanghai");
@@ -33,17 +35,47 @@ fn decodes_every_event_type() {
         other => panic!("{other:?}"),
     }
     let cases = [
-        (r#""type":"account_updated","product":"card""#, EventType::AccountUpdated),
-        (r#""type":"statement_issued","statement_id":"s1","amount_due":1000,"minimum_due":100,"due_date":"2026-03-15""#, EventType::StatementIssued),
-        (r#""type":"payment_received","payment_id":"p1","amount":100"#, EventType::PaymentReceived),
-        (r#""type":"payment_reversed","payment_id":"p1","amount":100,"reason":"insufficient_funds""#, EventType::PaymentReversed),
-        (r#""type":"fee_charged","fee_id":"f1","amount":25,"kind":"late_fee""#, EventType::FeeCharged),
-        (r#""type":"promise_made","promise_id":"pr1","amount":500,"due_date":"2026-03-05","confirmed_in_writing":false"#, EventType::PromiseMade),
+        (
+            r#""type":"account_updated","product":"card""#,
+            EventType::AccountUpdated,
+        ),
+        (
+            r#""type":"statement_issued","statement_id":"s1","amount_due":1000,"minimum_due":100,"due_date":"2026-03-15""#,
+            EventType::StatementIssued,
+        ),
+        (
+            r#""type":"payment_received","payment_id":"p1","amount":100"#,
+            EventType::PaymentReceived,
+        ),
+        (
+            r#""type":"payment_reversed","payment_id":"p1","amount":100,"reason":"insufficient_funds""#,
+            EventType::PaymentReversed,
+        ),
+        (
+            r#""type":"fee_charged","fee_id":"f1","amount":25,"kind":"late_fee""#,
+            EventType::FeeCharged,
+        ),
+        (
+            r#""type":"promise_made","promise_id":"pr1","amount":500,"due_date":"2026-03-05","confirmed_in_writing":false"#,
+            EventType::PromiseMade,
+        ),
         (r#""type":"flag_set","flag":"dispute""#, EventType::FlagSet),
-        (r#""type":"flag_cleared","flag":"do_not_call","contact_id":"c1""#, EventType::FlagCleared),
-        (r#""type":"account_closed","reason":"paid_off""#, EventType::AccountClosed),
-        (r#""type":"contact_attempt","attempt_id":"a1","channel":"call","contact_id":"c1","outcome":"right_party","disposition":"callback_requested","callback_at":"2026-03-02T09:00:00+08:00","duration_s":42"#, EventType::ContactAttempt),
-        (r#""type":"contact_attempt","attempt_id":"a2","channel":"letter","outcome":"delivered""#, EventType::ContactAttempt),
+        (
+            r#""type":"flag_cleared","flag":"do_not_call","contact_id":"c1""#,
+            EventType::FlagCleared,
+        ),
+        (
+            r#""type":"account_closed","reason":"paid_off""#,
+            EventType::AccountClosed,
+        ),
+        (
+            r#""type":"contact_attempt","attempt_id":"a1","channel":"call","contact_id":"c1","outcome":"right_party","disposition":"callback_requested","callback_at":"2026-03-02T09:00:00+08:00","duration_s":42"#,
+            EventType::ContactAttempt,
+        ),
+        (
+            r#""type":"contact_attempt","attempt_id":"a2","channel":"letter","outcome":"delivered""#,
+            EventType::ContactAttempt,
+        ),
     ];
     for (body, t) in cases {
         assert_eq!(ok(&ev(body)).event_type(), t, "{body}");
@@ -52,7 +84,9 @@ fn decodes_every_event_type() {
 
 #[test]
 fn unknown_extra_fields_are_ignored_even_with_odd_types() {
-    let e = ok(&ev(r#""type":"payment_received","payment_id":"p1","amount":100,"extra":{"x":1},"statement_id":7"#));
+    let e = ok(&ev(
+        r#""type":"payment_received","payment_id":"p1","amount":100,"extra":{"x":1},"statement_id":7"#,
+    ));
     assert_eq!(e.event_type(), EventType::PaymentReceived);
 }
 
@@ -61,14 +95,23 @@ fn malformed_and_too_large() {
     assert_eq!(rej("{not json").reason, RejectReason::MalformedJson);
     assert_eq!(rej("[1,2]").reason, RejectReason::MalformedJson);
     assert_eq!(rej("").reason, RejectReason::MalformedJson);
-    let big = ev(&format!(r#""type":"fee_charged","fee_id":"f","amount":1,"kind":"other","pad":"{}""#, "x".repeat(70_000)));
+    let big = ev(&format!(
+        r#""type":"fee_charged","fee_id":"f","amount":1,"kind":"other","pad":"{}""#,
+        "x".repeat(70_000)
+    ));
     assert_eq!(rej(&big).reason, RejectReason::TooLarge);
 }
 
 #[test]
 fn unknown_type_and_missing_type() {
-    assert_eq!(rej(&ev(r#""type":"refund_issued""#)).reason, RejectReason::UnknownType);
-    assert_eq!(rej(&format!("{{{HEAD}}}")).reason, RejectReason::MissingField);
+    assert_eq!(
+        rej(&ev(r#""type":"refund_issued""#)).reason,
+        RejectReason::UnknownType
+    );
+    assert_eq!(
+        rej(&format!("{{{HEAD}}}")).reason,
+        RejectReason::MissingField
+    );
 }
 
 #[test]
@@ -76,57 +119,121 @@ fn missing_fields_are_named() {
     let r = rej(&ev(r#""type":"payment_received","payment_id":"p1""#));
     assert_eq!(r.reason, RejectReason::MissingField);
     assert!(r.detail.contains("amount"), "{}", r.detail);
-    let r = rej(r#"{"type":"flag_set","flag":"dispute","account_id":"A","occurred_at":"2026-03-01T10:00:00Z"}"#);
+    let r = rej(
+        r#"{"type":"flag_set","flag":"dispute","account_id":"A","occurred_at":"2026-03-01T10:00:00Z"}"#,
+    );
     assert!(r.detail.contains("event_id"));
     let r = rej(&ev(r#""type":"flag_set","flag":"do_not_call""#));
     assert_eq!(r.reason, RejectReason::MissingField);
     assert!(r.detail.contains("contact_id"));
-    let r = rej(&ev(r#""type":"contact_attempt","attempt_id":"a","channel":"call","outcome":"no_answer""#));
+    let r = rej(&ev(
+        r#""type":"contact_attempt","attempt_id":"a","channel":"call","outcome":"no_answer""#,
+    ));
     assert!(r.detail.contains("contact_id"));
-    let r = rej(&ev(r#""type":"contact_attempt","attempt_id":"a","channel":"call","contact_id":"c1","outcome":"right_party","disposition":"callback_requested""#));
+    let r = rej(&ev(
+        r#""type":"contact_attempt","attempt_id":"a","channel":"call","contact_id":"c1","outcome":"right_party","disposition":"callback_requested""#,
+    ));
     assert!(r.detail.contains("callback_at"));
-    let r = rej(&ev(r#""type":"account_opened","currency":"USD","product":"x","contacts":[]"#));
+    let r = rej(&ev(
+        r#""type":"account_opened","currency":"USD","product":"x","contacts":[]"#,
+    ));
     assert!(r.detail.contains("timezone"));
 }
 
 #[test]
 fn invalid_fields_are_named() {
     let bad = [
-        (r#""type":"payment_received","payment_id":"p1","amount":-5"#, "amount"),
-        (r#""type":"payment_received","payment_id":"p1","amount":1.5"#, "amount"),
-        (r#""type":"payment_received","payment_id":"p1","amount":"100""#, "amount"),
-        (r#""type":"payment_received","payment_id":"","amount":1"#, "payment_id"),
-        (r#""type":"statement_issued","statement_id":"s","amount_due":100,"minimum_due":200,"due_date":"2026-03-01""#, "minimum_due"),
-        (r#""type":"statement_issued","statement_id":"s","amount_due":100,"minimum_due":20,"due_date":"2026-02-30""#, "due_date"),
-        (r#""type":"fee_charged","fee_id":"f","amount":1,"kind":"penalty""#, "kind"),
+        (
+            r#""type":"payment_received","payment_id":"p1","amount":-5"#,
+            "amount",
+        ),
+        (
+            r#""type":"payment_received","payment_id":"p1","amount":1.5"#,
+            "amount",
+        ),
+        (
+            r#""type":"payment_received","payment_id":"p1","amount":"100""#,
+            "amount",
+        ),
+        (
+            r#""type":"payment_received","payment_id":"","amount":1"#,
+            "payment_id",
+        ),
+        (
+            r#""type":"statement_issued","statement_id":"s","amount_due":100,"minimum_due":200,"due_date":"2026-03-01""#,
+            "minimum_due",
+        ),
+        (
+            r#""type":"statement_issued","statement_id":"s","amount_due":100,"minimum_due":20,"due_date":"2026-02-30""#,
+            "due_date",
+        ),
+        (
+            r#""type":"fee_charged","fee_id":"f","amount":1,"kind":"penalty""#,
+            "kind",
+        ),
         (r#""type":"flag_set","flag":"vip""#, "flag"),
         (r#""type":"account_closed","reason":"bored""#, "reason"),
-        (r#""type":"promise_made","promise_id":"p","amount":5,"due_date":"2026-03-05","confirmed_in_writing":"yes""#, "confirmed_in_writing"),
-        (r#""type":"contact_attempt","attempt_id":"a","channel":"pigeon","outcome":"delivered""#, "channel"),
-        (r#""type":"contact_attempt","attempt_id":"a","channel":"call","contact_id":"c","outcome":"meh""#, "outcome"),
-        (r#""type":"account_opened","timezone":"Mars/Olympus","currency":"USD","product":"x","contacts":[]"#, "timezone"),
-        (r#""type":"account_opened","timezone":"UTC","currency":"usd","product":"x","contacts":[]"#, "currency"),
-        (r#""type":"account_opened","timezone":"UTC","currency":"USD","product":"x","payday_day_of_month":32,"contacts":[]"#, "payday_day_of_month"),
-        (r#""type":"account_opened","timezone":"UTC","currency":"USD","product":"x","contacts":[{"contact_id":"c1","role":"debtor","phone":"5551234"}]"#, "phone"),
-        (r#""type":"account_opened","timezone":"UTC","currency":"USD","product":"x","contacts":[{"contact_id":"c1","role":"cousin","phone":"+15551230001"}]"#, "role"),
-        (r#""type":"account_opened","timezone":"UTC","currency":"USD","product":"x","contacts":[{"contact_id":"c1","role":"debtor","phone":"+15551230001","informed":1}]"#, "informed"),
+        (
+            r#""type":"promise_made","promise_id":"p","amount":5,"due_date":"2026-03-05","confirmed_in_writing":"yes""#,
+            "confirmed_in_writing",
+        ),
+        (
+            r#""type":"contact_attempt","attempt_id":"a","channel":"pigeon","outcome":"delivered""#,
+            "channel",
+        ),
+        (
+            r#""type":"contact_attempt","attempt_id":"a","channel":"call","contact_id":"c","outcome":"meh""#,
+            "outcome",
+        ),
+        (
+            r#""type":"account_opened","timezone":"Mars/Olympus","currency":"USD","product":"x","contacts":[]"#,
+            "timezone",
+        ),
+        (
+            r#""type":"account_opened","timezone":"UTC","currency":"usd","product":"x","contacts":[]"#,
+            "currency",
+        ),
+        (
+            r#""type":"account_opened","timezone":"UTC","currency":"USD","product":"x","payday_day_of_month":32,"contacts":[]"#,
+            "payday_day_of_month",
+        ),
+        (
+            r#""type":"account_opened","timezone":"UTC","currency":"USD","product":"x","contacts":[{"contact_id":"c1","role":"debtor","phone":"5551234"}]"#,
+            "phone",
+        ),
+        (
+            r#""type":"account_opened","timezone":"UTC","currency":"USD","product":"x","contacts":[{"contact_id":"c1","role":"cousin","phone":"+15551230001"}]"#,
+            "role",
+        ),
+        (
+            r#""type":"account_opened","timezone":"UTC","currency":"USD","product":"x","contacts":[{"contact_id":"c1","role":"debtor","phone":"+15551230001","informed":1}]"#,
+            "informed",
+        ),
     ];
     for (body, field) in bad {
         let r = rej(&ev(body));
         assert_eq!(r.reason, RejectReason::InvalidField, "{body}: {r}");
         assert!(r.detail.contains(field), "{body}: {}", r.detail);
     }
-    let r = rej(r#"{"event_id":"e","type":"flag_set","flag":"dispute","account_id":"A 1","occurred_at":"2026-03-01T10:00:00Z"}"#);
+    let r = rej(
+        r#"{"event_id":"e","type":"flag_set","flag":"dispute","account_id":"A 1","occurred_at":"2026-03-01T10:00:00Z"}"#,
+    );
     assert!(r.detail.contains("account_id"));
-    let r = rej(r#"{"event_id":"e","type":"flag_set","flag":"dispute","account_id":"A","occurred_at":"2026-03-01 10:00"}"#);
+    let r = rej(
+        r#"{"event_id":"e","type":"flag_set","flag":"dispute","account_id":"A","occurred_at":"2026-03-01 10:00"}"#,
+    );
     assert!(r.detail.contains("occurred_at"));
-    let r = rej(r#"{"event_id":"e","type":"flag_set","flag":"dispute","account_id":"A","occurred_at":"2026-03-01T10:00:00"}"#);
+    let r = rej(
+        r#"{"event_id":"e","type":"flag_set","flag":"dispute","account_id":"A","occurred_at":"2026-03-01T10:00:00"}"#,
+    );
     assert!(r.detail.contains("occurred_at"), "an offset is required");
 }
 
 #[test]
 fn phone_numbers_never_appear_in_reject_details() {
-    let r = rej(&ev(r#""type":"account_opened","timezone":"UTC","currency":"USD","product":"x","contacts":[{"contact_id":"c1","role":"debtor","phone":"15551230001"}]"#));
+    let r = rej(&ev(
+        r#""type":"account_opened","timezone":"UTC","currency":"USD","product":"x","contacts":[{"contact_id":"c1","role":"debtor","phone":"15551230001"}]"#,
+    ));
     assert!(!r.detail.contains("15551230001"));
 }
 
@@ -141,6 +248,9 @@ fn timestamps_need_rfc3339_with_offset() {
 
 #[test]
 fn peek_reads_account_id_of_bad_records() {
-    assert_eq!(peek_account_id(br#"{"account_id":"A-9","type":"x"}"#).as_deref(), Some("A-9"));
+    assert_eq!(
+        peek_account_id(br#"{"account_id":"A-9","type":"x"}"#).as_deref(),
+        Some("A-9")
+    );
     assert_eq!(peek_account_id(b"garbage"), None);
 }

@@ -110,6 +110,8 @@ pub struct Features {
     pub balance: Money,
     /// Minimum still due on the statement that makes the account `pre_due`, if any.
     pub pre_due_amount: Money,
+    /// Due date of the oldest statement not yet due whose minimum is not covered.
+    pub next_due: Option<Date>,
     pub promise: Option<PendingPromise>,
     pub broken_90d: u32,
     pub last_broken_deadline: Option<Timestamp>,
@@ -184,7 +186,10 @@ fn next_payday(today: Date, day: u8) -> Date {
     if this >= today {
         return this;
     }
-    let next = today.first_of_month().checked_add(1.month()).unwrap_or(today);
+    let next = today
+        .first_of_month()
+        .checked_add(1.month())
+        .unwrap_or(today);
     next.checked_add(((day as i64).min(next.days_in_month() as i64) - 1).days())
         .unwrap_or(next)
 }
@@ -228,6 +233,7 @@ pub fn compute(acc: &Account, now: Timestamp, tz: &TimeZone, grace_days: i64) ->
     let net_paid: Money = acc.payments.iter().map(|p| p.amount - p.reversed).sum();
     let mut left = net_paid.max(0);
     let (mut overdue, mut missed, mut oldest, mut pre_due_amount) = (0, 0, None, 0);
+    let mut next_due: Option<Date> = None;
     let (mut due_stmts_180, mut partial_180, mut billed) = (0u32, 0u32, 0);
     let mut min_due_90 = 0;
     let day180 = today.checked_sub(180.days()).unwrap_or(today);
@@ -253,13 +259,18 @@ pub fn compute(acc: &Account, now: Timestamp, tz: &TimeZone, grace_days: i64) ->
             if s.due_date >= day90 {
                 min_due_90 += s.minimum_due;
             }
-        } else if !covered && s.due_date <= soon {
-            pre_due_amount += s.minimum_due - alloc;
+        } else if !covered {
+            next_due.get_or_insert(s.due_date);
+            if s.due_date <= soon {
+                pre_due_amount += s.minimum_due - alloc;
+            }
         }
     }
     let fees_total: Money = acc.fees.iter().map(|f| f.amount).sum();
     let balance = billed + fees_total - net_paid;
-    let dpd = oldest.map_or(0, |d: Date| (today - d).get_days() as i64).max(0);
+    let dpd = oldest
+        .map_or(0, |d: Date| (today - d).get_days() as i64)
+        .max(0);
     let stage = if dpd > 0 {
         Stage::from_dpd(dpd)
     } else if pre_due_amount > 0 {
@@ -275,9 +286,15 @@ pub fn compute(acc: &Account, now: Timestamp, tz: &TimeZone, grace_days: i64) ->
         v[F::OverdueToLimit as usize] = (overdue as f64 / limit as f64).min(5.0);
     }
     v[F::StatementsMissed as usize] = missed as f64;
-    v[F::FeesLog90 as usize] = major_log(acc.fees.iter().filter(|f| f.at > d90).map(|f| f.amount).sum());
+    v[F::FeesLog90 as usize] = major_log(
+        acc.fees
+            .iter()
+            .filter(|f| f.at > d90)
+            .map(|f| f.amount)
+            .sum(),
+    );
     let (mut p30, mut p90, mut paid90, mut last_pay) = (0, 0, 0, None::<Timestamp>);
-    for p in &acc.payments {
+    for p in acc.payments.iter().filter(|p| p.reversed < p.amount) {
         if p.at > d90 {
             p90 += 1;
             paid90 += p.amount - p.reversed;
@@ -295,7 +312,8 @@ pub fn compute(acc: &Account, now: Timestamp, tz: &TimeZone, grace_days: i64) ->
     } else {
         1.0
     };
-    v[F::DaysSincePayment as usize] = last_pay.map_or(365, |l| days_between(l, now).min(365)) as f64;
+    v[F::DaysSincePayment as usize] =
+        last_pay.map_or(365, |l| days_between(l, now).min(365)) as f64;
     v[F::PartialShare as usize] = if due_stmts_180 > 0 {
         partial_180 as f64 / due_stmts_180 as f64
     } else {
@@ -326,7 +344,8 @@ pub fn compute(acc: &Account, now: Timestamp, tz: &TimeZone, grace_days: i64) ->
                 if deadline > d90 {
                     broken90 += 1;
                 }
-                last_broken_deadline = Some(last_broken_deadline.map_or(deadline, |d: Timestamp| d.max(deadline)));
+                last_broken_deadline =
+                    Some(last_broken_deadline.map_or(deadline, |d: Timestamp| d.max(deadline)));
             }
             PromiseOutcome::Pending => {
                 let newer = pending.as_ref().is_none_or(|q| p.due_date >= q.due_date);
@@ -450,6 +469,7 @@ pub fn compute(acc: &Account, now: Timestamp, tz: &TimeZone, grace_days: i64) ->
         overdue,
         balance,
         pre_due_amount,
+        next_due,
         promise: pending,
         broken_90d: broken90,
         last_broken_deadline,

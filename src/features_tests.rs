@@ -14,15 +14,24 @@ fn at(story: &Story, now: &str) -> Features {
 
 fn base(tz: &str) -> Story {
     let mut s = Story::new("A-1");
-    s.open("2026-01-01T00:00:00Z", tz)
-        .statement("2026-03-01T00:00:00Z", "s1", 100_000, 10_000, "2026-03-15");
+    s.open("2026-01-01T00:00:00Z", tz).statement(
+        "2026-03-01T00:00:00Z",
+        "s1",
+        100_000,
+        10_000,
+        "2026-03-15",
+    );
     s
 }
 
 #[test]
 fn days_past_due_counts_local_days_after_the_due_date() {
     let s = base("UTC");
-    assert_eq!(at(&s, "2026-03-15T23:59:00Z").dpd, 0, "due date itself is not late");
+    assert_eq!(
+        at(&s, "2026-03-15T23:59:00Z").dpd,
+        0,
+        "due date itself is not late"
+    );
     let f = at(&s, "2026-03-16T00:00:00Z");
     assert_eq!((f.dpd, f.stage, f.overdue), (1, Stage::Early, 10_000));
     assert_eq!(at(&s, "2026-03-21T12:00:00Z").stage, Stage::Mid);
@@ -38,7 +47,11 @@ fn pre_due_within_three_days_then_current_when_paid() {
     assert_eq!((f.stage, f.pre_due_amount), (Stage::PreDue, 10_000));
     s.pay("2026-03-13T00:00:00Z", "p1", 10_000);
     assert_eq!(at(&s, "2026-03-13T12:00:00Z").stage, Stage::Current);
-    assert_eq!(at(&s, "2026-03-20T12:00:00Z").dpd, 0, "the minimum is covered");
+    assert_eq!(
+        at(&s, "2026-03-20T12:00:00Z").dpd,
+        0,
+        "the minimum is covered"
+    );
 }
 
 #[test]
@@ -123,7 +136,11 @@ fn promise_kept_broken_and_kept_late() {
     let mut partial = pending.clone();
     partial.pay("2026-03-25T09:00:00Z", "p1", 6_000);
     let f = at(&partial, "2026-04-10T00:00:00Z");
-    assert_eq!(f.vector[F::PromisesBroken as usize], 1.0, "partial is not kept");
+    assert_eq!(
+        f.vector[F::PromisesBroken as usize],
+        1.0,
+        "partial is not kept"
+    );
 }
 
 #[test]
@@ -143,23 +160,35 @@ fn promise_deadline_follows_the_local_calendar_across_dst() {
     s.promise("2026-03-05T15:00:00Z", "pr1", 10_000, "2026-03-07");
     let acc = s.account();
     let tz = TimeZone::get("America/New_York").unwrap();
-    assert_eq!(promise_deadline(&acc.promises[0], 1, &tz), t("2026-03-09T04:00:00Z"));
+    assert_eq!(
+        promise_deadline(&acc.promises[0], 1, &tz),
+        t("2026-03-09T04:00:00Z")
+    );
 }
 
 #[test]
 fn utc_minus_10_and_plus_14_see_different_local_days() {
     // 2026-03-16T05:00Z is 19:00 on the 15th in Honolulu and 19:00 on the 16th in Kiritimati.
     let hnl = at(&base("Pacific/Honolulu"), "2026-03-16T05:00:00Z");
-    assert_eq!((hnl.today.to_string().as_str(), hnl.dpd, hnl.stage), ("2026-03-15", 0, Stage::PreDue));
+    assert_eq!(
+        (hnl.today.to_string().as_str(), hnl.dpd, hnl.stage),
+        ("2026-03-15", 0, Stage::PreDue)
+    );
     let cxi = at(&base("Pacific/Kiritimati"), "2026-03-16T05:00:00Z");
-    assert_eq!((cxi.today.to_string().as_str(), cxi.dpd, cxi.stage), ("2026-03-16", 1, Stage::Early));
+    assert_eq!(
+        (cxi.today.to_string().as_str(), cxi.dpd, cxi.stage),
+        ("2026-03-16", 1, Stage::Early)
+    );
 }
 
 #[test]
 fn reachability_windows_and_streaks() {
     let mut s = base("UTC");
     s.call("2026-03-10T10:00:00Z", "c1", "right_party");
-    for (i, d) in ["2026-03-20", "2026-03-25", "2026-03-28", "2026-03-29"].iter().enumerate() {
+    for (i, d) in ["2026-03-20", "2026-03-25", "2026-03-28", "2026-03-29"]
+        .iter()
+        .enumerate()
+    {
         s.call(&format!("{d}T10:0{i}:00Z"), "c1", "no_answer");
     }
     let f = at(&s, "2026-03-29T12:00:00Z");
@@ -185,7 +214,10 @@ fn wrong_numbers_stop_counting_as_usable_until_the_number_changes() {
         "account_updated",
         json!({"contacts": [{"contact_id": "c1", "role": "debtor", "phone": "+15551239999"}]}),
     );
-    assert_eq!(at(&s, "2026-03-23T00:00:00Z").vector[F::UsableNumbers as usize], 1.0);
+    assert_eq!(
+        at(&s, "2026-03-23T00:00:00Z").vector[F::UsableNumbers as usize],
+        1.0
+    );
 }
 
 #[test]
@@ -202,7 +234,18 @@ fn feature_names_are_unique_and_protected_attributes_absent() {
     names.sort();
     names.dedup();
     assert_eq!(names.len(), N_FEATURES);
-    for banned in ["age", "sex", "gender", "region", "ethnicity", "zip", "postcode"] {
-        assert!(!FEATURE_NAMES.iter().any(|n| n.contains(banned)), "{banned}");
+    for banned in [
+        "age",
+        "sex",
+        "gender",
+        "region",
+        "ethnicity",
+        "zip",
+        "postcode",
+    ] {
+        assert!(
+            !FEATURE_NAMES.iter().any(|n| n.contains(banned)),
+            "{banned}"
+        );
     }
 }

@@ -7,7 +7,6 @@
 //! `version` grows by one each time its content changes, so the same events give the same items,
 //! byte for byte, however they are batched or partitioned.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use jiff::tz::TimeZone;
@@ -63,14 +62,10 @@ pub struct Evaluation {
 pub struct Pipeline {
     settings: Arc<Settings>,
     scorer: Arc<Scorer>,
-    accounts: HashMap<String, Entry>,
+    accounts: ahash::AHashMap<String, Entry>,
     stats: Stats,
     /// Largest event time seen.
     clock: Option<Timestamp>,
-}
-
-fn ts(t: Timestamp) -> String {
-    t.to_string()
 }
 
 fn round4(x: f64) -> f64 {
@@ -123,15 +118,25 @@ pub fn evaluate(acc: &Account, now: Timestamp, settings: &Settings, scorer: &Sco
             party: plan.party,
             strategy: plan.strategy,
             disclosure: plan.disclosure(),
-            not_before: ts(plan.not_before),
-            not_after: ts(plan.not_after),
-            best_time: best_time.map(ts),
+            not_before: plan.not_before,
+            not_after: plan.not_after,
+            best_time,
         });
     }
-    reasons.sort_by(|a, b| b.weight.total_cmp(&a.weight).then_with(|| a.code.cmp(&b.code)));
-    let mut seen = std::collections::HashSet::new();
-    reasons.retain(|r| seen.insert(r.code.clone()));
+    reasons.sort_by(|a, b| {
+        b.weight
+            .total_cmp(&a.weight)
+            .then_with(|| a.code.cmp(b.code))
+    });
+    let mut seen: Vec<&'static str> = Vec::with_capacity(reasons.len());
+    reasons.retain(|r| {
+        let fresh = !seen.contains(&r.code);
+        seen.push(r.code);
+        fresh
+    });
     reasons.truncate(10);
+    let mut decision = decision;
+    decision.wake_at = clock_wake(acc, &f, &tz, decision.wake_at);
     let item = WorkItem {
         account_id: acc.id.clone(),
         version: 0,
@@ -151,8 +156,8 @@ pub fn evaluate(acc: &Account, now: Timestamp, settings: &Settings, scorer: &Sco
         },
         action,
         reasons,
-        policy: format!("{}@{}", profile.name, profile.version),
-        as_of: ts(now),
+        policy: profile.label.clone(),
+        as_of: now,
     };
     Evaluation {
         features: f,
@@ -161,6 +166,39 @@ pub fn evaluate(acc: &Account, now: Timestamp, settings: &Settings, scorer: &Sco
         decision,
         item,
     }
+}
+
+/// When the clock alone may change the item: the decision's own wake-up, and, for an account that
+/// owes or will owe, the next local midnight (days past due grow) and the day a coming statement
+/// turns `pre_due`.
+fn clock_wake(
+    acc: &Account,
+    f: &Features,
+    tz: &TimeZone,
+    decided: Option<Timestamp>,
+) -> Option<Timestamp> {
+    if acc.closed.is_some() {
+        return decided;
+    }
+    let mut wake = decided;
+    let mut consider = |t: Timestamp| {
+        if t > f.now {
+            wake = Some(wake.map_or(t, |w: Timestamp| w.min(t)));
+        }
+    };
+    if f.dpd > 0 || f.stage == Stage::PreDue {
+        if let Some(d) = f.today.tomorrow().ok() {
+            consider(features::local_midnight(d, tz));
+        }
+    }
+    if let Some(due) = f.next_due {
+        for days in [-3i64, 1] {
+            if let Ok(d) = due.checked_add(jiff::Span::new().days(days)) {
+                consider(features::local_midnight(d, tz));
+            }
+        }
+    }
+    wake
 }
 
 /// The likeliest hour to reach the debtor inside the window: the account's own answer rates by
@@ -176,10 +214,16 @@ fn best_time(
     let start = tz.to_datetime(plan.not_before);
     let end = tz.to_datetime(plan.not_after);
     let promise_day = plan.strategy == Strategy::PromiseFollowup
-        && f.promise.as_ref().is_some_and(|p| p.due_date == start.date());
+        && f.promise
+            .as_ref()
+            .is_some_and(|p| p.due_date == start.date());
     let mut best: Option<(f64, Timestamp)> = None;
     let mut h = start.hour() as i32;
-    let last = if end.date() == start.date() { end.hour() as i32 } else { 24 };
+    let last = if end.date() == start.date() {
+        end.hour() as i32
+    } else {
+        24
+    };
     while h < last {
         if !(promise_day && h >= 16) {
             let at = if h == start.hour() as i32 {
@@ -206,7 +250,7 @@ impl Pipeline {
         Pipeline {
             settings,
             scorer,
-            accounts: HashMap::new(),
+            accounts: ahash::AHashMap::new(),
             stats: Stats::default(),
             clock: None,
         }
@@ -247,11 +291,14 @@ impl Pipeline {
 
     /// Applies a decoded event and re-evaluates its account at the account's own clock.
     pub fn apply(&mut self, ev: &Event) -> Result<Applied, Reject> {
-        let entry = self.accounts.entry(ev.account_id.clone()).or_insert_with(|| Entry {
-            account: Account::new(&ev.account_id, ev.occurred_at),
-            item: None,
-            wake_at: None,
-        });
+        let entry = self
+            .accounts
+            .entry(ev.account_id.clone())
+            .or_insert_with(|| Entry {
+                account: Account::new(&ev.account_id, ev.occurred_at),
+                item: None,
+                wake_at: None,
+            });
         if entry.account.seen(&ev.event_id) {
             self.stats.duplicates += 1;
             return Ok(Applied::Duplicate);
@@ -358,7 +405,11 @@ impl Pipeline {
 
     /// Every account's latest item, in worklist order.
     pub fn ranked(&self) -> Vec<&WorkItem> {
-        let mut items: Vec<&WorkItem> = self.accounts.values().filter_map(|e| e.item.as_ref()).collect();
+        let mut items: Vec<&WorkItem> = self
+            .accounts
+            .values()
+            .filter_map(|e| e.item.as_ref())
+            .collect();
         crate::workitem::rank(&mut items);
         items
     }

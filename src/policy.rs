@@ -18,7 +18,7 @@ use crate::config::{Profile, Settings, ThirdParties};
 use crate::domain::*;
 use crate::events::Contact;
 use crate::features::{local_midnight, Features};
-use crate::workitem::Reason;
+use crate::workitem::{Arg, Reason};
 
 /// Rule ids that hold in every profile.
 pub mod always {
@@ -74,6 +74,30 @@ pub struct Context<'a> {
 
 const DAY: i64 = 86_400;
 
+const MINUTES: [&str; 60] = [
+    "00", "01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "11", "12", "13", "14", "15",
+    "16", "17", "18", "19", "20", "21", "22", "23", "24", "25", "26", "27", "28", "29", "30", "31",
+    "32", "33", "34", "35", "36", "37", "38", "39", "40", "41", "42", "43", "44", "45", "46", "47",
+    "48", "49", "50", "51", "52", "53", "54", "55", "56", "57", "58", "59",
+];
+
+fn hold_code(h: HoldReason) -> &'static str {
+    match h {
+        HoldReason::Deceased => "HOLD_DECEASED",
+        HoldReason::Dispute => "HOLD_DISPUTE",
+        HoldReason::Complaint => "HOLD_COMPLAINT",
+        HoldReason::Bankruptcy => "HOLD_BANKRUPTCY",
+        HoldReason::Fraud => "HOLD_FRAUD",
+        HoldReason::LegalHold => "HOLD_LEGAL_HOLD",
+        HoldReason::BreathingSpace => "HOLD_BREATHING_SPACE",
+        HoldReason::PromisePending => "HOLD_PROMISE_PENDING",
+        HoldReason::CallbackScheduled => "HOLD_CALLBACK_SCHEDULED",
+        HoldReason::ContactCap => "HOLD_CONTACT_CAP",
+        HoldReason::NoContactPoint => "HOLD_NO_CONTACT_POINT",
+        HoldReason::ProfileMissing => "HOLD_PROFILE_MISSING",
+    }
+}
+
 fn held(hold: HoldReason, reason: Reason, wake_at: Option<Timestamp>) -> Decision {
     Decision {
         status: Status::Held,
@@ -120,7 +144,11 @@ fn rolling_cap(times: &[Timestamp], cap: u32, now: Timestamp) -> Option<Timestam
         return None;
     }
     let from = now - Span::new().seconds(7 * DAY);
-    let recent: Vec<Timestamp> = times.iter().copied().filter(|t| *t > from && *t <= now).collect();
+    let recent: Vec<Timestamp> = times
+        .iter()
+        .copied()
+        .filter(|t| *t > from && *t <= now)
+        .collect();
     if recent.len() < cap as usize {
         return None;
     }
@@ -153,21 +181,38 @@ fn frequency_blocks(c: &Context, tz: &TimeZone, channel: Channel, exempt: bool) 
     }
     let now = c.now;
     let times = |pred: &dyn Fn(AttemptChannel) -> bool| -> Vec<Timestamp> {
-        c.acc.attempts.iter().filter(|a| pred(a.channel)).map(|a| a.at).collect()
+        c.acc
+            .attempts
+            .iter()
+            .filter(|a| pred(a.channel))
+            .map(|a| a.at)
+            .collect()
     };
     let calls = times(&|ch| ch == AttemptChannel::Call);
     let sms = times(&|ch| ch == AttemptChannel::Sms);
     let calls_sms = times(&|ch| matches!(ch, AttemptChannel::Call | AttemptChannel::Sms));
     if p.max_contacts_7d > 0 {
         b.push(rolling_cap(&calls_sms, p.max_contacts_7d, now), |u| {
-            Reason::new("CONTACT_CAP", format!("{} calls and texts in 7 days; next lawful at {u}", p.max_contacts_7d), 0.4)
-                .rule(p.rule("max_contacts_7d"))
+            Reason::new(
+                "CONTACT_CAP",
+                crate::detail!(
+                    "{} calls and texts in 7 days; next lawful at {}",
+                    p.max_contacts_7d,
+                    u
+                ),
+                0.4,
+            )
+            .rule(p.rule("max_contacts_7d"))
         });
     }
     if channel == Channel::Sms {
         b.push(rolling_cap(&sms, p.max_sms_7d, now), |u| {
-            Reason::new("SMS_CAP", format!("{} texts in 7 days; next lawful at {u}", p.max_sms_7d), 0.4)
-                .rule(p.rule("max_sms_7d"))
+            Reason::new(
+                "SMS_CAP",
+                crate::detail!("{} texts in 7 days; next lawful at {}", p.max_sms_7d, u),
+                0.4,
+            )
+            .rule(p.rule("max_sms_7d"))
         });
         return b;
     }
@@ -180,8 +225,12 @@ fn frequency_blocks(c: &Context, tz: &TimeZone, channel: Channel, exempt: bool) 
         };
     }
     b.push(rolling_cap(&calls, cap, now), |u| {
-        Reason::new("ATTEMPT_CAP", format!("{cap} call attempts in 7 days; next lawful at {u}"), 0.4)
-            .rule(p.rule("max_call_attempts_7d"))
+        Reason::new(
+            "ATTEMPT_CAP",
+            crate::detail!("{} call attempts in 7 days; next lawful at {}", cap, u),
+            0.4,
+        )
+        .rule(p.rule("max_call_attempts_7d"))
     });
     if p.cooldown_after_conversation_days > 0 {
         let last_conversation = c
@@ -194,15 +243,18 @@ fn frequency_blocks(c: &Context, tz: &TimeZone, channel: Channel, exempt: bool) 
         if let Some(at) = last_conversation {
             let day1 = tz.to_datetime(at).date();
             let free = local_midnight(
-                day1.checked_add(p.cooldown_after_conversation_days.days()).unwrap_or(day1),
+                day1.checked_add(p.cooldown_after_conversation_days.days())
+                    .unwrap_or(day1),
                 tz,
             );
             b.push((free > now).then_some(free), |u| {
                 Reason::new(
                     "COOL_DOWN",
-                    format!(
-                        "no call for {} days after the conversation of {day1}; calls lawful again from {u}",
-                        p.cooldown_after_conversation_days
+                    crate::detail!(
+                        "no call for {} days after the conversation of {}; calls lawful again from {}",
+                        p.cooldown_after_conversation_days,
+                        day1,
+                        u
                     ),
                     0.45,
                 )
@@ -227,7 +279,7 @@ fn frequency_blocks(c: &Context, tz: &TimeZone, channel: Channel, exempt: bool) 
             b.push(Some(tomorrow), |u| {
                 Reason::new(
                     "CONNECTED_CAP",
-                    format!("{connected} connected calls today; next lawful at {u}"),
+                    crate::detail!("{} connected calls today; next lawful at {}", connected, u),
                     0.4,
                 )
                 .rule(p.rule("max_connected_calls_per_day"))
@@ -290,11 +342,11 @@ fn hold_for_flags(c: &Context) -> Option<Decision> {
             }
         }
         let reason = Reason::new(
-            &format!("HOLD_{}", hold.as_str().to_uppercase()),
-            format!("{} in force: no contact of any kind", flag.as_str()),
+            hold_code(hold),
+            crate::detail!("{} in force: no contact of any kind", flag.as_str()),
             10.0,
         )
-        .rule(always::HOLD);
+        .always(always::HOLD);
         return Some(held(hold, reason, wake));
     }
     None
@@ -342,7 +394,11 @@ fn tone_ladder(acc: &Account, s: Strategy) -> (Strategy, Option<Reason>) {
     let step = Strategy::at_tone(max);
     let why = Reason::new(
         "TONE_STEP",
-        format!("{} deferred: tone rises one step at a time, next is {}", s.as_str(), step.as_str()),
+        crate::detail!(
+            "{} deferred: tone rises one step at a time, next is {}",
+            s.as_str(),
+            step.as_str()
+        ),
         0.2,
     );
     (step, Some(why))
@@ -356,7 +412,11 @@ pub fn decide(c: &Context) -> Decision {
             status: Status::Closed,
             hold: None,
             action: None,
-            reasons: vec![Reason::new("ACCOUNT_CLOSED", format!("closed: {r}"), 10.0)],
+            reasons: vec![Reason::new(
+                "ACCOUNT_CLOSED",
+                crate::detail!("closed: {}", r.as_str()),
+                10.0,
+            )],
             wake_at: None,
         };
     }
@@ -368,7 +428,7 @@ pub fn decide(c: &Context) -> Decision {
                 "no account_opened yet: time zone and contacts unknown, so no contact",
                 10.0,
             )
-            .rule(always::FAIL_CLOSED);
+            .always(always::FAIL_CLOSED);
             return held(HoldReason::ProfileMissing, r, None);
         }
     };
@@ -381,25 +441,44 @@ pub fn decide(c: &Context) -> Decision {
             status: Status::Closed,
             hold: None,
             action: None,
-            reasons: vec![Reason::new("NOTHING_DUE", "nothing overdue and nothing due within 3 days", 10.0)],
+            reasons: vec![Reason::new(
+                "NOTHING_DUE",
+                "nothing overdue and nothing due within 3 days",
+                10.0,
+            )],
             wake_at: None,
         };
     }
     let p = c.profile;
     let mut reasons = Vec::new();
     let contacts = acc.profile.contacts();
-    let dnc = contacts.iter().filter(|x| !acc.number_usable(&x.contact_id)).count();
-    if acc.do_not_call.iter().any(|d| contacts.iter().any(|x| &x.contact_id == d)) {
+    let dnc = contacts
+        .iter()
+        .filter(|x| !acc.number_usable(&x.contact_id))
+        .count();
+    if acc
+        .do_not_call
+        .iter()
+        .any(|d| contacts.iter().any(|x| &x.contact_id == d))
+    {
         reasons.push(
-            Reason::new("DO_NOT_CALL", "a number on do-not-call is never dialled", 0.1)
-                .rule(always::DO_NOT_CALL),
+            Reason::new(
+                "DO_NOT_CALL",
+                "a number on do-not-call is never dialled",
+                0.1,
+            )
+            .always(always::DO_NOT_CALL),
         );
     }
 
     if acc.has(Flag::CeaseContact) {
         reasons.push(
-            Reason::new("CEASE_CONTACT", "debtor asked to cease contact: letters only", 5.0)
-                .rule(always::CEASE_CONTACT),
+            Reason::new(
+                "CEASE_CONTACT",
+                "debtor asked to cease contact: letters only",
+                5.0,
+            )
+            .always(always::CEASE_CONTACT),
         );
         return letter(c, &tz, Strategy::Letter, reasons);
     }
@@ -411,10 +490,15 @@ pub fn decide(c: &Context) -> Decision {
             let wake = local_midnight(pr.due_date, &tz);
             let r = Reason::new(
                 "PROMISE_PENDING",
-                format!("promise of {} due {}; paid {} so far", pr.amount, pr.due_date, pr.paid),
+                crate::detail!(
+                    "promise of {} due {}; paid {} so far",
+                    pr.amount,
+                    pr.due_date,
+                    pr.paid
+                ),
                 10.0,
             )
-            .rule(always::PROMISE);
+            .always(always::PROMISE);
             return held(HoldReason::PromisePending, r, Some(wake));
         }
         strategy_override = Some(Strategy::PromiseFollowup);
@@ -424,15 +508,21 @@ pub fn decide(c: &Context) -> Decision {
     let mut callback = None;
     if let Some(cb) = acc.callback_at {
         if cb > c.now {
-            let r = Reason::new("CALLBACK_SCHEDULED", format!("debtor asked to be called at {cb}"), 10.0)
-                .rule(always::CALLBACK);
+            let r = Reason::new(
+                "CALLBACK_SCHEDULED",
+                crate::detail!("debtor asked to be called at {}", cb),
+                10.0,
+            )
+            .always(always::CALLBACK);
             return held(HoldReason::CallbackScheduled, r, Some(cb));
         }
         callback = Some(cb);
     }
 
     let debtor_numbers = usable(c, contacts, true);
-    let no_rpc_days = f.last_rpc.map_or(i64::MAX, |t| (c.now.as_second() - t.as_second()) / DAY);
+    let no_rpc_days = f
+        .last_rpc
+        .map_or(i64::MAX, |t| (c.now.as_second() - t.as_second()) / DAY);
     let pol = &c.settings.raw.policy;
     let unreachable = debtor_numbers.is_empty()
         || (no_rpc_days >= pol.locate_after_days_without_contact
@@ -443,7 +533,7 @@ pub fn decide(c: &Context) -> Decision {
             reasons.push(
                 Reason::new(
                     "THIRD_PARTY_LOCATE",
-                    format!(
+                    crate::detail!(
                         "debtor unreachable ({} failed calls since the last conversation); locate only, the debt is never disclosed",
                         f.failed_since_rpc
                     ),
@@ -452,10 +542,23 @@ pub fn decide(c: &Context) -> Decision {
                 .rule(p.rule("third_parties")),
             );
             reasons.push(
-                Reason::new("NO_DISCLOSURE", "third party: locate only, never asked to pay", 0.05)
-                    .rule(always::NO_DISCLOSURE),
+                Reason::new(
+                    "NO_DISCLOSURE",
+                    "third party: locate only, never asked to pay",
+                    0.05,
+                )
+                .always(always::NO_DISCLOSURE),
             );
-            return call_or_hold(c, &tz, Channel::Call, tp, Party::ThirdParty, Strategy::Locate, false, reasons);
+            return call_or_hold(
+                c,
+                &tz,
+                Channel::Call,
+                tp,
+                Party::ThirdParty,
+                Strategy::Locate,
+                false,
+                reasons,
+            );
         }
     }
     if debtor_numbers.is_empty() {
@@ -472,23 +575,45 @@ pub fn decide(c: &Context) -> Decision {
     let (strategy, channel) = if let Some(s) = strategy_override {
         (s, Channel::Call)
     } else {
-        let s = segment_strategy(c, unreachable);
+        let mut s = segment_strategy(c, unreachable);
+        if s == Strategy::Letter && callback.is_some() {
+            // The debtor asked for a call: it is made, in the tone the ladder allows.
+            s = Strategy::Negotiate;
+        }
         let (s, why) = tone_ladder(acc, s);
         reasons.extend(why);
         if s == Strategy::Letter {
             return letter(c, &tz, Strategy::Letter, reasons);
         }
-        let ch = if f.stage == Stage::PreDue { Channel::Sms } else { Channel::Call };
+        let ch = if f.stage == Stage::PreDue && callback.is_none() {
+            Channel::Sms
+        } else {
+            Channel::Call
+        };
         (s, ch)
     };
 
     if let Some(cb) = callback {
         reasons.push(
-            Reason::new("CALLBACK_DUE", format!("debtor asked to be called at {cb}"), 2.0)
-                .rule(always::CALLBACK),
+            Reason::new(
+                "CALLBACK_DUE",
+                crate::detail!("debtor asked to be called at {}", cb),
+                2.0,
+            )
+            .always(always::CALLBACK),
         );
         let exempt = p.callback_exempt_from_caps;
-        return call_or_hold_from(c, &tz, channel, target, Party::Debtor, strategy, exempt, reasons, cb);
+        return call_or_hold_from(
+            c,
+            &tz,
+            channel,
+            target,
+            Party::Debtor,
+            strategy,
+            exempt,
+            reasons,
+            cb,
+        );
     }
     if strategy == Strategy::PromiseFollowup {
         // A follow-up inside the cool-down goes by SMS instead of a call.
@@ -499,16 +624,38 @@ pub fn decide(c: &Context) -> Decision {
                 "calls are not lawful yet; the promise follow-up goes by SMS",
                 0.3,
             ));
-            return call_or_hold(c, &tz, Channel::Sms, target, Party::Debtor, strategy, false, reasons);
+            return call_or_hold(
+                c,
+                &tz,
+                Channel::Sms,
+                target,
+                Party::Debtor,
+                strategy,
+                false,
+                reasons,
+            );
         }
     }
-    call_or_hold(c, &tz, channel, target, Party::Debtor, strategy, false, reasons)
+    call_or_hold(
+        c,
+        &tz,
+        channel,
+        target,
+        Party::Debtor,
+        strategy,
+        false,
+        reasons,
+    )
 }
 
 fn letter(c: &Context, tz: &TimeZone, strategy: Strategy, reasons: Vec<Reason>) -> Decision {
     if !c.settings.raw.policy.letters_enabled {
         let mut reasons = reasons;
-        reasons.push(Reason::new("NO_CONTACT_POINT", "no lawful channel: letters are disabled", 10.0));
+        reasons.push(Reason::new(
+            "NO_CONTACT_POINT",
+            "no lawful channel: letters are disabled",
+            10.0,
+        ));
         return Decision {
             status: Status::Held,
             hold: Some(HoldReason::NoContactPoint),
@@ -545,7 +692,17 @@ fn call_or_hold(
     exempt: bool,
     reasons: Vec<Reason>,
 ) -> Decision {
-    call_or_hold_from(c, tz, channel, target, party, strategy, exempt, reasons, Timestamp::MIN)
+    call_or_hold_from(
+        c,
+        tz,
+        channel,
+        target,
+        party,
+        strategy,
+        exempt,
+        reasons,
+        Timestamp::MIN,
+    )
 }
 
 /// Builds an open item in the next lawful window, or a `contact_cap` hold when that window is
@@ -571,7 +728,11 @@ fn call_or_hold_from(
     if nb > limit {
         reasons.push(Reason::new(
             "CONTACT_CAP",
-            format!("contact-frequency rules allow the next {} at {nb}", channel.as_str()),
+            crate::detail!(
+                "contact-frequency rules allow the next {} at {}",
+                channel.as_str(),
+                nb
+            ),
             9.0,
         ));
         return Decision {
@@ -579,18 +740,25 @@ fn call_or_hold_from(
             hold: Some(HoldReason::ContactCap),
             action: None,
             reasons,
-            wake_at: Some(nb - Span::new().seconds(c.settings.raw.policy.hold_when_blocked_hours * 3600)),
+            wake_at: Some(
+                nb - Span::new().seconds(c.settings.raw.policy.hold_when_blocked_hours * 3600),
+            ),
         };
     }
-    let hours = format!(
-        "{:02}:{:02}-{:02}:{:02} {}",
-        p.calling_start_min / 60,
-        p.calling_start_min % 60,
-        p.calling_end_min / 60,
-        p.calling_end_min % 60,
-        tz.iana_name().unwrap_or("local")
+    reasons.push(
+        Reason::new(
+            "CALLING_HOURS",
+            crate::detail!(
+                "window inside {}:{} to {}:{} local time",
+                Arg::Int((p.calling_start_min / 60) as i64),
+                Arg::Str(MINUTES[(p.calling_start_min % 60) as usize]),
+                Arg::Int((p.calling_end_min / 60) as i64),
+                Arg::Str(MINUTES[(p.calling_end_min % 60) as usize])
+            ),
+            0.01,
+        )
+        .rule(p.rule("calling_hours")),
     );
-    reasons.push(Reason::new("CALLING_HOURS", format!("window inside {hours}"), 0.01).rule(p.rule("calling_hours")));
     Decision {
         status: Status::Open,
         hold: None,

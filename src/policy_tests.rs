@@ -44,15 +44,20 @@ fn late(tz: &str) -> Story {
 }
 
 fn plan(d: &Decision) -> &Plan {
-    d.action.as_ref().unwrap_or_else(|| panic!("no action: {d:?}"))
+    d.action
+        .as_ref()
+        .unwrap_or_else(|| panic!("no action: {d:?}"))
 }
 
-fn rules(d: &Decision) -> Vec<&str> {
-    d.reasons.iter().filter_map(|r| r.rule.as_deref()).collect()
+fn rules(d: &Decision) -> Vec<String> {
+    d.reasons
+        .iter()
+        .filter_map(|r| r.rule.as_ref().map(|r| r.to_string()))
+        .collect()
 }
 
 fn codes(d: &Decision) -> Vec<&str> {
-    d.reasons.iter().map(|r| r.code.as_str()).collect()
+    d.reasons.iter().map(|r| r.code).collect()
 }
 
 #[test]
@@ -62,7 +67,10 @@ fn window_follows_local_hours_across_spring_forward() {
     let ny = TimeZone::get("America/New_York").unwrap();
     // 00:00 EST on 2026-03-08, the day clocks go forward at 02:00: 08:00 is already EDT (UTC−4).
     let (nb, na) = calling_window(p, &ny, t("2026-03-08T05:00:00Z"), Timestamp::MIN);
-    assert_eq!((nb, na), (t("2026-03-08T12:00:00Z"), t("2026-03-09T01:00:00Z")));
+    assert_eq!(
+        (nb, na),
+        (t("2026-03-08T12:00:00Z"), t("2026-03-09T01:00:00Z"))
+    );
     // The day before, 08:00 EST is 13:00Z.
     let (nb, _) = calling_window(p, &ny, t("2026-03-07T05:00:00Z"), Timestamp::MIN);
     assert_eq!(nb, t("2026-03-07T13:00:00Z"));
@@ -75,7 +83,10 @@ fn window_follows_local_hours_across_fall_back() {
     let london = TimeZone::get("Europe/London").unwrap();
     // London falls back on 2026-10-25: 08:00 is GMT that day, BST the day before.
     let (nb, na) = calling_window(p, &london, t("2026-10-25T03:00:00Z"), Timestamp::MIN);
-    assert_eq!((nb, na), (t("2026-10-25T08:00:00Z"), t("2026-10-25T21:00:00Z")));
+    assert_eq!(
+        (nb, na),
+        (t("2026-10-25T08:00:00Z"), t("2026-10-25T21:00:00Z"))
+    );
     let (nb, _) = calling_window(p, &london, t("2026-10-24T03:00:00Z"), Timestamp::MIN);
     assert_eq!(nb, t("2026-10-24T07:00:00Z"));
     // After 21:00 local the window is tomorrow's.
@@ -112,7 +123,7 @@ fn cn_nifa_calls_until_22_local() {
     let s = late("Asia/Shanghai");
     let d = decide_with(&s, "2026-03-25T02:00:00Z", Segment::WillingAble, "cn_nifa");
     assert_eq!(plan(&d).not_after, t("2026-03-25T14:00:00Z"));
-    assert!(rules(&d).contains(&"cn_nifa.calling_hours@2024.1"));
+    assert!(rules(&d).contains(&"cn_nifa.calling_hours@2024.1".to_string()));
 }
 
 #[test]
@@ -121,12 +132,18 @@ fn open_call_cites_calling_hours_and_starts_on_the_ladder() {
     let d = decide_at(&s, "2026-03-25T15:00:00Z", Segment::WillingAble);
     assert_eq!(d.status, Status::Open);
     let p = plan(&d);
-    assert_eq!((p.channel, p.party, p.strategy), (Channel::Call, Party::Debtor, Strategy::Reminder));
+    assert_eq!(
+        (p.channel, p.party, p.strategy),
+        (Channel::Call, Party::Debtor, Strategy::Reminder)
+    );
     assert_eq!(p.contact_id.as_deref(), Some("c1"));
     assert_eq!(p.disclosure(), Disclosure::Full);
     assert_eq!(p.not_before, t("2026-03-25T13:00:00Z"), "08:00 CDT");
-    assert!(rules(&d).contains(&"strict.calling_hours@2026.1"));
-    assert!(codes(&d).contains(&"TONE_STEP"), "negotiate deferred to reminder first");
+    assert!(rules(&d).contains(&"strict.calling_hours@2026.1".to_string()));
+    assert!(
+        codes(&d).contains(&"TONE_STEP"),
+        "negotiate deferred to reminder first"
+    );
 }
 
 #[test]
@@ -138,7 +155,7 @@ fn seven_attempts_in_seven_days_push_the_window_or_hold() {
     // The 7th-newest attempt (19th 09:00) leaves the rolling window on the 26th at 09:00.
     let d = decide_at(&s, "2026-03-26T08:30:00Z", Segment::WillingAble);
     assert_eq!(plan(&d).not_before, t("2026-03-26T09:00:00Z"));
-    assert!(rules(&d).contains(&"strict.max_call_attempts_7d@2026.1"));
+    assert!(rules(&d).contains(&"strict.max_call_attempts_7d@2026.1".to_string()));
     // Asked the evening before, the next lawful call is 12.5 h away: still open, later window.
     let d = decide_at(&s, "2026-03-25T20:30:00Z", Segment::WillingAble);
     assert_eq!(plan(&d).not_before, t("2026-03-26T09:00:00Z"));
@@ -148,7 +165,10 @@ fn seven_attempts_in_seven_days_push_the_window_or_hold() {
         s.call(&format!("2026-03-25T{h:02}:00:00Z"), "c1", "no_answer");
     }
     let d = decide_at(&s, "2026-03-25T16:00:00Z", Segment::WillingAble);
-    assert_eq!((d.status, d.hold), (Status::Held, Some(HoldReason::ContactCap)));
+    assert_eq!(
+        (d.status, d.hold),
+        (Status::Held, Some(HoldReason::ContactCap))
+    );
     assert!(d.action.is_none());
     // It wakes when the next lawful call is within policy.hold_when_blocked_hours (24 h).
     assert_eq!(d.wake_at, Some(t("2026-03-31T09:00:00Z")));
@@ -159,7 +179,10 @@ fn no_call_in_the_seven_days_after_a_conversation() {
     let mut s = late("America/New_York");
     s.call("2026-03-20T14:00:00Z", "c1", "right_party");
     let d = decide_at(&s, "2026-03-21T14:00:00Z", Segment::WillingAble);
-    assert_eq!((d.status, d.hold), (Status::Held, Some(HoldReason::ContactCap)));
+    assert_eq!(
+        (d.status, d.hold),
+        (Status::Held, Some(HoldReason::ContactCap))
+    );
     assert!(codes(&d).contains(&"COOL_DOWN"));
     // Conversation on the 20th (day 1): calls lawful from 00:00 on the 27th, window at 08:00 EDT.
     let d = decide_at(&s, "2026-03-26T14:00:00Z", Segment::WillingAble);
@@ -196,7 +219,7 @@ fn every_hold_flag_holds_with_its_reason() {
         let d = decide_at(&s, "2026-03-25T12:00:00Z", Segment::WillingAble);
         assert_eq!((d.status, d.hold), (Status::Held, Some(hold)), "{flag}");
         assert!(d.action.is_none());
-        assert_eq!(rules(&d), vec![always::HOLD]);
+        assert_eq!(rules(&d), vec![always::HOLD.to_string()]);
     }
 }
 
@@ -238,25 +261,39 @@ fn cease_contact_leaves_letters_only() {
     s.flag("2026-03-20T00:00:00Z", "cease_contact");
     let d = decide_at(&s, "2026-03-25T12:00:00Z", Segment::WillingAble);
     let p = plan(&d);
-    assert_eq!((p.channel, p.strategy, p.contact_id.as_deref()), (Channel::Letter, Strategy::Letter, None));
-    assert!(rules(&d).contains(&always::CEASE_CONTACT));
+    assert_eq!(
+        (p.channel, p.strategy, p.contact_id.as_deref()),
+        (Channel::Letter, Strategy::Letter, None)
+    );
+    assert!(rules(&d).contains(&always::CEASE_CONTACT.to_string()));
 }
 
 #[test]
 fn do_not_call_numbers_are_never_dialled() {
     let mut s = late("UTC");
-    s.ev("2026-03-20T00:00:00Z", "flag_set", json!({"flag": "do_not_call", "contact_id": "c1"}));
+    s.ev(
+        "2026-03-20T00:00:00Z",
+        "flag_set",
+        json!({"flag": "do_not_call", "contact_id": "c1"}),
+    );
     let d = decide_at(&s, "2026-03-25T12:00:00Z", Segment::WillingAble);
     let p = plan(&d);
     assert_ne!(p.contact_id.as_deref(), Some("c1"));
     // No usable debtor number: locate through the consenting relative, without disclosure.
-    assert_eq!((p.party, p.contact_id.as_deref()), (Party::ThirdParty, Some("c2")));
-    assert!(rules(&d).contains(&always::DO_NOT_CALL));
+    assert_eq!(
+        (p.party, p.contact_id.as_deref()),
+        (Party::ThirdParty, Some("c2"))
+    );
+    assert!(rules(&d).contains(&always::DO_NOT_CALL.to_string()));
     // Without a consenting third party, a letter.
     let mut s = Story::new("A-2");
     s.open("2026-01-01T00:00:00Z", "UTC")
         .statement("2026-03-01T00:00:00Z", "s1", 100_000, 10_000, "2026-03-15")
-        .ev("2026-03-20T00:00:00Z", "flag_set", json!({"flag": "do_not_call", "contact_id": "c1"}));
+        .ev(
+            "2026-03-20T00:00:00Z",
+            "flag_set",
+            json!({"flag": "do_not_call", "contact_id": "c1"}),
+        );
     let d = decide_at(&s, "2026-03-25T12:00:00Z", Segment::WillingAble);
     assert_eq!(plan(&d).channel, Channel::Letter);
 }
@@ -264,14 +301,21 @@ fn do_not_call_numbers_are_never_dialled() {
 #[test]
 fn promise_pending_holds_until_the_due_date_then_follows_up() {
     let mut s = late("UTC");
-    s.call("2026-03-10T10:00:00Z", "c1", "right_party")
-        .promise("2026-03-10T10:01:00Z", "pr1", 10_000, "2026-03-24");
+    s.call("2026-03-10T10:00:00Z", "c1", "right_party").promise(
+        "2026-03-10T10:01:00Z",
+        "pr1",
+        10_000,
+        "2026-03-24",
+    );
     let d = decide_at(&s, "2026-03-20T12:00:00Z", Segment::WillingAble);
     assert_eq!(d.hold, Some(HoldReason::PromisePending));
     assert_eq!(d.wake_at, Some(t("2026-03-24T00:00:00Z")));
     let d = decide_at(&s, "2026-03-24T07:00:00Z", Segment::WillingAble);
     let p = plan(&d);
-    assert_eq!((p.strategy, p.channel), (Strategy::PromiseFollowup, Channel::Call));
+    assert_eq!(
+        (p.strategy, p.channel),
+        (Strategy::PromiseFollowup, Channel::Call)
+    );
     assert_eq!(p.not_before, t("2026-03-24T08:00:00Z"));
     // Broken after the grace day: back in the queue, no follow-up strategy.
     let d = decide_at(&s, "2026-03-26T09:00:00Z", Segment::WillingAble);
@@ -281,11 +325,18 @@ fn promise_pending_holds_until_the_due_date_then_follows_up() {
 #[test]
 fn promise_follow_up_inside_the_cool_down_goes_by_sms() {
     let mut s = late("UTC");
-    s.call("2026-03-20T10:00:00Z", "c1", "right_party")
-        .promise("2026-03-20T10:01:00Z", "pr1", 10_000, "2026-03-22");
+    s.call("2026-03-20T10:00:00Z", "c1", "right_party").promise(
+        "2026-03-20T10:01:00Z",
+        "pr1",
+        10_000,
+        "2026-03-22",
+    );
     let d = decide_at(&s, "2026-03-22T07:00:00Z", Segment::WillingAble);
     let p = plan(&d);
-    assert_eq!((p.strategy, p.channel), (Strategy::PromiseFollowup, Channel::Sms));
+    assert_eq!(
+        (p.strategy, p.channel),
+        (Strategy::PromiseFollowup, Channel::Sms)
+    );
 }
 
 #[test]
@@ -302,11 +353,15 @@ fn callback_holds_until_its_time_then_opens_there_despite_the_cool_down() {
     assert_eq!(d.wake_at, Some(t("2026-03-21T15:30:00Z")));
     let d = decide_at(&s, "2026-03-21T15:30:00Z", Segment::WillingAble);
     assert_eq!(plan(&d).not_before, t("2026-03-21T15:30:00Z"));
-    assert!(rules(&d).contains(&always::CALLBACK));
+    assert!(rules(&d).contains(&always::CALLBACK.to_string()));
     // Once a call at or after that time happened, the callback is answered.
     s.call("2026-03-21T15:31:00Z", "c1", "no_answer");
     let d = decide_at(&s, "2026-03-21T16:00:00Z", Segment::WillingAble);
-    assert_eq!(d.hold, Some(HoldReason::ContactCap), "back under the cool-down");
+    assert_eq!(
+        d.hold,
+        Some(HoldReason::ContactCap),
+        "back under the cool-down"
+    );
 }
 
 fn unreachable(tz: &str, first_call_day: u32) -> Story {
@@ -322,9 +377,12 @@ fn unreachable_debtor_is_located_through_a_consenting_third_party_without_disclo
     let s = unreachable("UTC", 18);
     let d = decide_at(&s, "2026-04-02T12:00:00Z", Segment::UnwillingUnable);
     let p = plan(&d);
-    assert_eq!((p.party, p.strategy, p.contact_id.as_deref()), (Party::ThirdParty, Strategy::Locate, Some("c2")));
+    assert_eq!(
+        (p.party, p.strategy, p.contact_id.as_deref()),
+        (Party::ThirdParty, Strategy::Locate, Some("c2"))
+    );
     assert_eq!(p.disclosure(), Disclosure::None);
-    assert!(rules(&d).contains(&always::NO_DISCLOSURE));
+    assert!(rules(&d).contains(&always::NO_DISCLOSURE.to_string()));
     // At most one attempt per person: after c2 was tried, the non-consenting c3 is never chosen.
     let mut s = s;
     s.call("2026-04-02T12:30:00Z", "c2", "no_answer");
@@ -337,9 +395,17 @@ fn no_third_parties_in_early_stage_or_under_cn_nifa() {
     // Early stage (the statement due 03-15, asked on 03-18): locate is never allowed.
     let s = unreachable("UTC", 1);
     let d = decide_at(&s, "2026-03-18T12:00:00Z", Segment::UnwillingUnable);
-    assert!(d.action.as_ref().is_none_or(|p| p.party == Party::Debtor), "{d:?}");
+    assert!(
+        d.action.as_ref().is_none_or(|p| p.party == Party::Debtor),
+        "{d:?}"
+    );
     let s = unreachable("UTC", 18);
-    let d = decide_with(&s, "2026-04-02T12:00:00Z", Segment::UnwillingUnable, "cn_nifa");
+    let d = decide_with(
+        &s,
+        "2026-04-02T12:00:00Z",
+        Segment::UnwillingUnable,
+        "cn_nifa",
+    );
     assert!(d.action.as_ref().is_none_or(|p| p.party == Party::Debtor));
 }
 
@@ -349,7 +415,7 @@ fn profile_missing_fails_closed() {
     s.statement("2026-03-01T00:00:00Z", "s1", 100_000, 10_000, "2026-03-15");
     let d = decide_at(&s, "2026-03-25T12:00:00Z", Segment::WillingAble);
     assert_eq!(d.hold, Some(HoldReason::ProfileMissing));
-    assert_eq!(rules(&d), vec![always::FAIL_CLOSED]);
+    assert_eq!(rules(&d), vec![always::FAIL_CLOSED.to_string()]);
 }
 
 #[test]
@@ -360,14 +426,42 @@ fn strategies_by_segment_and_stage() {
     acc_story.call("2026-03-01T10:00:00Z", "c1", "no_answer");
     let settings = Settings::defaults();
     let cases = [
-        ("2026-03-18T12:00:00Z", Segment::WillingAble, Strategy::Reminder),
-        ("2026-03-25T12:00:00Z", Segment::WillingAble, Strategy::Negotiate),
-        ("2026-03-25T12:00:00Z", Segment::WillingUnable, Strategy::HardshipPlan),
-        ("2026-03-25T12:00:00Z", Segment::UnwillingAble, Strategy::FirmDemand),
-        ("2026-05-20T12:00:00Z", Segment::UnwillingAble, Strategy::LegalReview),
+        (
+            "2026-03-18T12:00:00Z",
+            Segment::WillingAble,
+            Strategy::Reminder,
+        ),
+        (
+            "2026-03-25T12:00:00Z",
+            Segment::WillingAble,
+            Strategy::Negotiate,
+        ),
+        (
+            "2026-03-25T12:00:00Z",
+            Segment::WillingUnable,
+            Strategy::HardshipPlan,
+        ),
+        (
+            "2026-03-25T12:00:00Z",
+            Segment::UnwillingAble,
+            Strategy::FirmDemand,
+        ),
+        (
+            "2026-05-20T12:00:00Z",
+            Segment::UnwillingAble,
+            Strategy::LegalReview,
+        ),
         // Below policy.legal_review_min_overdue (10,000 < 50,000): letters, not legal review.
-        ("2026-05-20T12:00:00Z", Segment::UnwillingUnable, Strategy::Letter),
-        ("2026-03-25T12:00:00Z", Segment::UnwillingUnable, Strategy::Letter),
+        (
+            "2026-05-20T12:00:00Z",
+            Segment::UnwillingUnable,
+            Strategy::Letter,
+        ),
+        (
+            "2026-03-25T12:00:00Z",
+            Segment::UnwillingUnable,
+            Strategy::Letter,
+        ),
     ];
     for (now, segment, want) in cases {
         let mut acc = acc_story.account();

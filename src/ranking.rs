@@ -8,7 +8,7 @@ use crate::domain::*;
 use crate::features::{Features, F, FEATURES};
 use crate::policy::Plan;
 use crate::scoring::{Scorer, Scores};
-use crate::workitem::Reason;
+use crate::workitem::{Arg, Reason};
 
 /// Priority and expected recovery of an open plan, with the reasons behind them.
 pub struct Ranked {
@@ -51,16 +51,28 @@ pub fn rank(f: &Features, s: &Scores, plan: &Plan, currency: &str, settings: &Se
             urgency *= r.promise_due_today;
             reasons.push(Reason::new(
                 "PROMISE_DUE_TODAY",
-                format!("promise of {} due today; {} paid so far", pr.amount, pr.paid),
+                crate::detail!(
+                    "promise of {} due today; {} paid so far",
+                    pr.amount,
+                    pr.paid
+                ),
                 3.0 * r.promise_due_today,
             ));
         } else {
-            reasons.push(Reason::new("PROMISE_FOLLOWUP", "promise due date reached, not yet kept", 2.5));
+            reasons.push(Reason::new(
+                "PROMISE_FOLLOWUP",
+                "promise due date reached, not yet kept",
+                2.5,
+            ));
         }
     }
     if let Some(d) = f.days_to_payday.filter(|d| *d <= r.payday_soon_days) {
         urgency *= r.payday_soon;
-        reasons.push(Reason::new("PAYDAY_SOON", format!("payday in {d} days"), 2.0 * r.payday_soon));
+        reasons.push(Reason::new(
+            "PAYDAY_SOON",
+            crate::detail!("payday in {} days", d),
+            2.0 * r.payday_soon,
+        ));
     }
     if f.dpd > 0 {
         if let Some(next) = f.stage.next_boundary() {
@@ -69,7 +81,11 @@ pub fn rank(f: &Features, s: &Scores, plan: &Plan, currency: &str, settings: &Se
                 urgency *= r.stage_roll;
                 reasons.push(Reason::new(
                     "STAGE_ROLL_SOON",
-                    format!("{} rolls to the next stage in {left} days", f.stage),
+                    crate::detail!(
+                        "{} rolls to the next stage in {} days",
+                        f.stage.as_str(),
+                        left
+                    ),
                     2.0 * r.stage_roll,
                 ));
             }
@@ -78,7 +94,7 @@ pub fn rank(f: &Features, s: &Scores, plan: &Plan, currency: &str, settings: &Se
             urgency *= r.fresh_delinquency;
             reasons.push(Reason::new(
                 "FRESH_DELINQUENCY",
-                format!("{} days past due: early contact cures best", f.dpd),
+                crate::detail!("{} days past due: early contact cures best", f.dpd),
                 2.0 * r.fresh_delinquency,
             ));
         }
@@ -92,7 +108,7 @@ pub fn rank(f: &Features, s: &Scores, plan: &Plan, currency: &str, settings: &Se
         }
         reasons.push(Reason::new(
             "BROKEN_PROMISE",
-            format!("{} broken in 90 days", f.broken_90d),
+            crate::detail!("{} broken in 90 days", f.broken_90d),
             if recent { 2.0 * r.broken_promise } else { 1.0 },
         ));
     }
@@ -104,7 +120,7 @@ pub fn rank(f: &Features, s: &Scores, plan: &Plan, currency: &str, settings: &Se
     if rpc_rate < 0.15 {
         reasons.push(Reason::new(
             "HARD_TO_REACH",
-            format!("right-party rate {:.0}% over 30 days", rpc_rate * 100.0),
+            crate::detail!("right-party rate {} over 30 days", Arg::Pct(rpc_rate)),
             1.0,
         ));
     }
@@ -114,9 +130,12 @@ pub fn rank(f: &Features, s: &Scores, plan: &Plan, currency: &str, settings: &Se
     }
     reasons.push(Reason::new(
         "EXPECTED_RECOVERY",
-        format!(
-            "{expected_recovery} of {amount} {currency} expected in 30 days (P(pay) {:.2}, age factor {:.2})",
-            p_pay, recoverability
+        crate::detail!(
+            "{} of {} expected in 30 days (P(pay) {}, age factor {})",
+            expected_recovery,
+            amount,
+            Arg::Num((p_pay * 100.0).round() / 100.0),
+            Arg::Num((recoverability * 100.0).round() / 100.0)
         ),
         1.5,
     ));
@@ -131,26 +150,35 @@ pub fn rank(f: &Features, s: &Scores, plan: &Plan, currency: &str, settings: &Se
 /// (`<FEATURE_CODE>` with the direction and size in the detail).
 pub fn score_drivers(scorer: &Scorer, f: &Features, per_model: usize) -> Vec<Reason> {
     let mut out = Vec::new();
-    for (label, model) in [("willingness", &scorer.willingness), ("ability", &scorer.ability)] {
-        let mut c: Vec<(usize, f64)> = model.contributions(&f.vector).filter(|(_, c)| c.abs() >= 0.05).collect();
+    for (label, model) in [
+        ("willingness", &scorer.willingness),
+        ("ability", &scorer.ability),
+    ] {
+        let mut c: Vec<(usize, f64)> = model
+            .contributions(&f.vector)
+            .filter(|(_, c)| c.abs() >= 0.05)
+            .collect();
         c.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()).then(a.0.cmp(&b.0)));
         for (i, contribution) in c.into_iter().take(per_model) {
             let def = &FEATURES[i];
-            let dir = if contribution > 0.0 { "raises" } else { "lowers" };
+            let dir = if contribution > 0.0 {
+                "raises"
+            } else {
+                "lowers"
+            };
             out.push(Reason::new(
                 def.code,
-                format!("{} = {} {dir} {label} ({contribution:+.2} log-odds)", def.name, fmt_value(f.vector[i])),
+                crate::detail!(
+                    "{} = {} {} {} ({} log-odds)",
+                    def.name,
+                    Arg::Num(f.vector[i]),
+                    dir,
+                    label,
+                    Arg::Signed(contribution)
+                ),
                 contribution.abs().min(1.0),
             ));
         }
     }
     out
-}
-
-fn fmt_value(v: f64) -> String {
-    if v.fract() == 0.0 && v.abs() < 1e15 {
-        format!("{}", v as i64)
-    } else {
-        format!("{v:.2}")
-    }
 }

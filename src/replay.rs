@@ -34,8 +34,9 @@ pub struct ReplayArgs {
 }
 
 fn parse_as_of(s: &str) -> Result<Timestamp, String> {
-    crate::events::parse_timestamp(s)
-        .ok_or_else(|| format!("{s:?} is not an RFC 3339 timestamp with offset, e.g. 2026-04-15T12:00:00Z"))
+    crate::events::parse_timestamp(s).ok_or_else(|| {
+        format!("{s:?} is not an RFC 3339 timestamp with offset, e.g. 2026-04-15T12:00:00Z")
+    })
 }
 
 /// Why replay failed, and the exit status that goes with it.
@@ -174,7 +175,10 @@ pub fn run(args: &ReplayArgs) -> Result<Summary, ReplayError> {
     };
     let mut rejects_file = match &args.rejects {
         Some(path) => Some(BufWriter::new(File::create(path).map_err(|e| {
-            ReplayError::Output(format!("cannot create rejects file {}: {e}", path.display()))
+            ReplayError::Output(format!(
+                "cannot create rejects file {}: {e}",
+                path.display()
+            ))
         })?)),
         None => None,
     };
@@ -193,6 +197,8 @@ pub fn run(args: &ReplayArgs) -> Result<Summary, ReplayError> {
         None => write_items(&pipeline, io::stdout().lock()),
     };
     written.map_err(|e| ReplayError::Output(format!("cannot write work items: {e}")))?;
+    // The process ends right after: skip freeing every account one by one.
+    std::mem::forget(pipeline);
     Ok(summary)
 }
 

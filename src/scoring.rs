@@ -140,12 +140,17 @@ impl Model {
                 }
             };
             if !ok || !f.coefficient.is_finite() || !f.impute.is_finite() {
-                return Err(invalid(format!("feature {}: bad transform or coefficient", f.name)));
+                return Err(invalid(format!(
+                    "feature {}: bad transform or coefficient",
+                    f.name
+                )));
             }
         }
         if let Some(Calibration::Isotonic { x, y }) = &m.calibration {
             if x.len() != y.len() || x.is_empty() || x.windows(2).any(|w| w[0] > w[1]) {
-                return Err(invalid("isotonic calibration needs increasing x and equal lengths".into()));
+                return Err(invalid(
+                    "isotonic calibration needs increasing x and equal lengths".into(),
+                ));
             }
         }
         Ok(m)
@@ -240,7 +245,10 @@ impl BoundModel {
 
     /// Contribution of each model feature to the linear score, against the portfolio baseline:
     /// (engine feature index, coefficient × (input − baseline)).
-    pub fn contributions<'a>(&'a self, v: &'a [f64; N_FEATURES]) -> impl Iterator<Item = (usize, f64)> + 'a {
+    pub fn contributions<'a>(
+        &'a self,
+        v: &'a [f64; N_FEATURES],
+    ) -> impl Iterator<Item = (usize, f64)> + 'a {
         self.model
             .features
             .iter()
@@ -262,13 +270,17 @@ pub struct Scorer {
     pub willingness: BoundModel,
     pub ability: BoundModel,
     /// What work items report as `scores.model_version`.
-    pub model_version: String,
+    pub model_version: std::sync::Arc<str>,
 }
 
 impl Scorer {
     pub fn new(willingness: BoundModel, ability: BoundModel) -> Scorer {
         let (w, a) = (&willingness.model.version, &ability.model.version);
-        let model_version = if w == a { w.clone() } else { format!("{w}+{a}") };
+        let model_version = if w == a {
+            w.as_str().into()
+        } else {
+            format!("{w}+{a}").into()
+        };
         Scorer {
             willingness,
             ability,
@@ -339,17 +351,25 @@ mod tests {
         let mut m = Model::from_json(SHIPPED_WILLINGNESS, "w").unwrap();
         m.features[0].name = "age".into();
         let err = BoundModel::bind(m, "w.json").unwrap_err();
-        assert!(matches!(&err, ModelError::FeatureMismatch { unknown, .. } if unknown == &vec!["age".to_string()]));
+        assert!(
+            matches!(&err, ModelError::FeatureMismatch { unknown, .. } if unknown == &vec!["age".to_string()])
+        );
         assert!(err.to_string().contains("age"));
     }
 
     #[test]
     fn bad_files_are_clear_errors() {
-        assert!(matches!(Model::from_json("{", "x"), Err(ModelError::Parse { .. })));
+        assert!(matches!(
+            Model::from_json("{", "x"),
+            Err(ModelError::Parse { .. })
+        ));
         let mut m = Model::from_json(SHIPPED_ABILITY, "a").unwrap();
         m.format = "other".into();
         let text = serde_json::to_string(&m).unwrap();
-        assert!(matches!(Model::from_json(&text, "x"), Err(ModelError::Format { .. })));
+        assert!(matches!(
+            Model::from_json(&text, "x"),
+            Err(ModelError::Format { .. })
+        ));
         let err = Model::load(Path::new("/nonexistent/model.json")).unwrap_err();
         assert!(err.to_string().contains("/nonexistent/model.json"));
     }

@@ -60,7 +60,14 @@ impl Story {
         )
     }
 
-    pub fn statement(&mut self, at: &str, id: &str, amount: i64, min: i64, due: &str) -> &mut Story {
+    pub fn statement(
+        &mut self,
+        at: &str,
+        id: &str,
+        amount: i64,
+        min: i64,
+        due: &str,
+    ) -> &mut Story {
         self.ev(
             at,
             "statement_issued",
@@ -69,7 +76,11 @@ impl Story {
     }
 
     pub fn pay(&mut self, at: &str, id: &str, amount: i64) -> &mut Story {
-        self.ev(at, "payment_received", json!({"payment_id": id, "amount": amount}))
+        self.ev(
+            at,
+            "payment_received",
+            json!({"payment_id": id, "amount": amount}),
+        )
     }
 
     pub fn reverse(&mut self, at: &str, id: &str, amount: i64) -> &mut Story {

@@ -2,19 +2,174 @@
 //! ranking order of a worklist.
 
 use std::cmp::Ordering;
+use std::sync::Arc;
 
-use serde::{Deserialize, Serialize};
+use jiff::civil::Date;
+use jiff::Timestamp;
+use serde::Serialize;
 
 use crate::domain::*;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// One argument of a reason's detail, kept as a value so that evaluating an account formats no
+/// text; the detail is written out only when the item is serialized.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Arg {
+    Int(i64),
+    /// Two decimals.
+    Num(f64),
+    /// Two decimals with a sign.
+    Signed(f64),
+    /// A share printed as a whole percentage.
+    Pct(f64),
+    Time(Timestamp),
+    Date(Date),
+    Str(&'static str),
+    Shared(Arc<str>),
+}
+
+macro_rules! arg_from {
+    ($($t:ty => $v:ident $(as $cast:ty)?),* $(,)?) => {
+        $(impl From<$t> for Arg { fn from(x: $t) -> Arg { Arg::$v(x $(as $cast)?) } })*
+    };
+}
+arg_from!(i64 => Int, u32 => Int as i64, usize => Int as i64, f64 => Num, Timestamp => Time, Date => Date, &'static str => Str, Arc<str> => Shared);
+
+impl std::fmt::Display for Arg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Arg::Int(i) => write!(f, "{i}"),
+            Arg::Num(x) if x.fract() == 0.0 && x.abs() < 1e15 => write!(f, "{}", *x as i64),
+            Arg::Num(x) => write!(f, "{x:.2}"),
+            Arg::Signed(x) => write!(f, "{x:+.2}"),
+            Arg::Pct(x) => write!(f, "{:.0}%", x * 100.0),
+            Arg::Time(t) => write!(f, "{t}"),
+            Arg::Date(d) => write!(f, "{d}"),
+            Arg::Str(s) => f.write_str(s),
+            Arg::Shared(s) => f.write_str(s),
+        }
+    }
+}
+
+/// A reason's human-readable detail: a template whose `{}` are filled by the arguments in order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Detail {
+    template: &'static str,
+    args: Vec<Arg>,
+}
+
+impl Detail {
+    pub fn new(template: &'static str, args: Vec<Arg>) -> Detail {
+        debug_assert_eq!(template.matches("{}").count(), args.len(), "{template}");
+        Detail { template, args }
+    }
+}
+
+impl From<&'static str> for Detail {
+    fn from(template: &'static str) -> Detail {
+        Detail::new(template, Vec::new())
+    }
+}
+
+impl std::fmt::Display for Detail {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut args = self.args.iter();
+        let mut parts = self.template.split("{}");
+        if let Some(first) = parts.next() {
+            f.write_str(first)?;
+        }
+        for part in parts {
+            if let Some(a) = args.next() {
+                write!(f, "{a}")?;
+            }
+            f.write_str(part)?;
+        }
+        Ok(())
+    }
+}
+
+/// `detail!("{} of {}", a, b)`: a [`Detail`] with its arguments.
+#[macro_export]
+macro_rules! detail {
+    ($t:literal $(, $a:expr)* $(,)?) => {
+        $crate::workitem::Detail::new($t, vec![$($crate::workitem::Arg::from($a)),*])
+    };
+}
+
+/// The contact-policy rule a reason cites.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Rule {
+    /// A rule of every profile (`always.*`).
+    Always(&'static str),
+    /// A rule of one profile: printed `<profile>.<rule>@<version>`.
+    Profile {
+        profile: Arc<str>,
+        rule: &'static str,
+        version: Arc<str>,
+    },
+}
+
+impl std::fmt::Display for Rule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Rule::Always(r) => f.write_str(r),
+            Rule::Profile {
+                profile,
+                rule,
+                version,
+            } => write!(f, "{profile}.{rule}@{version}"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reason {
+    pub code: &'static str,
+    pub detail: Detail,
+    /// The contact-policy rule this reason cites, if any.
+    pub rule: Option<Rule>,
+    /// Strength used to order reasons (strongest first); not published.
+    pub weight: f64,
+}
+
+impl Reason {
+    pub fn new(code: &'static str, detail: impl Into<Detail>, weight: f64) -> Reason {
+        Reason {
+            code,
+            detail: detail.into(),
+            rule: None,
+            weight,
+        }
+    }
+    pub fn rule(mut self, rule: Rule) -> Reason {
+        self.rule = Some(rule);
+        self
+    }
+    pub fn always(self, rule: &'static str) -> Reason {
+        self.rule(Rule::Always(rule))
+    }
+}
+
+impl Serialize for Reason {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(if self.rule.is_some() { 3 } else { 2 }))?;
+        m.serialize_entry("code", self.code)?;
+        m.serialize_entry("detail", &self.detail.to_string())?;
+        if let Some(r) = &self.rule {
+            m.serialize_entry("rule", &r.to_string())?;
+        }
+        m.end()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ItemScores {
     pub willingness: f64,
     pub ability: f64,
-    pub model_version: String,
+    pub model_version: Arc<str>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Action {
     pub channel: Channel,
     pub contact_id: Option<String>,
@@ -22,42 +177,15 @@ pub struct Action {
     pub strategy: Strategy,
     pub disclosure: Disclosure,
     /// Start of the next lawful window (UTC, RFC 3339).
-    pub not_before: String,
+    pub not_before: Timestamp,
     /// End of that window.
-    pub not_after: String,
+    pub not_after: Timestamp,
     /// Soft preference inside the window: the likeliest time to reach the party.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub best_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub best_time: Option<Timestamp>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Reason {
-    pub code: String,
-    pub detail: String,
-    /// The contact-policy rule this reason cites (`<profile>.<rule>@<version>`), if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rule: Option<String>,
-    /// Strength used to order reasons (strongest first); not published.
-    #[serde(skip)]
-    pub weight: f64,
-}
-
-impl Reason {
-    pub fn new(code: &str, detail: impl Into<String>, weight: f64) -> Reason {
-        Reason {
-            code: code.to_owned(),
-            detail: detail.into(),
-            rule: None,
-            weight,
-        }
-    }
-    pub fn rule(mut self, rule: impl Into<String>) -> Reason {
-        self.rule = Some(rule.into());
-        self
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct WorkItem {
     pub account_id: String,
     pub version: u64,
@@ -74,8 +202,8 @@ pub struct WorkItem {
     pub action: Option<Action>,
     pub reasons: Vec<Reason>,
     /// The contact-policy profile applied, as `<name>@<version>`.
-    pub policy: String,
-    pub as_of: String,
+    pub policy: Arc<str>,
+    pub as_of: Timestamp,
 }
 
 impl WorkItem {

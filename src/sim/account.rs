@@ -167,17 +167,6 @@ impl Ledger {
         (need - self.paid).max(0)
     }
 
-    /// Unpaid part of the statements due on or before `upto` (their full amounts).
-    pub fn billed_unpaid(&self, upto: i32) -> i64 {
-        let billed: i64 = self
-            .stmts
-            .iter()
-            .take_while(|s| s.due <= upto)
-            .map(|s| s.amount)
-            .sum();
-        (billed - self.paid).clamp(0, self.owed().max(0))
-    }
-
     /// Drops fully paid statements at the front (only when no reversal can reopen them).
     pub fn compact(&mut self) {
         let n = self

@@ -6,7 +6,9 @@
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
-use super::account::{Account, CloseReason, FeeKind, Flag, Follow, PayMode, PayPlan, ReversalPlan, Stmt, NEVER};
+use super::account::{
+    Account, CloseReason, FeeKind, Flag, Follow, PayMode, PayPlan, ReversalPlan, Stmt, NEVER,
+};
 use super::calendar::{day_in_month, next_dom, Zones, DAY, HOUR};
 use super::output::Line;
 use super::rng::{chance, exp_wait};
@@ -59,13 +61,13 @@ fn statement_time(zones: &Zones, tr: &Traits, due: i32, rng: &mut ChaCha8Rng) ->
 /// ones and the current one if already issued) and its billing schedule.
 pub(crate) fn initial_state(
     tr: &mut Traits,
+    contacts: &[super::traits::ContactTrait],
     a: &mut Account,
     zones: &Zones,
     _cfg: &SimConfig,
     rng: &mut ChaCha8Rng,
 ) {
-    a.contacts = tr
-        .contacts
+    a.contacts = contacts
         .iter()
         .map(|c| super::account::ContactState {
             role: c.role,
@@ -251,8 +253,8 @@ impl Ctx<'_> {
         let today = self.today(t);
         let arrears = self.a.ledger.arrears(today);
         let dpd = arrears.oldest_due.map_or(0, |d| today - d);
-        let blocked = self.a.dead
-            || self.a.flags & (Flag::Fraud.bit() | Flag::Bankruptcy.bit()) != 0;
+        let blocked =
+            self.a.dead || self.a.flags & (Flag::Fraud.bit() | Flag::Bankruptcy.bit()) != 0;
         let amount = match self.tr.product {
             Product::CreditCard | Product::SmeCreditLine => {
                 if dpd > 0 || blocked || chance(&mut self.rng, 0.08) {
@@ -292,10 +294,15 @@ impl Ctx<'_> {
                 self.plan_statement_payment(t, today, due);
             }
         }
+        if dpd >= 180 {
+            self.charge_off(t);
+            return;
+        }
         if !self.tr.product.instalments() || self.a.instalments_left > 0 {
             let next = day_in_month(due, 1, u32::from(self.tr.due_day));
             self.a.statement_due = next;
-            self.a.statement_at = statement_time(self.zones, self.tr, next, &mut self.rng).max(t + 60);
+            self.a.statement_at =
+                statement_time(self.zones, self.tr, next, &mut self.rng).max(t + 60);
         }
     }
 
@@ -319,16 +326,21 @@ impl Ctx<'_> {
         }
         let dpd = self.a.ledger.dpd(self.today(t));
         if dpd >= 180 {
-            let reason = if chance(&mut self.rng, 0.85) {
-                CloseReason::ChargedOff
-            } else {
-                CloseReason::Sold
-            };
-            let at = t + self.rng.random_range(HOUR..6 * HOUR);
-            self.a.follow(at, Follow::Close(reason));
+            self.charge_off(t);
         } else if self.a.pay.is_none() {
             self.plan_cure(t);
         }
+    }
+
+    /// Long delinquency ends in charge-off (sometimes a sale of the debt).
+    fn charge_off(&mut self, t: i64) {
+        let reason = if chance(&mut self.rng, 0.85) {
+            CloseReason::ChargedOff
+        } else {
+            CloseReason::Sold
+        };
+        let at = t + self.rng.random_range(HOUR..6 * HOUR);
+        self.a.follow(at, Follow::Close(reason));
     }
 
     /// How much a payment of `mode` comes to now (0 = nothing to pay).
@@ -454,7 +466,8 @@ impl Ctx<'_> {
             let at = t + self.rng.random_range(600..7_200);
             self.a.follow(at, Follow::Fee(FeeKind::FailedDebit, fee));
         }
-        if self.a.pay.is_none() && chance(&mut self.rng, 0.3 + 0.4 * self.ab()) {
+        let p_retry = 0.3 + 0.4 * self.ab();
+        if self.a.pay.is_none() && chance(&mut self.rng, p_retry) {
             let day = self.today(t) + self.rng.random_range(3..10);
             let at = self.day_time(day).max(t + 60);
             self.plan_at(at, PayMode::Cure);
@@ -481,10 +494,10 @@ impl Ctx<'_> {
         }
         let (w, ab) = (self.w(), self.ab());
         let risk = 0.6 * (1.0 - w) + 0.4 * (1.0 - ab);
-        if chance(&mut self.rng, 0.02 + 0.5 * risk.powf(2.2)) {
+        if chance(&mut self.rng, 0.01 + 0.25 * risk.powf(2.5)) {
             return;
         }
-        let partial = chance(&mut self.rng, 0.45 * (1.0 - ab).powi(2));
+        let partial = chance(&mut self.rng, 0.25 * (1.0 - ab).powi(3));
         let mode = if partial {
             PayMode::Partial(self.rng.random_range(300..900))
         } else if self.tr.product == Product::CreditCard && chance(&mut self.rng, 0.25 + 0.6 * ab) {
@@ -497,7 +510,7 @@ impl Ctx<'_> {
             .payday
             .map(|d| next_dom(issued + 1, u32::from(d)))
             .filter(|&d| d <= due);
-        let day = if chance(&mut self.rng, 0.35 * (1.0 - w)) {
+        let day = if chance(&mut self.rng, 0.2 * (1.0 - w).powf(1.5)) {
             due + self.rng.random_range(1..=8)
         } else if let (Some(p), true) = (payday, chance(&mut self.rng, 0.75)) {
             (p + [0, 0, 1, 2][self.rng.random_range(0..4)]).min(due)
@@ -517,7 +530,7 @@ impl Ctx<'_> {
         let today = self.today(t);
         let dpd = f64::from(self.a.ledger.dpd(today));
         let (w, ab) = (self.w(), self.ab());
-        let mut rate = 0.004 + 0.09 * w * w * ab / (1.0 + dpd / 40.0);
+        let mut rate = 0.005 + 0.15 * w * w * (0.3 + 0.7 * ab) / (1.0 + dpd / 30.0);
         if self.a.has(Flag::Hardship) {
             rate *= 0.6;
         }
@@ -543,8 +556,10 @@ impl Ctx<'_> {
         if !self.can_plan() || self.a.ledger.to_cover(i32::MAX) == 0 || !chance(&mut self.rng, p) {
             return;
         }
-        let at = t + self.rng.random_range(2 * HOUR..max_days.max(1) * DAY);
-        let mode = if chance(&mut self.rng, self.ab().powf(0.5)) {
+        let day = self.today(t) + self.rng.random_range(0..max_days.max(1)) as i32;
+        let at = self.day_time(day).max(t + 2 * HOUR);
+        let p_cure = self.ab().powf(0.5);
+        let mode = if chance(&mut self.rng, p_cure) {
             PayMode::Cure
         } else {
             PayMode::Partial(self.rng.random_range(300..900))

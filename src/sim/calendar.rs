@@ -59,7 +59,13 @@ const US_WEST: PhonePlan = plan("1", &["213", "310", "415", "206", "503"], 10);
 /// The zone mix. Half-hour offsets, zones without DST, both hemispheres and the extremes of the
 /// offset range (UTC−10 and UTC+14) are all represented on purpose.
 pub(crate) const ZONES: &[ZoneInfo] = &[
-    ZoneInfo { name: "Asia/Shanghai", currency: "CNY", scale: 7.0, phone: CN, weight: 28 },
+    ZoneInfo {
+        name: "Asia/Shanghai",
+        currency: "CNY",
+        scale: 7.0,
+        phone: CN,
+        weight: 28,
+    },
     ZoneInfo {
         name: "Asia/Hong_Kong",
         currency: "HKD",
@@ -67,11 +73,41 @@ pub(crate) const ZONES: &[ZoneInfo] = &[
         phone: plan("852", &["5", "6", "9"], 8),
         weight: 3,
     },
-    ZoneInfo { name: "America/New_York", currency: "USD", scale: 1.0, phone: US_EAST, weight: 16 },
-    ZoneInfo { name: "America/Chicago", currency: "USD", scale: 1.0, phone: US_CENTRAL, weight: 9 },
-    ZoneInfo { name: "America/Denver", currency: "USD", scale: 1.0, phone: US_MOUNTAIN, weight: 3 },
-    ZoneInfo { name: "America/Phoenix", currency: "USD", scale: 1.0, phone: US_ARIZONA, weight: 2 },
-    ZoneInfo { name: "America/Los_Angeles", currency: "USD", scale: 1.0, phone: US_WEST, weight: 10 },
+    ZoneInfo {
+        name: "America/New_York",
+        currency: "USD",
+        scale: 1.0,
+        phone: US_EAST,
+        weight: 16,
+    },
+    ZoneInfo {
+        name: "America/Chicago",
+        currency: "USD",
+        scale: 1.0,
+        phone: US_CENTRAL,
+        weight: 9,
+    },
+    ZoneInfo {
+        name: "America/Denver",
+        currency: "USD",
+        scale: 1.0,
+        phone: US_MOUNTAIN,
+        weight: 3,
+    },
+    ZoneInfo {
+        name: "America/Phoenix",
+        currency: "USD",
+        scale: 1.0,
+        phone: US_ARIZONA,
+        weight: 2,
+    },
+    ZoneInfo {
+        name: "America/Los_Angeles",
+        currency: "USD",
+        scale: 1.0,
+        phone: US_WEST,
+        weight: 10,
+    },
     ZoneInfo {
         name: "America/Anchorage",
         currency: "USD",
@@ -156,10 +192,7 @@ impl Zones {
     /// Local wall clock of an instant: (local day number, seconds since local midnight).
     pub fn local(&self, zone: u8, at: i64) -> (i32, u32) {
         let local = at + self.offset(zone, at);
-        (
-            local.div_euclid(DAY) as i32,
-            local.rem_euclid(DAY) as u32,
-        )
+        (local.div_euclid(DAY) as i32, local.rem_euclid(DAY) as u32)
     }
 
     pub fn local_day(&self, zone: u8, at: i64) -> i32 {
@@ -308,7 +341,11 @@ mod tests {
             assert_eq!(days_from_civil(y, m, d), z);
         }
         assert_eq!(days_from_civil(1970, 1, 1), 0);
-        assert_eq!(weekday(days_from_civil(2026, 1, 5)), 0, "2026-01-05 is a Monday");
+        assert_eq!(
+            weekday(days_from_civil(2026, 1, 5)),
+            0,
+            "2026-01-05 is a Monday"
+        );
     }
 
     #[test]
@@ -316,8 +353,14 @@ mod tests {
         let mut s = String::new();
         push_timestamp(&mut s, 1_767_571_200 + 3_723);
         assert_eq!(s, "2026-01-05T01:02:03Z");
-        assert_eq!(day_in_month(days_from_civil(2026, 1, 31), 1, 31), days_from_civil(2026, 2, 28));
-        assert_eq!(next_dom(days_from_civil(2026, 1, 20), 15), days_from_civil(2026, 2, 15));
+        assert_eq!(
+            day_in_month(days_from_civil(2026, 1, 31), 1, 31),
+            days_from_civil(2026, 2, 28)
+        );
+        assert_eq!(
+            next_dom(days_from_civil(2026, 1, 20), 15),
+            days_from_civil(2026, 2, 15)
+        );
     }
 
     #[test]
@@ -328,7 +371,10 @@ mod tests {
             let want = ts(at).to_zoned(TimeZone::get(z.name).unwrap()).datetime();
             let (day, sod) = zones.local(i as u8, at);
             assert_eq!(date_of(day), want.date());
-            assert_eq!(sod, want.hour() as u32 * 3600 + want.minute() as u32 * 60 + want.second() as u32);
+            assert_eq!(
+                sod,
+                want.hour() as u32 * 3600 + want.minute() as u32 * 60 + want.second() as u32
+            );
             assert_eq!(zones.instant(i as u8, day, sod), at);
         }
     }

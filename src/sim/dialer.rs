@@ -160,7 +160,8 @@ impl Dialer for HouseDialer {
                 let stale = acct
                     .last_letter_at()
                     .is_none_or(|t| day_start.duration_since(t).as_secs() >= 30 * 86_400);
-                if let (true, Some(at)) = (stale, acct.instant_at_local(day_start, day_end, 11, 0)) {
+                if let (true, Some(at)) = (stale, acct.instant_at_local(day_start, day_end, 11, 0))
+                {
                     plan.push(planned(&acct, None, Channel::Letter, at, false));
                 }
                 continue;
@@ -203,7 +204,10 @@ impl Dialer for HouseDialer {
     }
 
     fn confirm(&mut self, contact: &PlannedContact, world: &WorldView) -> bool {
-        let Some(acct) = world.index_of(&contact.account_id).map(|i| world.account(i)) else {
+        let Some(acct) = world
+            .index_of(&contact.account_id)
+            .map(|i| world.account(i))
+        else {
             return false;
         };
         if acct.closed() || acct.on_hold() {

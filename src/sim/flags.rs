@@ -48,12 +48,24 @@ impl Ctx<'_> {
             0.006 + 0.012 * d,
             if delinquent { 0.06 * (1.0 - a) } else { 0.003 },
             if delinquent { 0.01 } else { 0.001 },
-            if set(Flag::Hardship) { 0.0 } else { 0.2 * (1.0 - a) * d },
+            if set(Flag::Hardship) {
+                0.0
+            } else {
+                0.2 * (1.0 - a) * d
+            },
             0.008,
             0.006 * d,
-            if london && !set(Flag::BreathingSpace) { 0.08 * d } else { 0.0 },
+            if london && !set(Flag::BreathingSpace) {
+                0.08 * d
+            } else {
+                0.0
+            },
             0.001 + 0.003 * d,
-            if self.tr.payday.is_some() && (fresh || !self.a.payday_public) { 0.08 } else { 0.0 },
+            if self.tr.payday.is_some() && (fresh || !self.a.payday_public) {
+                0.08
+            } else {
+                0.0
+            },
             0.05 * (1.3 - r),
         ]
     }
@@ -100,7 +112,8 @@ impl Ctx<'_> {
                 self.a.pay = None;
                 if chance(&mut self.rng, 0.75) {
                     let at = t + self.rng.random_range(3 * DAY..40 * DAY);
-                    self.a.follow(at, Follow::FlagSet(Flag::DeceasedReported, 0));
+                    self.a
+                        .follow(at, Follow::FlagSet(Flag::DeceasedReported, 0));
                 }
             }
             Some(Rare::Flag(Flag::DoNotCall)) => {
@@ -193,7 +206,8 @@ impl Ctx<'_> {
                 if self.a.dead {
                     if chance(&mut self.rng, 0.8) {
                         let at = t + self.rng.random_range(10 * DAY..40 * DAY);
-                        self.a.follow(at, Follow::FlagSet(Flag::DeceasedVerified, 0));
+                        self.a
+                            .follow(at, Follow::FlagSet(Flag::DeceasedVerified, 0));
                     }
                     if chance(&mut self.rng, 0.5) {
                         let at = t + self.rng.random_range(45 * DAY..90 * DAY);
@@ -257,7 +271,9 @@ impl Ctx<'_> {
             Follow::NewNumber => self.new_number(t),
             Follow::Close(reason) => {
                 if self.a.closed.is_none() {
-                    let l = self.line("account_closed", t).str("reason", reason.as_str());
+                    let l = self
+                        .line("account_closed", t)
+                        .str("reason", reason.as_str());
                     self.emit(l);
                     match reason {
                         CloseReason::PaidOff => self.stats.paid_off += 1,

@@ -13,7 +13,8 @@ pub(crate) struct Line {
 }
 
 fn safe(v: &str) -> bool {
-    v.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\' && b < 0x7f)
+    v.bytes()
+        .all(|b| b >= 0x20 && b != b'"' && b != b'\\' && b < 0x7f)
 }
 
 impl Line {

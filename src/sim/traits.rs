@@ -86,7 +86,7 @@ impl Role {
 
 /// A contact as first listed on the account.
 #[derive(Debug, Clone, Copy)]
-pub struct ContactTrait {
+pub(crate) struct ContactTrait {
     pub role: Role,
     pub consent_to_contact: bool,
     pub informed: bool,
@@ -124,7 +124,10 @@ pub struct Traits {
     pub opening_missed: u8,
     /// Amount owed (billed, unpaid) when the simulation starts, minor units.
     pub opening_balance: i64,
-    pub contacts: Vec<ContactTrait>,
+    /// Contacts listed at opening (the debtor's number included).
+    pub contacts: u8,
+    /// Third parties among them who consent to be contacted.
+    pub consenting_third_parties: u8,
     /// Whether the debtor's listed number is already out of date at the start (hidden).
     pub number_stale: bool,
 }
@@ -158,11 +161,6 @@ number_stale";
     /// One truth-file row (no trailing newline).
     pub fn csv_row(&self) -> String {
         let mut s = String::with_capacity(160);
-        let consenting = self
-            .contacts
-            .iter()
-            .filter(|c| c.role != Role::Debtor && c.consent_to_contact)
-            .count();
         let _ = write!(
             s,
             "{},{:.4},{:.4},{:.4},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
@@ -183,8 +181,8 @@ number_stale";
             self.instalments_left,
             self.opening_missed,
             self.opening_balance,
-            self.contacts.len(),
-            consenting,
+            self.contacts,
+            self.consenting_third_parties,
             self.number_stale,
         );
         s
@@ -228,8 +226,8 @@ impl TraitDists {
         }
     }
 
-    /// Draws one account's traits.
-    pub fn draw(&self, index: usize, rng: &mut ChaCha8Rng) -> Traits {
+    /// Draws one account's traits and its contacts at opening.
+    pub fn draw(&self, index: usize, rng: &mut ChaCha8Rng) -> (Traits, Vec<ContactTrait>) {
         let weights: Vec<u32> = ZONES.iter().map(|z| z.weight).collect();
         let zone = pick_weighted(rng, &weights) as u8;
         let w0: f64 = self.will.sample(rng);
@@ -282,12 +280,13 @@ impl TraitDists {
             min_permille: 0,
             opening_missed: 0,
             opening_balance: 0,
-            contacts: Vec::new(),
+            contacts: 0,
+            consenting_third_parties: 0,
             number_stale: false,
         };
         self.draw_money(&mut t, rng);
-        draw_contacts(&mut t, rng);
-        t
+        let contacts = draw_contacts(&mut t, rng);
+        (t, contacts)
     }
 
     fn draw_money(&self, t: &mut Traits, rng: &mut ChaCha8Rng) {
@@ -322,7 +321,7 @@ impl TraitDists {
         }
         // Arrears at the start: the less willing and able, the likelier and deeper.
         let risk = 0.6 * (1.0 - w) + 0.4 * (1.0 - a);
-        if chance(rng, 0.04 + 0.55 * risk.powf(2.2)) {
+        if chance(rng, 0.03 + 0.4 * risk.powf(2.2)) {
             let mut missed = 1u8;
             while missed < 5 && chance(rng, 0.25 + 0.45 * risk) {
                 missed += 1;
@@ -340,12 +339,12 @@ impl TraitDists {
     }
 }
 
-fn draw_contacts(t: &mut Traits, rng: &mut ChaCha8Rng) {
-    t.contacts.push(ContactTrait {
+fn draw_contacts(t: &mut Traits, rng: &mut ChaCha8Rng) -> Vec<ContactTrait> {
+    let mut contacts = vec![ContactTrait {
         role: Role::Debtor,
         consent_to_contact: true,
         informed: true,
-    });
+    }];
     let n = match rng.random_range(0..100) {
         0..=44 => 0,
         45..=79 => 1,
@@ -354,7 +353,12 @@ fn draw_contacts(t: &mut Traits, rng: &mut ChaCha8Rng) {
     };
     for _ in 0..n {
         let role = if t.product == Product::SmeCreditLine {
-            [Role::Employer, Role::Colleague, Role::Guarantor, Role::Other][rng.random_range(0..4)]
+            [
+                Role::Employer,
+                Role::Colleague,
+                Role::Guarantor,
+                Role::Other,
+            ][rng.random_range(0..4)]
         } else {
             match rng.random_range(0..100) {
                 0..=29 => Role::Spouse,
@@ -371,20 +375,32 @@ fn draw_contacts(t: &mut Traits, rng: &mut ChaCha8Rng) {
             _ => chance(rng, 0.25),
         };
         let consent_to_contact = role == Role::Guarantor || chance(rng, 0.55);
-        t.contacts.push(ContactTrait {
+        contacts.push(ContactTrait {
             role,
             consent_to_contact,
             informed,
         });
     }
+    t.contacts = contacts.len() as u8;
+    t.consenting_third_parties = contacts
+        .iter()
+        .filter(|c| c.role != Role::Debtor && c.consent_to_contact)
+        .count() as u8;
     t.number_stale = chance(rng, 0.02 + 0.08 * (1.0 - f64::from(t.reachability)));
+    contacts
 }
 
 /// The E.164 phone number of contact `contact_no` (1-based) of account `index`, version `generation`
 /// (a new number after a change). Pure function of its inputs.
 pub(crate) fn phone(seed: u64, index: usize, zone: u8, contact_no: u8, generation: u8) -> String {
     let plan: PhonePlan = ZONES[zone as usize].phone;
-    let mut h = mix(&[seed, index as u64, u64::from(contact_no), u64::from(generation), 0xf0e]);
+    let mut h = mix(&[
+        seed,
+        index as u64,
+        u64::from(contact_no),
+        u64::from(generation),
+        0xf0e,
+    ]);
     let prefix = plan.prefixes[(h % plan.prefixes.len() as u64) as usize];
     let mut s = String::with_capacity(1 + plan.country.len() + plan.national_len);
     s.push('+');

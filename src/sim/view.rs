@@ -200,8 +200,7 @@ impl<'a> AccountView<'a> {
     }
     /// Call attempts in `(from, to]` (the last eight calls are remembered).
     pub fn calls_between(&self, from: Timestamp, to: Timestamp) -> u32 {
-        self.acct
-            .calls_between(from.as_second(), to.as_second())
+        self.acct.calls_between(from.as_second(), to.as_second())
     }
     pub fn last_call_at(&self) -> Option<Timestamp> {
         self.acct.last_call_at().map(ts)

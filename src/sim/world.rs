@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BinaryHeap};
 use super::account::{Account, NEVER};
 use super::behaviour::Ctx;
 use super::calendar::{ts, Zones, DAY};
-use super::dialer::{Dialer, PlannedContact};
+use super::dialer::Dialer;
 use super::rng::{mix, stream, STREAM_STEP, STREAM_TRAITS};
 use super::traits::{account_index, TraitDists, Traits};
 use super::view::WorldView;
@@ -97,11 +97,11 @@ impl World {
         let mut accounts = Vec::with_capacity(cfg.accounts);
         for i in 0..cfg.accounts {
             let mut rng = stream(cfg.seed, STREAM_TRAITS, i as u64, 0);
-            let mut tr = dists.draw(i, &mut rng);
+            let (mut tr, contacts) = dists.draw(i, &mut rng);
             let open_at = start + (mix(&[cfg.seed, i as u64, 7]) % 3_600) as i64;
             let mut acct = Account::new(open_at);
             let mut rng = stream(cfg.seed, STREAM_TRAITS, i as u64, 1);
-            super::behaviour::initial_state(&mut tr, &mut acct, &zones, cfg, &mut rng);
+            super::behaviour::initial_state(&mut tr, &contacts, &mut acct, &zones, cfg, &mut rng);
             traits.push(tr);
             accounts.push(acct);
         }
@@ -159,6 +159,11 @@ impl World {
     /// rare events, and the contacts the dialer asks for; appends that day's events, in
     /// `occurred_at` order, to `out` as JSON lines.
     pub fn step_day(&mut self, day: u32, dialer: &mut dyn Dialer, out: &mut Vec<String>) {
+        self.step(day, dialer, &mut |line| out.push(line));
+    }
+
+    /// [`World::step_day`], handing each line to `sink` as soon as the dialer observed it.
+    fn step(&mut self, day: u32, dialer: &mut dyn Dialer, sink: &mut dyn FnMut(String)) {
         let ds = self.start + i64::from(day) * DAY;
         let de = ds + DAY;
         self.stats.days.push(DayStats {
@@ -191,7 +196,6 @@ impl World {
             let agenda = heap.peek().map(|r| r.0);
             let contact = order.get(next_contact).copied();
             let (i, before) = match (agenda, contact) {
-                (None, None) => break,
                 (Some((t, i)), c) if c.is_none_or(|c| t <= c.0) => {
                     heap.pop();
                     if self.accounts[i].next_at != t {
@@ -214,10 +218,11 @@ impl World {
                     self.ctx(i).run_contact(at, &planned[p]);
                     (i, before)
                 }
+                (_, None) => break,
             };
             for line in self.pending.drain(..) {
                 dialer.observe(&line);
-                out.push(line);
+                sink(line);
             }
             let n = self.accounts[i].next_at;
             if n < de && n != before {
@@ -248,20 +253,27 @@ impl World {
         }
     }
 
-    /// Runs the whole simulation with one dialer, writing each day's lines to `sink` (one per
-    /// line) and calling `each_day` after every day.
+    /// Runs the whole simulation with one dialer, writing the lines to `sink` as they are made
+    /// (newline-terminated; nothing is buffered beyond the writer) and calling `each_day` after
+    /// every day.
     pub fn run(
         &mut self,
         dialer: &mut dyn Dialer,
         sink: &mut dyn std::io::Write,
         mut each_day: impl FnMut(u32),
     ) -> std::io::Result<()> {
-        let mut lines = Vec::new();
         for day in 0..self.cfg.days {
-            self.step_day(day, dialer, &mut lines);
-            for l in lines.drain(..) {
-                sink.write_all(l.as_bytes())?;
-                sink.write_all(b"\n")?;
+            let mut failed = None;
+            self.step(day, dialer, &mut |line| {
+                if failed.is_none() {
+                    let written = sink
+                        .write_all(line.as_bytes())
+                        .and_then(|()| sink.write_all(b"\n"));
+                    failed = written.err();
+                }
+            });
+            if let Some(e) = failed {
+                return Err(e);
             }
             each_day(day);
         }
