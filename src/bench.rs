@@ -17,6 +17,9 @@ pub struct BenchArgs {
     /// Events to generate (approximately; the simulator runs whole days).
     #[arg(long, default_value_t = 1_000_000)]
     pub events: u64,
+    /// Days of portfolio history to simulate.
+    #[arg(long, default_value_t = 60)]
+    pub days: u32,
     /// Seed for the generated portfolio.
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
@@ -25,14 +28,51 @@ pub struct BenchArgs {
     pub keep: Option<PathBuf>,
 }
 
+fn count_lines(path: &std::path::Path) -> anyhow::Result<u64> {
+    let data = std::fs::read(path)?;
+    Ok(data.iter().filter(|b| **b == b'\n').count() as u64)
+}
+
+/// Simulates a portfolio sized so that its event stream has about `events` lines: a small pilot
+/// run measures events per account, then the full run is scaled from it.
+fn simulate_about(
+    path: &std::path::Path,
+    events: u64,
+    days: u32,
+    seed: u64,
+) -> anyhow::Result<u64> {
+    let args = |accounts: usize, output: &std::path::Path| crate::sim::SimulateArgs {
+        accounts,
+        days,
+        seed,
+        output: Some(output.to_path_buf()),
+        truth: None,
+        start: "2026-01-05".parse().expect("a valid date"),
+        capacity: 0.05,
+        quiet: true,
+    };
+    let pilot_accounts = 2_000;
+    crate::sim::cmd_simulate(&args(pilot_accounts, path))?;
+    let per_account = count_lines(path)? as f64 / pilot_accounts as f64;
+    let accounts = ((events as f64 / per_account.max(1.0)).ceil() as usize).max(1);
+    crate::sim::cmd_simulate(&args(accounts, path))?;
+    count_lines(path)
+}
+
 pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     let dir = tempfile::tempdir().context("creating a temporary directory")?;
-    let path = args.keep.clone().unwrap_or_else(|| dir.path().join("bench-events.jsonl"));
+    let path = args
+        .keep
+        .clone()
+        .unwrap_or_else(|| dir.path().join("bench-events.jsonl"));
     let t0 = Instant::now();
-    let lines = crate::sim::write_events_approx(&path, args.events, args.seed)?;
+    let lines = simulate_about(&path, args.events, args.days, args.seed)?;
     let gen = t0.elapsed().as_secs_f64();
     let bytes = std::fs::metadata(&path)?.len();
-    eprintln!("generated {lines} events ({:.1} MB) in {gen:.1}s", bytes as f64 / 1e6);
+    eprintln!(
+        "generated {lines} events ({:.1} MB) in {gen:.1}s",
+        bytes as f64 / 1e6
+    );
 
     let settings = Arc::new(Settings::defaults());
     let scorer = Arc::new(Scorer::shipped()?);
@@ -50,7 +90,10 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     println!("events            {}", summary.lines);
     println!("accounts          {}", summary.accounts);
     println!("rejected          {}", summary.rejected_total());
-    println!("apply             {apply:.3} s  ({:.0} events/s, one core)", summary.lines as f64 / apply);
+    println!(
+        "apply             {apply:.3} s  ({:.0} events/s, one core)",
+        summary.lines as f64 / apply
+    );
     println!("finish + rank     {finish:.3} s");
     println!(
         "replay total      {:.3} s  ({:.0} events/s)",

@@ -148,6 +148,8 @@ pub struct Profile {
     pub version: Arc<str>,
     /// `<name>@<version>`, as work items report it.
     pub label: Arc<str>,
+    /// Calling hours as text, `HH:MM-HH:MM`.
+    pub calling_hours: Arc<str>,
     /// Calling hours as minutes after local midnight, [start, end).
     pub calling_start_min: i32,
     pub calling_end_min: i32,
@@ -389,6 +391,7 @@ impl Settings {
                     name: name.as_str().into(),
                     version: c.version.as_str().into(),
                     label: format!("{name}@{}", c.version).into(),
+                    calling_hours: format!("{}-{}", c.calling_start, c.calling_end).into(),
                     calling_start_min: start.unwrap_or(8 * 60),
                     calling_end_min: end.unwrap_or(21 * 60),
                     max_call_attempts_7d: c.max_call_attempts_7d,

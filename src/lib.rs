@@ -5,6 +5,7 @@
 //! no wall clock. The edges (`replay`, `bench`, `sim`) read and write files around it.
 
 pub mod account;
+pub mod bench;
 
 pub mod config;
 pub mod domain;

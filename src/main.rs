@@ -32,6 +32,10 @@ enum LogFormat {
 enum Command {
     /// Apply a JSONL event file offline and print every account's latest work item, ranked.
     Replay(arrears::replay::ReplayArgs),
+    /// Write a synthetic portfolio's event stream (reproducible per seed).
+    Simulate(arrears::sim::SimulateArgs),
+    /// Measure replay throughput on a simulated event file and print the numbers.
+    Bench(arrears::bench::BenchArgs),
 }
 
 fn init_tracing(format: LogFormat) {
@@ -60,10 +64,11 @@ fn main() -> ExitCode {
                 ExitCode::from(e.exit_code())
             }
         },
+        Command::Simulate(args) => report(arrears::sim::cmd_simulate(&args)),
+        Command::Bench(args) => report(arrears::bench::run(&args)),
     }
 }
 
-#[allow(dead_code)]
 fn report(r: anyhow::Result<()>) -> ExitCode {
     match r {
         Ok(()) => ExitCode::SUCCESS,

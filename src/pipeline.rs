@@ -99,7 +99,8 @@ pub fn evaluate(acc: &Account, now: Timestamp, settings: &Settings, scorer: &Sco
         now,
     });
     let currency = acc.profile.currency().to_owned();
-    let mut reasons = decision.reasons.clone();
+    let mut reasons = Vec::with_capacity(decision.reasons.len() + 12);
+    reasons.extend_from_slice(&decision.reasons);
     let (mut priority, mut expected, mut action) = (0.0, 0, None);
     if let (Status::Open, Some(plan)) = (decision.status, &decision.action) {
         let r = ranking::rank(&f, &scores, plan, &currency, settings);
@@ -135,6 +136,7 @@ pub fn evaluate(acc: &Account, now: Timestamp, settings: &Settings, scorer: &Sco
         fresh
     });
     reasons.truncate(10);
+    reasons.shrink_to_fit();
     let mut decision = decision;
     decision.wake_at = clock_wake(acc, &f, &tz, decision.wake_at);
     let item = WorkItem {
@@ -291,14 +293,18 @@ impl Pipeline {
 
     /// Applies a decoded event and re-evaluates its account at the account's own clock.
     pub fn apply(&mut self, ev: &Event) -> Result<Applied, Reject> {
-        let entry = self
-            .accounts
-            .entry(ev.account_id.clone())
-            .or_insert_with(|| Entry {
+        if !self.accounts.contains_key(ev.account_id.as_str()) {
+            let entry = Entry {
                 account: Account::new(&ev.account_id, ev.occurred_at),
                 item: None,
                 wake_at: None,
-            });
+            };
+            self.accounts.insert(ev.account_id.clone(), entry);
+        }
+        let entry = self
+            .accounts
+            .get_mut(ev.account_id.as_str())
+            .expect("inserted above");
         if entry.account.seen(&ev.event_id) {
             self.stats.duplicates += 1;
             return Ok(Applied::Duplicate);

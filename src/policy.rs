@@ -18,7 +18,7 @@ use crate::config::{Profile, Settings, ThirdParties};
 use crate::domain::*;
 use crate::events::Contact;
 use crate::features::{local_midnight, Features};
-use crate::workitem::{Arg, Reason};
+use crate::workitem::Reason;
 
 /// Rule ids that hold in every profile.
 pub mod always {
@@ -73,13 +73,6 @@ pub struct Context<'a> {
 }
 
 const DAY: i64 = 86_400;
-
-const MINUTES: [&str; 60] = [
-    "00", "01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "11", "12", "13", "14", "15",
-    "16", "17", "18", "19", "20", "21", "22", "23", "24", "25", "26", "27", "28", "29", "30", "31",
-    "32", "33", "34", "35", "36", "37", "38", "39", "40", "41", "42", "43", "44", "45", "46", "47",
-    "48", "49", "50", "51", "52", "53", "54", "55", "56", "57", "58", "59",
-];
 
 fn hold_code(h: HoldReason) -> &'static str {
     match h {
@@ -748,13 +741,7 @@ fn call_or_hold_from(
     reasons.push(
         Reason::new(
             "CALLING_HOURS",
-            crate::detail!(
-                "window inside {}:{} to {}:{} local time",
-                Arg::Int((p.calling_start_min / 60) as i64),
-                Arg::Str(MINUTES[(p.calling_start_min % 60) as usize]),
-                Arg::Int((p.calling_end_min / 60) as i64),
-                Arg::Str(MINUTES[(p.calling_end_min % 60) as usize])
-            ),
+            crate::detail!("window inside {} local time", p.calling_hours.clone()),
             0.01,
         )
         .rule(p.rule("calling_hours")),

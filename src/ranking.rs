@@ -131,11 +131,10 @@ pub fn rank(f: &Features, s: &Scores, plan: &Plan, currency: &str, settings: &Se
     reasons.push(Reason::new(
         "EXPECTED_RECOVERY",
         crate::detail!(
-            "{} of {} expected in 30 days (P(pay) {}, age factor {})",
+            "{} of {} expected in 30 days (P(pay) {})",
             expected_recovery,
             amount,
-            Arg::Num((p_pay * 100.0).round() / 100.0),
-            Arg::Num((recoverability * 100.0).round() / 100.0)
+            Arg::Num((p_pay * 100.0).round() / 100.0)
         ),
         1.5,
     ));

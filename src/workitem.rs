@@ -7,6 +7,7 @@ use std::sync::Arc;
 use jiff::civil::Date;
 use jiff::Timestamp;
 use serde::Serialize;
+use smallvec::SmallVec;
 
 use crate::domain::*;
 
@@ -54,19 +55,23 @@ impl std::fmt::Display for Arg {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Detail {
     template: &'static str,
-    args: Vec<Arg>,
+    args: SmallVec<[Arg; 3]>,
 }
 
 impl Detail {
-    pub fn new(template: &'static str, args: Vec<Arg>) -> Detail {
+    pub fn new(template: &'static str, args: SmallVec<[Arg; 3]>) -> Detail {
         debug_assert_eq!(template.matches("{}").count(), args.len(), "{template}");
+        debug_assert!(
+            args.len() <= 3,
+            "details keep at most 3 arguments inline: {template}"
+        );
         Detail { template, args }
     }
 }
 
 impl From<&'static str> for Detail {
     fn from(template: &'static str) -> Detail {
-        Detail::new(template, Vec::new())
+        Detail::new(template, SmallVec::new())
     }
 }
 
@@ -91,7 +96,7 @@ impl std::fmt::Display for Detail {
 #[macro_export]
 macro_rules! detail {
     ($t:literal $(, $a:expr)* $(,)?) => {
-        $crate::workitem::Detail::new($t, vec![$($crate::workitem::Arg::from($a)),*])
+        $crate::workitem::Detail::new($t, ::smallvec::smallvec![$($crate::workitem::Arg::from($a)),*])
     };
 }
 

@@ -53,6 +53,28 @@ fn at(v: &Value) -> Timestamp {
     s(v, "occurred_at").parse().expect("RFC 3339")
 }
 
+/// The string field `k`, which must be one of the space-separated words of `allowed`.
+fn one_of<'a>(v: &'a Value, k: &str, allowed: &str) -> &'a str {
+    let x = s(v, k);
+    assert!(
+        allowed.split(' ').any(|a| a == x),
+        "`{k}` = {x:?} is not in the contract: {v}"
+    );
+    x
+}
+
+const TYPES: &str = "account_opened account_updated statement_issued payment_received \
+payment_reversed fee_charged promise_made flag_set flag_cleared account_closed contact_attempt";
+/// What may still happen to a closed account.
+const AFTER_CLOSE: &str = "contact_attempt flag_set flag_cleared payment_reversed";
+const ROLES: &str = "debtor spouse relative employer guarantor colleague other";
+const FLAGS: &str = "deceased_reported deceased_verified dispute complaint bankruptcy \
+cease_contact hardship fraud legal_hold breathing_space do_not_call";
+const OUTCOMES: &str = "right_party third_party no_answer busy voicemail wrong_number \
+invalid_number refused delivered failed";
+const DISPOSITIONS: &str = "promise_to_pay refused_to_pay dispute complaint hardship \
+callback_requested deceased_reported claims_paid abusive none";
+
 fn date(v: &Value, k: &str) -> Date {
     let text = s(v, k);
     assert_eq!(text.len(), 10, "{k} must be YYYY-MM-DD in {v}");
@@ -142,11 +164,8 @@ fn every_line_follows_the_contract() {
             kind == "account_opened" || opened.contains(&acct),
             "{kind} before account_opened: {v}"
         );
-        if kind != "account_opened" && kind != "flag_cleared" && kind != "payment_reversed" {
-            assert!(
-                !closed.contains(&acct) || kind == "contact_attempt",
-                "{kind} after close: {v}"
-            );
+        if !AFTER_CLOSE.split(' ').any(|k| k == kind) {
+            assert!(!closed.contains(&acct), "{kind} after close: {v}");
         }
         match kind {
             "account_opened" | "account_updated" => {
@@ -158,7 +177,7 @@ fn every_line_follows_the_contract() {
                         currency.len() == 3 && currency.bytes().all(|b| b.is_ascii_uppercase())
                     );
                     assert!(!s(v, "product").is_empty());
-                    assert!(["consumer", "commercial"].contains(&s(v, "portfolio")));
+                    one_of(v, "portfolio", "consumer commercial");
                     assert!(v["contacts"].is_array(), "contacts required at opening");
                 }
                 if let Some(d) = v.get("payday_day_of_month") {
@@ -179,17 +198,7 @@ fn every_line_follows_the_contract() {
                                 && digits.bytes().all(|b| b.is_ascii_digit()),
                             "bad phone {phone}"
                         );
-                        let role = s(c, "role");
-                        assert!([
-                            "debtor",
-                            "spouse",
-                            "relative",
-                            "employer",
-                            "guarantor",
-                            "colleague",
-                            "other"
-                        ]
-                        .contains(&role));
+                        one_of(c, "role", ROLES);
                         assert!(c["consent_to_contact"].is_boolean() && c["informed"].is_boolean());
                         set.insert(s(c, "contact_id").to_owned());
                     }
@@ -223,12 +232,12 @@ fn every_line_follows_the_contract() {
                     "reversal larger than payment: {v}"
                 );
                 *left -= amount;
-                assert!(["insufficient_funds", "chargeback", "other"].contains(&s(v, "reason")));
+                one_of(v, "reason", "insufficient_funds chargeback other");
             }
             "fee_charged" => {
                 s(v, "fee_id");
                 assert!(money(v, "amount") > 0);
-                assert!(["late_fee", "failed_debit", "interest", "other"].contains(&s(v, "kind")));
+                one_of(v, "kind", "late_fee failed_debit interest other");
             }
             "promise_made" => {
                 s(v, "promise_id");
@@ -247,22 +256,7 @@ fn every_line_follows_the_contract() {
                 );
             }
             "flag_set" | "flag_cleared" => {
-                let flag = s(v, "flag");
-                assert!([
-                    "deceased_reported",
-                    "deceased_verified",
-                    "dispute",
-                    "complaint",
-                    "bankruptcy",
-                    "cease_contact",
-                    "hardship",
-                    "fraud",
-                    "legal_hold",
-                    "breathing_space",
-                    "do_not_call"
-                ]
-                .contains(&flag));
-                if flag == "do_not_call" {
+                if one_of(v, "flag", FLAGS) == "do_not_call" {
                     assert!(
                         contacts[&acct].contains(s(v, "contact_id")),
                         "dnc on unknown contact {v}"
@@ -270,49 +264,20 @@ fn every_line_follows_the_contract() {
                 }
             }
             "account_closed" => {
-                assert!(["paid_off", "settled", "charged_off", "sold", "other"]
-                    .contains(&s(v, "reason")));
+                one_of(v, "reason", "paid_off settled charged_off sold other");
                 assert!(closed.insert(acct.clone()), "closed twice {acct}");
             }
             "contact_attempt" => {
                 s(v, "attempt_id");
-                let channel = s(v, "channel");
-                assert!(["call", "sms", "letter"].contains(&channel));
-                if channel != "letter" {
+                if one_of(v, "channel", "call sms letter") != "letter" {
                     assert!(
                         contacts[&acct].contains(s(v, "contact_id")),
                         "unknown contact {v}"
                     );
                 }
-                let outcome = s(v, "outcome");
-                assert!([
-                    "right_party",
-                    "third_party",
-                    "no_answer",
-                    "busy",
-                    "voicemail",
-                    "wrong_number",
-                    "invalid_number",
-                    "refused",
-                    "delivered",
-                    "failed"
-                ]
-                .contains(&outcome));
-                if let Some(d) = v.get("disposition") {
-                    let d = d.as_str().unwrap();
-                    assert!([
-                        "promise_to_pay",
-                        "refused_to_pay",
-                        "dispute",
-                        "complaint",
-                        "hardship",
-                        "callback_requested",
-                        "deceased_reported",
-                        "claims_paid",
-                        "abusive",
-                        "none"
-                    ]
-                    .contains(&d));
+                one_of(v, "outcome", OUTCOMES);
+                if v.get("disposition").is_some() {
+                    let d = one_of(v, "disposition", DISPOSITIONS);
                     if d == "callback_requested" {
                         let cb: Timestamp = s(v, "callback_at").parse().expect("callback_at");
                         assert!(cb > at(v));
@@ -329,19 +294,7 @@ fn every_line_follows_the_contract() {
         }
     }
     assert_eq!(opened.len(), 2_000);
-    for kind in [
-        "account_opened",
-        "account_updated",
-        "statement_issued",
-        "payment_received",
-        "payment_reversed",
-        "fee_charged",
-        "promise_made",
-        "flag_set",
-        "flag_cleared",
-        "account_closed",
-        "contact_attempt",
-    ] {
+    for kind in TYPES.split(' ') {
         assert!(seen_types.contains_key(kind), "no {kind} in {seen_types:?}");
     }
     for trait_name in ["willingness", "ability", "reachability"] {

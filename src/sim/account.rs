@@ -202,8 +202,6 @@ pub(crate) struct ContactState {
     pub dnc: bool,
     /// Public: a call found the number wrong or invalid.
     pub known_bad: bool,
-    /// Which phone number (changes with a new number).
-    pub generation: u8,
 }
 
 #[derive(Debug, Clone, Copy)]

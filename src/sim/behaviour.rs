@@ -64,7 +64,6 @@ pub(crate) fn initial_state(
     contacts: &[super::traits::ContactTrait],
     a: &mut Account,
     zones: &Zones,
-    _cfg: &SimConfig,
     rng: &mut ChaCha8Rng,
 ) {
     a.contacts = contacts
@@ -78,7 +77,6 @@ pub(crate) fn initial_state(
             invalid: false,
             dnc: false,
             known_bad: false,
-            generation: 0,
         })
         .collect();
     if tr.number_stale {
@@ -216,7 +214,7 @@ impl Ctx<'_> {
         let mut l = l.array("contacts");
         for (i, c) in self.a.contacts.iter().enumerate().filter(|(_, c)| c.active) {
             let n = (i + 1) as u8;
-            let number = phone(self.cfg.seed, self.idx, self.tr.zone, n, c.generation);
+            let number = phone(self.cfg.seed, self.idx, self.tr.zone, n);
             l = l.contact_item(n, c.role.as_str(), &number, c.consent, c.informed);
         }
         l.end_array()

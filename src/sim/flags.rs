@@ -327,7 +327,6 @@ impl Ctx<'_> {
             invalid: false,
             dnc: false,
             known_bad: false,
-            generation: 0,
         });
         let l = self.line("account_updated", t);
         let l = self.contacts_array(l);

@@ -390,17 +390,11 @@ fn draw_contacts(t: &mut Traits, rng: &mut ChaCha8Rng) -> Vec<ContactTrait> {
     contacts
 }
 
-/// The E.164 phone number of contact `contact_no` (1-based) of account `index`, version `generation`
-/// (a new number after a change). Pure function of its inputs.
-pub(crate) fn phone(seed: u64, index: usize, zone: u8, contact_no: u8, generation: u8) -> String {
+/// The E.164 phone number of contact `contact_no` (1-based) of account `index` (a new number is a
+/// new contact). Pure function of its inputs.
+pub(crate) fn phone(seed: u64, index: usize, zone: u8, contact_no: u8) -> String {
     let plan: PhonePlan = ZONES[zone as usize].phone;
-    let mut h = mix(&[
-        seed,
-        index as u64,
-        u64::from(contact_no),
-        u64::from(generation),
-        0xf0e,
-    ]);
+    let mut h = mix(&[seed, index as u64, u64::from(contact_no), 0xf0e]);
     let prefix = plan.prefixes[(h % plan.prefixes.len() as u64) as usize];
     let mut s = String::with_capacity(1 + plan.country.len() + plan.national_len);
     s.push('+');

@@ -101,7 +101,7 @@ impl World {
             let open_at = start + (mix(&[cfg.seed, i as u64, 7]) % 3_600) as i64;
             let mut acct = Account::new(open_at);
             let mut rng = stream(cfg.seed, STREAM_TRAITS, i as u64, 1);
-            super::behaviour::initial_state(&mut tr, &contacts, &mut acct, &zones, cfg, &mut rng);
+            super::behaviour::initial_state(&mut tr, &contacts, &mut acct, &zones, &mut rng);
             traits.push(tr);
             accounts.push(acct);
         }
