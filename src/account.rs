@@ -57,6 +57,10 @@ pub struct Promise {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AttemptRec {
     pub at: Timestamp,
+    /// Local calendar date and hour of `at` in the account's zone (UTC while unknown), kept
+    /// current when the zone changes.
+    pub local_date: Date,
+    pub local_hour: u8,
     pub channel: AttemptChannel,
     pub contact_id: Option<String>,
     pub party: Party,
@@ -132,8 +136,8 @@ pub struct Account {
     pub attempts: Vec<AttemptRec>,
     /// Bit set of flags in force (see [`Flag::bit`]); `do_not_call` lives in `do_not_call`.
     pub flags: u16,
-    /// When each flag was last set (indexed by `Flag as usize`).
-    pub flag_set_at: [Option<Timestamp>; 11],
+    /// When Breathing Space was last set (it ends by itself after a configured number of days).
+    pub breathing_space_since: Option<Timestamp>,
     pub disputes_lifetime: u32,
     pub do_not_call: Vec<String>,
     pub bad_numbers: Vec<BadNumber>,
@@ -182,7 +186,7 @@ impl Account {
             promises: Vec::new(),
             attempts: Vec::new(),
             flags: 0,
-            flag_set_at: [None; 11],
+            breathing_space_since: None,
             disputes_lifetime: 0,
             do_not_call: Vec::new(),
             bad_numbers: Vec::new(),
@@ -213,7 +217,11 @@ impl Account {
         let at = ev.occurred_at;
         match &ev.body {
             EventBody::AccountOpened(p) => {
+                let rezone = p.timezone.is_some();
                 self.profile.merge(p.clone());
+                if rezone {
+                    self.relocalize_attempts();
+                }
                 if self.profile.fields.portfolio.is_none() {
                     self.profile.fields.portfolio = Some(Portfolio::Consumer);
                 }
@@ -222,7 +230,11 @@ impl Account {
                 self.forget_changed_bad_numbers();
             }
             EventBody::AccountUpdated(p) => {
+                let rezone = p.timezone.is_some();
                 self.profile.merge(p.clone());
+                if rezone {
+                    self.relocalize_attempts();
+                }
                 self.forget_changed_bad_numbers();
             }
             EventBody::StatementIssued {
@@ -353,7 +365,9 @@ impl Account {
             self.disputes_lifetime += 1;
         }
         self.flags |= flag.bit();
-        self.flag_set_at[flag as usize] = Some(at);
+        if flag == Flag::BreathingSpace {
+            self.breathing_space_since = Some(at);
+        }
     }
 
     /// Rejects references to contacts the profile does not list (once the profile is known).
@@ -378,8 +392,11 @@ impl Account {
             Some(c) if c.role != Role::Debtor => Party::ThirdParty,
             _ => Party::Debtor,
         };
+        let local = self.zone().to_datetime(at);
         let rec = AttemptRec {
             at,
+            local_date: local.date(),
+            local_hour: local.hour() as u8,
             channel: a.channel,
             contact_id: a.contact_id.clone(),
             party,
@@ -421,6 +438,24 @@ impl Account {
             _ => {}
         }
         Ok(())
+    }
+
+    /// The account's zone, UTC while unknown.
+    fn zone(&self) -> jiff::tz::TimeZone {
+        self.profile
+            .timezone()
+            .cloned()
+            .unwrap_or(jiff::tz::TimeZone::UTC)
+    }
+
+    /// Recomputes the local date and hour of every attempt (after the zone changed).
+    fn relocalize_attempts(&mut self) {
+        let tz = self.zone();
+        for a in &mut self.attempts {
+            let local = tz.to_datetime(a.at);
+            a.local_date = local.date();
+            a.local_hour = local.hour() as u8;
+        }
     }
 
     /// A wrong/invalid mark no longer applies once the contact's number changed.

@@ -82,9 +82,9 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     let summary = crate::replay::apply_lines(&mut pipeline, file, None)?;
     let apply = t1.elapsed().as_secs_f64();
     let t2 = Instant::now();
-    crate::replay::finish(&mut pipeline, None);
+    let items = crate::replay::finish(&mut pipeline, None);
     let mut sink = std::io::sink();
-    crate::replay::write_items(&pipeline, &mut sink)?;
+    crate::replay::write_items(&items, &mut sink)?;
     sink.flush()?;
     let finish = t2.elapsed().as_secs_f64();
     println!("events            {}", summary.lines);

@@ -152,71 +152,102 @@ impl Event {
 /// A record that does not fit (a field of the wrong JSON type) is diagnosed by [`diagnose`].
 #[derive(Deserialize, Default)]
 struct Raw<'a> {
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "cow")]
     event_id: Option<Cow<'a, str>>,
-    #[serde(borrow, rename = "type")]
+    #[serde(borrow, rename = "type", default, deserialize_with = "cow")]
     kind: Option<Cow<'a, str>>,
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "cow")]
     account_id: Option<Cow<'a, str>>,
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "cow")]
     occurred_at: Option<Cow<'a, str>>,
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "cow")]
     timezone: Option<Cow<'a, str>>,
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "cow")]
     currency: Option<Cow<'a, str>>,
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "cow")]
     product: Option<Cow<'a, str>>,
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "cow")]
     portfolio: Option<Cow<'a, str>>,
     credit_limit: Option<i64>,
     payday_day_of_month: Option<i64>,
     #[serde(borrow)]
     contacts: Option<Vec<RawContact<'a>>>,
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "cow")]
     statement_id: Option<Cow<'a, str>>,
     amount_due: Option<i64>,
     minimum_due: Option<i64>,
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "cow")]
     due_date: Option<Cow<'a, str>>,
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "cow")]
     payment_id: Option<Cow<'a, str>>,
     amount: Option<i64>,
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "cow")]
     reason: Option<Cow<'a, str>>,
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "cow")]
     fee_id: Option<Cow<'a, str>>,
-    #[serde(borrow, rename = "kind")]
+    #[serde(borrow, rename = "kind", default, deserialize_with = "cow")]
     fee_kind: Option<Cow<'a, str>>,
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "cow")]
     promise_id: Option<Cow<'a, str>>,
     confirmed_in_writing: Option<bool>,
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "cow")]
     contact_id: Option<Cow<'a, str>>,
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "cow")]
     flag: Option<Cow<'a, str>>,
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "cow")]
     attempt_id: Option<Cow<'a, str>>,
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "cow")]
     channel: Option<Cow<'a, str>>,
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "cow")]
     outcome: Option<Cow<'a, str>>,
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "cow")]
     disposition: Option<Cow<'a, str>>,
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "cow")]
     callback_at: Option<Cow<'a, str>>,
     duration_s: Option<f64>,
 }
 
 #[derive(Deserialize, Default)]
 struct RawContact<'a> {
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "cow")]
     contact_id: Option<Cow<'a, str>>,
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "cow")]
     role: Option<Cow<'a, str>>,
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "cow")]
     phone: Option<Cow<'a, str>>,
     consent_to_contact: Option<bool>,
     informed: Option<bool>,
+}
+
+/// Deserializes an optional string, borrowing it from the input when it has no escapes
+/// (`#[serde(borrow)]` alone does not borrow through `Option`).
+fn cow<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Cow<'de, str>>, D::Error> {
+    struct V;
+    impl<'de> serde::de::Visitor<'de> for V {
+        type Value = Option<Cow<'de, str>>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a string or null")
+        }
+        fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+            Ok(Some(Cow::Borrowed(v)))
+        }
+        fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(Some(Cow::Owned(v.to_owned())))
+        }
+        fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+            Ok(Some(Cow::Owned(v)))
+        }
+        fn visit_none<E>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_str(self)
+        }
+    }
+    d.deserialize_option(V)
 }
 
 /// JSON kinds the fast path expects, used to name the offending field when it fails.
@@ -314,7 +345,14 @@ pub fn decode(bytes: &[u8]) -> Result<Event, Reject> {
             ),
         ));
     }
-    match serde_json::from_slice::<Raw>(bytes) {
+    // One UTF-8 check of the whole record is cheaper than one per string.
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        Reject::new(
+            RejectReason::MalformedJson,
+            format!("record is not UTF-8: {e}"),
+        )
+    })?;
+    match serde_json::from_str::<Raw>(text) {
         Ok(raw) => validate(raw),
         Err(e) if e.is_data() => diagnose(bytes),
         Err(e) => Err(Reject::new(RejectReason::MalformedJson, e.to_string())),
@@ -769,7 +807,7 @@ fn validate(raw: Raw<'_>) -> Result<Event, Reject> {
 pub fn peek_account_id(bytes: &[u8]) -> Option<String> {
     #[derive(Deserialize)]
     struct Peek<'a> {
-        #[serde(borrow)]
+        #[serde(borrow, default, deserialize_with = "cow")]
         account_id: Option<Cow<'a, str>>,
     }
     serde_json::from_slice::<Peek>(bytes)

@@ -195,7 +195,7 @@ fn next_payday(today: Date, day: u8) -> Date {
 }
 
 /// Smoothed answer rate per local hour of day, from the account's calls to the debtor.
-pub fn answer_rates_by_hour(acc: &Account, tz: &TimeZone, prior: &[f64; 24]) -> [f64; 24] {
+pub fn answer_rates_by_hour(acc: &Account, prior: &[f64; 24]) -> [f64; 24] {
     let mut calls = [0u32; 24];
     let mut answered = [0u32; 24];
     for a in acc
@@ -203,7 +203,7 @@ pub fn answer_rates_by_hour(acc: &Account, tz: &TimeZone, prior: &[f64; 24]) -> 
         .iter()
         .filter(|a| a.channel == AttemptChannel::Call && a.party == Party::Debtor)
     {
-        let h = tz.to_datetime(a.at).hour() as usize;
+        let h = a.local_hour as usize;
         calls[h] += 1;
         if a.outcome.connected() {
             answered[h] += 1;

@@ -22,11 +22,22 @@ use crate::ranking;
 use crate::scoring::{Scorer, Scores};
 use crate::workitem::{Action, ItemScores, WorkItem};
 
-/// An account and its latest published work item.
+/// An account and what identifies its latest published work item. The item itself is not kept:
+/// it is a pure function of the account and the clock, re-computed on demand from
+/// `evaluated_at`, so only its fingerprint, version and `as_of` are stored.
 #[derive(Debug, Clone)]
 pub struct Entry {
     pub account: Account,
-    pub item: Option<WorkItem>,
+    /// Version of the latest item (0: none yet).
+    pub version: u64,
+    /// Content fingerprint of the latest item (everything but `version` and `as_of`).
+    pub fingerprint: u64,
+    /// When the latest item's content was first computed (its `as_of`).
+    pub as_of: Timestamp,
+    /// The clock of the latest evaluation; the state has not changed since.
+    pub evaluated_at: Timestamp,
+    /// Tone-ladder step of the latest item's debtor action, if any.
+    pub tone: Option<u8>,
     /// When the item may change with no event (for a timer); None when only events change it.
     pub wake_at: Option<Timestamp>,
 }
@@ -62,10 +73,12 @@ pub struct Evaluation {
 pub struct Pipeline {
     settings: Arc<Settings>,
     scorer: Arc<Scorer>,
-    accounts: ahash::AHashMap<String, Entry>,
+    accounts: ahash::AHashMap<String, Box<Entry>>,
     stats: Stats,
     /// Largest event time seen.
     clock: Option<Timestamp>,
+    /// Changed items waiting for a sink, when collecting (see `collect_published`).
+    published: Option<Vec<WorkItem>>,
 }
 
 fn round4(x: f64) -> f64 {
@@ -212,7 +225,7 @@ fn best_time(
     tz: &TimeZone,
     settings: &Settings,
 ) -> Option<Timestamp> {
-    let rates = features::answer_rates_by_hour(acc, tz, &settings.hourly_prior);
+    let rates = features::answer_rates_by_hour(acc, &settings.hourly_prior);
     let start = tz.to_datetime(plan.not_before);
     let end = tz.to_datetime(plan.not_after);
     let promise_day = plan.strategy == Strategy::PromiseFollowup
@@ -255,6 +268,7 @@ impl Pipeline {
             accounts: ahash::AHashMap::new(),
             stats: Stats::default(),
             clock: None,
+            published: None,
         }
     }
 
@@ -296,10 +310,14 @@ impl Pipeline {
         if !self.accounts.contains_key(ev.account_id.as_str()) {
             let entry = Entry {
                 account: Account::new(&ev.account_id, ev.occurred_at),
-                item: None,
+                version: 0,
+                fingerprint: 0,
+                as_of: ev.occurred_at,
+                evaluated_at: ev.occurred_at,
+                tone: None,
                 wake_at: None,
             };
-            self.accounts.insert(ev.account_id.clone(), entry);
+            self.accounts.insert(ev.account_id.clone(), Box::new(entry));
         }
         let entry = self
             .accounts
@@ -313,21 +331,14 @@ impl Pipeline {
         if let EventBody::ContactAttempt(a) = &ev.body {
             // The tone ladder advances when a message at that tone actually reached the debtor.
             let reached = matches!(a.outcome, Outcome::RightParty | Outcome::Delivered);
-            let tone = entry
-                .item
-                .as_ref()
-                .and_then(|i| i.action.as_ref())
-                .filter(|act| act.party == Party::Debtor)
-                .and_then(|act| act.strategy.tone());
-            if let (true, Some(t)) = (reached, tone) {
+            if let (true, Some(t)) = (reached, entry.tone) {
                 entry.account.tone_used = Some(entry.account.tone_used.map_or(t, |u| u.max(t)));
             }
         }
         if let Err(r) = entry.account.apply(ev) {
             entry.account.tone_used = tone_before;
             self.stats.rejected[r.reason as usize] += 1;
-            let empty = entry.account.events_applied() == 0;
-            if empty {
+            if entry.account.events_applied() == 0 {
                 self.accounts.remove(&ev.account_id);
             }
             return Err(r);
@@ -335,49 +346,96 @@ impl Pipeline {
         self.stats.applied += 1;
         self.clock = Some(self.clock.map_or(ev.occurred_at, |c| c.max(ev.occurred_at)));
         let now = entry.account.last_event_at;
-        let changed = Self::refresh(&self.settings, &self.scorer, entry, now);
+        let (item, changed) = Self::refresh(&self.settings, &self.scorer, entry, now);
         if changed {
             self.stats.items_changed += 1;
+            if let Some(out) = self.published.as_mut() {
+                out.push(item);
+            }
             Ok(Applied::Changed)
         } else {
             Ok(Applied::Unchanged)
         }
     }
 
-    /// Re-evaluates one entry at `now`; returns whether its item changed (and bumps the version).
-    fn refresh(settings: &Settings, scorer: &Scorer, entry: &mut Entry, now: Timestamp) -> bool {
+    /// Re-evaluates one entry at `now`: returns its current item (version and `as_of` filled) and
+    /// whether it changed (then the version grew by one).
+    fn refresh(
+        settings: &Settings,
+        scorer: &Scorer,
+        entry: &mut Entry,
+        now: Timestamp,
+    ) -> (WorkItem, bool) {
         let ev = evaluate(&entry.account, now, settings, scorer);
-        entry.wake_at = ev.decision.wake_at;
         let mut item = ev.item;
-        match &entry.item {
-            Some(old) if old.same_content(&item) => false,
-            old => {
-                item.version = old.as_ref().map_or(1, |o| o.version + 1);
-                entry.item = Some(item);
-                true
-            }
+        let fp = item.fingerprint();
+        entry.wake_at = ev.decision.wake_at;
+        entry.evaluated_at = now;
+        entry.tone = item
+            .action
+            .as_ref()
+            .filter(|a| a.party == Party::Debtor)
+            .and_then(|a| a.strategy.tone());
+        let changed = entry.version == 0 || fp != entry.fingerprint;
+        if changed {
+            entry.version += 1;
+            entry.fingerprint = fp;
+            entry.as_of = now;
         }
+        item.version = entry.version;
+        item.as_of = entry.as_of;
+        (item, changed)
+    }
+
+    /// Keeps every changed item from now on, for [`Pipeline::take_published`] (a sink to publish).
+    pub fn collect_published(&mut self) {
+        self.published.get_or_insert_with(Vec::new);
+    }
+
+    /// The items that changed since the last call, in the order they changed.
+    pub fn take_published(&mut self) -> Vec<WorkItem> {
+        self.published
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default()
+    }
+
+    fn sorted_ids(&self) -> Vec<String> {
+        let mut ids: Vec<String> = self.accounts.keys().cloned().collect();
+        ids.sort();
+        ids
     }
 
     /// Re-evaluates every account at `now` (the clock moving with no event); returns how many
     /// items changed.
     pub fn evaluate_all(&mut self, now: Timestamp) -> usize {
-        let mut changed = 0;
-        let mut ids: Vec<&String> = self.accounts.keys().collect();
-        ids.sort();
-        let ids: Vec<String> = ids.into_iter().cloned().collect();
-        for id in ids {
-            let entry = self.accounts.get_mut(&id).expect("id from keys");
-            if Self::refresh(&self.settings, &self.scorer, entry, now) {
-                changed += 1;
-            }
-        }
-        self.stats.items_changed += changed as u64;
-        changed
+        self.evaluate_all_items(now).1
     }
 
-    /// Re-evaluates only the accounts whose decision may have changed by `now`.
-    pub fn evaluate_due(&mut self, now: Timestamp) -> Vec<String> {
+    /// Re-evaluates every account at `now`; returns every current item in worklist order and how
+    /// many changed.
+    pub fn evaluate_all_items(&mut self, now: Timestamp) -> (Vec<WorkItem>, usize) {
+        let mut changed = 0;
+        let mut items = Vec::with_capacity(self.accounts.len());
+        for id in self.sorted_ids() {
+            let entry = self.accounts.get_mut(&id).expect("id from keys");
+            let (item, c) = Self::refresh(&self.settings, &self.scorer, entry, now);
+            if c {
+                changed += 1;
+                if let Some(out) = self.published.as_mut() {
+                    out.push(item.clone());
+                }
+            }
+            items.push(item);
+        }
+        self.stats.items_changed += changed as u64;
+        items.sort_by(crate::workitem::rank_order);
+        (items, changed)
+    }
+
+    /// Re-evaluates only the accounts whose decision may have changed by `now`; returns the
+    /// items that changed.
+    pub fn evaluate_due(&mut self, now: Timestamp) -> Vec<WorkItem> {
         let mut due: Vec<String> = self
             .accounts
             .iter()
@@ -385,20 +443,36 @@ impl Pipeline {
             .map(|(id, _)| id.clone())
             .collect();
         due.sort();
-        due.retain(|id| {
-            let entry = self.accounts.get_mut(id).expect("id from keys");
-            Self::refresh(&self.settings, &self.scorer, entry, now)
-        });
-        self.stats.items_changed += due.len() as u64;
-        due
+        let mut out = Vec::new();
+        for id in due {
+            let entry = self.accounts.get_mut(&id).expect("id from keys");
+            let (item, changed) = Self::refresh(&self.settings, &self.scorer, entry, now);
+            if changed {
+                out.push(item);
+            }
+        }
+        self.stats.items_changed += out.len() as u64;
+        if let Some(p) = self.published.as_mut() {
+            p.extend(out.iter().cloned());
+        }
+        out
     }
 
-    pub fn item(&self, account_id: &str) -> Option<&WorkItem> {
-        self.accounts.get(account_id).and_then(|e| e.item.as_ref())
+    /// The account's latest published item.
+    pub fn item(&self, account_id: &str) -> Option<WorkItem> {
+        let e = self.accounts.get(account_id)?;
+        (e.version > 0).then(|| self.materialize(e))
+    }
+
+    fn materialize(&self, e: &Entry) -> WorkItem {
+        let mut item = evaluate(&e.account, e.evaluated_at, &self.settings, &self.scorer).item;
+        item.version = e.version;
+        item.as_of = e.as_of;
+        item
     }
 
     pub fn entry(&self, account_id: &str) -> Option<&Entry> {
-        self.accounts.get(account_id)
+        self.accounts.get(account_id).map(|e| &**e)
     }
 
     pub fn len(&self) -> usize {
@@ -410,13 +484,14 @@ impl Pipeline {
     }
 
     /// Every account's latest item, in worklist order.
-    pub fn ranked(&self) -> Vec<&WorkItem> {
-        let mut items: Vec<&WorkItem> = self
+    pub fn ranked(&self) -> Vec<WorkItem> {
+        let mut items: Vec<WorkItem> = self
             .accounts
             .values()
-            .filter_map(|e| e.item.as_ref())
+            .filter(|e| e.version > 0)
+            .map(|e| self.materialize(e))
             .collect();
-        crate::workitem::rank(&mut items);
+        items.sort_by(crate::workitem::rank_order);
         items
     }
 

@@ -13,7 +13,7 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::{Span, Timestamp, ToSpan};
 
-use crate::account::Account;
+use crate::account::{Account, AttemptRec};
 use crate::config::{Profile, Settings, ThirdParties};
 use crate::domain::*;
 use crate::events::Contact;
@@ -132,20 +132,33 @@ pub fn calling_window(
 }
 
 /// The instant at which a rolling-window cap of `cap` events in 7 days lets one more through.
-fn rolling_cap(times: &[Timestamp], cap: u32, now: Timestamp) -> Option<Timestamp> {
+/// `attempts` must be sorted by time; `counts` picks the attempts the cap applies to.
+fn rolling_cap(
+    attempts: &[AttemptRec],
+    counts: impl Fn(AttemptChannel) -> bool,
+    cap: u32,
+    now: Timestamp,
+) -> Option<Timestamp> {
     if cap == 0 {
         return None;
     }
-    let from = now - Span::new().seconds(7 * DAY);
-    let recent: Vec<Timestamp> = times
-        .iter()
-        .copied()
-        .filter(|t| *t > from && *t <= now)
-        .collect();
-    if recent.len() < cap as usize {
-        return None;
+    let from = now.as_second() - 7 * DAY;
+    let mut n = 0;
+    for a in attempts.iter().rev() {
+        let t = a.at.as_second();
+        if t > now.as_second() || !counts(a.channel) {
+            continue;
+        }
+        if t <= from {
+            break;
+        }
+        n += 1;
+        if n == cap {
+            // The cap-th newest attempt leaves the window 7 days after it was made.
+            return Some(a.at + Span::new().seconds(7 * DAY));
+        }
     }
-    Some(recent[recent.len() - cap as usize] + Span::new().seconds(7 * DAY))
+    None
 }
 
 struct Blocks {
@@ -173,33 +186,29 @@ fn frequency_blocks(c: &Context, tz: &TimeZone, channel: Channel, exempt: bool) 
         return b;
     }
     let now = c.now;
-    let times = |pred: &dyn Fn(AttemptChannel) -> bool| -> Vec<Timestamp> {
-        c.acc
-            .attempts
-            .iter()
-            .filter(|a| pred(a.channel))
-            .map(|a| a.at)
-            .collect()
-    };
-    let calls = times(&|ch| ch == AttemptChannel::Call);
-    let sms = times(&|ch| ch == AttemptChannel::Sms);
-    let calls_sms = times(&|ch| matches!(ch, AttemptChannel::Call | AttemptChannel::Sms));
+    let attempts = &c.acc.attempts;
+    let calls = |ch| ch == AttemptChannel::Call;
+    let sms = |ch| ch == AttemptChannel::Sms;
+    let calls_sms = |ch| matches!(ch, AttemptChannel::Call | AttemptChannel::Sms);
     if p.max_contacts_7d > 0 {
-        b.push(rolling_cap(&calls_sms, p.max_contacts_7d, now), |u| {
-            Reason::new(
-                "CONTACT_CAP",
-                crate::detail!(
-                    "{} calls and texts in 7 days; next lawful at {}",
-                    p.max_contacts_7d,
-                    u
-                ),
-                0.4,
-            )
-            .rule(p.rule("max_contacts_7d"))
-        });
+        b.push(
+            rolling_cap(attempts, calls_sms, p.max_contacts_7d, now),
+            |u| {
+                Reason::new(
+                    "CONTACT_CAP",
+                    crate::detail!(
+                        "{} calls and texts in 7 days; next lawful at {}",
+                        p.max_contacts_7d,
+                        u
+                    ),
+                    0.4,
+                )
+                .rule(p.rule("max_contacts_7d"))
+            },
+        );
     }
     if channel == Channel::Sms {
-        b.push(rolling_cap(&sms, p.max_sms_7d, now), |u| {
+        b.push(rolling_cap(attempts, sms, p.max_sms_7d, now), |u| {
             Reason::new(
                 "SMS_CAP",
                 crate::detail!("{} texts in 7 days; next lawful at {}", p.max_sms_7d, u),
@@ -217,7 +226,7 @@ fn frequency_blocks(c: &Context, tz: &TimeZone, channel: Channel, exempt: bool) 
             cap.min(p.hardship_max_call_attempts_7d)
         };
     }
-    b.push(rolling_cap(&calls, cap, now), |u| {
+    b.push(rolling_cap(attempts, calls, cap, now), |u| {
         Reason::new(
             "ATTEMPT_CAP",
             crate::detail!("{} call attempts in 7 days; next lawful at {}", cap, u),
@@ -262,9 +271,7 @@ fn frequency_blocks(c: &Context, tz: &TimeZone, channel: Channel, exempt: bool) 
             .attempts
             .iter()
             .filter(|a| {
-                a.channel == AttemptChannel::Call
-                    && a.outcome.connected()
-                    && tz.to_datetime(a.at).date() == today
+                a.channel == AttemptChannel::Call && a.outcome.connected() && a.local_date == today
             })
             .count() as u32;
         if connected >= p.max_connected_calls_per_day {
@@ -326,7 +333,7 @@ fn hold_for_flags(c: &Context) -> Option<Decision> {
         let mut wake = None;
         if flag == Flag::BreathingSpace {
             let max = c.settings.raw.policy.breathing_space_max_days;
-            if let Some(set) = acc.flag_set_at[flag as usize] {
+            if let Some(set) = acc.breathing_space_since {
                 let end = set + Span::new().seconds(max * DAY);
                 if end <= c.now {
                     continue;

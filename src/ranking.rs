@@ -160,23 +160,22 @@ pub fn score_drivers(scorer: &Scorer, f: &Features, per_model: usize) -> Vec<Rea
         c.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()).then(a.0.cmp(&b.0)));
         for (i, contribution) in c.into_iter().take(per_model) {
             let def = &FEATURES[i];
-            let dir = if contribution > 0.0 {
-                "raises"
-            } else {
-                "lowers"
+            let (name, value, by) = (def.name, Arg::Num(f.vector[i]), Arg::Signed(contribution));
+            let detail = match (label, contribution > 0.0) {
+                ("willingness", true) => {
+                    crate::detail!("{} = {} raises willingness ({} log-odds)", name, value, by)
+                }
+                ("willingness", false) => {
+                    crate::detail!("{} = {} lowers willingness ({} log-odds)", name, value, by)
+                }
+                (_, true) => {
+                    crate::detail!("{} = {} raises ability ({} log-odds)", name, value, by)
+                }
+                (_, false) => {
+                    crate::detail!("{} = {} lowers ability ({} log-odds)", name, value, by)
+                }
             };
-            out.push(Reason::new(
-                def.code,
-                crate::detail!(
-                    "{} = {} {} {} ({} log-odds)",
-                    def.name,
-                    Arg::Num(f.vector[i]),
-                    dir,
-                    label,
-                    Arg::Signed(contribution)
-                ),
-                contribution.abs().min(1.0),
-            ));
+            out.push(Reason::new(def.code, detail, contribution.abs().min(1.0)));
         }
     }
     out

@@ -13,6 +13,7 @@ use crate::config::Settings;
 use crate::domain::RejectReason;
 use crate::pipeline::Pipeline;
 use crate::scoring::Scorer;
+use crate::workitem::WorkItem;
 
 #[derive(clap::Args, Debug, Clone)]
 pub struct ReplayArgs {
@@ -147,10 +148,10 @@ fn trim_eol(b: &[u8]) -> &[u8] {
     &b[..end]
 }
 
-/// Writes the ranked work items as JSONL.
-pub fn write_items(pipeline: &Pipeline, out: impl Write) -> io::Result<()> {
+/// Writes ranked work items as JSONL.
+pub fn write_items(items: &[WorkItem], out: impl Write) -> io::Result<()> {
     let mut w = BufWriter::with_capacity(1 << 20, out);
-    for item in pipeline.ranked() {
+    for item in items {
         serde_json::to_writer(&mut w, item)?;
         w.write_all(b"\n")?;
     }
@@ -191,10 +192,10 @@ pub fn run(args: &ReplayArgs) -> Result<Summary, ReplayError> {
         w.flush()
             .map_err(|e| ReplayError::Output(format!("cannot write rejects: {e}")))?;
     }
-    finish(&mut pipeline, args.as_of);
+    let items = finish(&mut pipeline, args.as_of);
     let written = match &args.output {
-        Some(path) => File::create(path).and_then(|f| write_items(&pipeline, f)),
-        None => write_items(&pipeline, io::stdout().lock()),
+        Some(path) => File::create(path).and_then(|f| write_items(&items, f)),
+        None => write_items(&items, io::stdout().lock()),
     };
     written.map_err(|e| ReplayError::Output(format!("cannot write work items: {e}")))?;
     // The process ends right after: skip freeing every account one by one.
@@ -202,14 +203,15 @@ pub fn run(args: &ReplayArgs) -> Result<Summary, ReplayError> {
     Ok(summary)
 }
 
-/// Moves the clock to the end of the replay (`as_of` if later than every event) and re-evaluates
-/// every account there: promises fall due and days past due grow with no event needed.
-pub fn finish(pipeline: &mut Pipeline, as_of: Option<Timestamp>) {
+/// Moves the clock to the end of the replay (`as_of` if later than every event), re-evaluates
+/// every account there (promises fall due and days past due grow with no event needed) and returns
+/// every account's latest item, ranked.
+pub fn finish(pipeline: &mut Pipeline, as_of: Option<Timestamp>) -> Vec<WorkItem> {
     let end = match (pipeline.clock(), as_of) {
         (Some(c), Some(a)) => c.max(a),
         (Some(c), None) => c,
         (None, Some(a)) => a,
-        (None, None) => return,
+        (None, None) => return Vec::new(),
     };
-    pipeline.evaluate_all(end);
+    pipeline.evaluate_all_items(end).0
 }

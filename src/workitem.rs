@@ -2,6 +2,7 @@
 //! ranking order of a worklist.
 
 use std::cmp::Ordering;
+use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 use jiff::civil::Date;
@@ -212,22 +213,54 @@ pub struct WorkItem {
 }
 
 impl WorkItem {
-    /// Equal apart from `version` and `as_of`: an unchanged recommendation is not re-published.
-    pub fn same_content(&self, other: &WorkItem) -> bool {
-        self.status == other.status
-            && self.hold_reason == other.hold_reason
-            && self.priority == other.priority
-            && self.expected_recovery == other.expected_recovery
-            && self.currency == other.currency
-            && self.days_past_due == other.days_past_due
-            && self.stage == other.stage
-            && self.overdue_amount == other.overdue_amount
-            && self.segment == other.segment
-            && self.scores == other.scores
-            && self.action == other.action
-            && self.reasons == other.reasons
-            && self.policy == other.policy
-            && self.account_id == other.account_id
+    /// A stable 64-bit fingerprint of the content (everything but `version` and `as_of`).
+    pub fn fingerprint(&self) -> u64 {
+        let mut h = xxhash_rust::xxh3::Xxh3::new();
+        self.account_id.hash(&mut h);
+        self.status.hash(&mut h);
+        self.hold_reason.hash(&mut h);
+        self.priority.to_bits().hash(&mut h);
+        self.expected_recovery.hash(&mut h);
+        self.currency.hash(&mut h);
+        self.days_past_due.hash(&mut h);
+        self.stage.hash(&mut h);
+        self.overdue_amount.hash(&mut h);
+        self.segment.hash(&mut h);
+        self.scores.willingness.to_bits().hash(&mut h);
+        self.scores.ability.to_bits().hash(&mut h);
+        self.scores.model_version.hash(&mut h);
+        if let Some(a) = &self.action {
+            (a.channel, &a.contact_id, a.party, a.strategy, a.disclosure).hash(&mut h);
+            (a.not_before, a.not_after, a.best_time).hash(&mut h);
+        }
+        self.reasons.len().hash(&mut h);
+        for r in &self.reasons {
+            r.code.hash(&mut h);
+            r.detail.template.hash(&mut h);
+            for arg in &r.detail.args {
+                match arg {
+                    Arg::Int(i) => (0u8, *i).hash(&mut h),
+                    Arg::Num(x) => (1u8, x.to_bits()).hash(&mut h),
+                    Arg::Signed(x) => (2u8, x.to_bits()).hash(&mut h),
+                    Arg::Pct(x) => (3u8, x.to_bits()).hash(&mut h),
+                    Arg::Time(t) => (4u8, t).hash(&mut h),
+                    Arg::Date(d) => (5u8, d).hash(&mut h),
+                    Arg::Str(s) => (6u8, s).hash(&mut h),
+                    Arg::Shared(s) => (7u8, &**s).hash(&mut h),
+                }
+            }
+            match &r.rule {
+                None => 0u8.hash(&mut h),
+                Some(Rule::Always(x)) => (1u8, x).hash(&mut h),
+                Some(Rule::Profile {
+                    profile,
+                    rule,
+                    version,
+                }) => (2u8, &**profile, rule, &**version).hash(&mut h),
+            }
+        }
+        self.policy.hash(&mut h);
+        h.finish()
     }
 
     pub fn to_json(&self) -> String {
@@ -249,9 +282,4 @@ pub fn rank_order(a: &WorkItem, b: &WorkItem) -> Ordering {
         .cmp(&status_rank(b.status))
         .then_with(|| b.priority.total_cmp(&a.priority))
         .then_with(|| a.account_id.cmp(&b.account_id))
-}
-
-/// Sorts items into worklist order.
-pub fn rank(items: &mut [&WorkItem]) {
-    items.sort_by(|a, b| rank_order(a, b));
 }

@@ -17,6 +17,7 @@
 //! each work item against it after every event and after `evaluate_all` at later clocks. Items are
 //! checked in their published form (the JSON of the contract), not through the crate's structs.
 
+use std::borrow::Borrow;
 use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, OnceLock};
@@ -542,7 +543,7 @@ impl<'a> Builder<'a> {
             .iter()
             .filter(|c| c.role == "debtor")
             .collect();
-        if !debtors.is_empty() && (r >> 8) % 4 != 0 {
+        if !debtors.is_empty() && !(r >> 8).is_multiple_of(4) {
             Some(debtors[r as usize % debtors.len()])
         } else {
             Some(&self.contacts[r as usize % self.contacts.len()])
@@ -580,7 +581,7 @@ impl<'a> Builder<'a> {
                 }
                 let i = open[r[0] as usize % open.len()];
                 let left = self.payments[i].1;
-                let amount = if r[2] % 3 == 0 {
+                let amount = if r[2].is_multiple_of(3) {
                     left
                 } else {
                     1 + (r[1] as i64) % left
@@ -596,7 +597,7 @@ impl<'a> Builder<'a> {
                 self.emit("fee_charged", f, utc);
             }
             Kind::Promise => {
-                let contact = if (r[2] >> 1) % 3 == 0 {
+                let contact = if (r[2] >> 1).is_multiple_of(3) {
                     self.pick_contact(r[3] >> 1).map(|c| c.id.clone())
                 } else {
                     None
@@ -605,7 +606,7 @@ impl<'a> Builder<'a> {
             }
             Kind::FlagSet => {
                 let mut flag = SET_FLAGS[r[0] as usize % SET_FLAGS.len()];
-                if flag.starts_with("deceased") && (r[0] >> 16) % 3 != 0 {
+                if flag.starts_with("deceased") && !(r[0] >> 16).is_multiple_of(3) {
                     flag = "hardship";
                 }
                 if flag == "do_not_call" {
@@ -627,7 +628,7 @@ impl<'a> Builder<'a> {
                 let mut options: Vec<(&'static str, Option<String>)> =
                     self.flags.iter().map(|f| (*f, None)).collect();
                 options.extend(self.dnc.iter().map(|c| ("do_not_call", Some(c.clone()))));
-                let (flag, contact) = if !options.is_empty() && r[0] % 5 != 0 {
+                let (flag, contact) = if !options.is_empty() && !r[0].is_multiple_of(5) {
                     options.swap_remove(r[1] as usize % options.len())
                 } else {
                     let flag = FLAGS[r[1] as usize % FLAGS.len()];
@@ -704,7 +705,7 @@ impl<'a> Builder<'a> {
                         self.emit("account_updated", f, utc);
                     }
                     4 => {
-                        let role = if r[1] % 3 == 0 {
+                        let role = if r[1].is_multiple_of(3) {
                             "debtor"
                         } else {
                             THIRD_ROLES[r[1] as usize % THIRD_ROLES.len()]
@@ -728,7 +729,7 @@ impl<'a> Builder<'a> {
                 }
             }
             Kind::Closed => {
-                if self.opened && !self.closed && r[0] % 4 == 0 {
+                if self.opened && !self.closed && r[0].is_multiple_of(4) {
                     self.closed = true;
                     let f = json!({"reason": CLOSE_REASONS[r[1] as usize % CLOSE_REASONS.len()]});
                     self.emit("account_closed", f, utc);
@@ -758,17 +759,18 @@ impl<'a> Builder<'a> {
         if matches!(channel, "call" | "sms") && contact.is_none() {
             channel = "letter";
         }
-        let outcome = if channel == "call" || (r[2] >> 8) % 4 == 0 {
+        let outcome = if channel == "call" || (r[2] >> 8).is_multiple_of(4) {
             OUTCOMES[r[2] as usize % OUTCOMES.len()]
-        } else if r[2] % 4 == 0 {
+        } else if r[2].is_multiple_of(4) {
             "failed"
         } else {
             "delivered"
         };
         let d = r[3] >> 1;
-        let mut disposition =
-            (d % 4 == 0).then(|| DISPOSITIONS[(d / 4) as usize % DISPOSITIONS.len()]);
-        if disposition == Some("deceased_reported") && (d >> 24) % 3 != 0 {
+        let mut disposition = d
+            .is_multiple_of(4)
+            .then(|| DISPOSITIONS[(d / 4) as usize % DISPOSITIONS.len()]);
+        if disposition == Some("deceased_reported") && !(d >> 24).is_multiple_of(3) {
             disposition = Some("none");
         }
         let mut f =
@@ -836,7 +838,7 @@ fn build(case: &Case) -> Stream {
         part.push(((case.split_mask >> i) & 1) as usize);
         events.extend(b.out);
     }
-    events.sort_by(|a, b| (a.at, a.acct, a.seq).cmp(&(b.at, b.acct, b.seq)));
+    events.sort_by_key(|a| (a.at, a.acct, a.seq));
     let end = events.iter().map(|e| e.at).max().unwrap_or(start);
     Stream {
         ids,
@@ -1070,8 +1072,13 @@ struct View {
     json: String,
 }
 
-fn view(item: &WorkItem) -> Result<View, String> {
-    let json = serde_json::to_string(item).map_err(|e| format!("item does not serialize: {e}"))?;
+/// The item's JSON (works whether the pipeline hands out items by reference or by value).
+fn json_of<T: Borrow<WorkItem>>(item: T) -> String {
+    serde_json::to_string(item.borrow()).expect("work items serialize")
+}
+
+fn view<T: Borrow<WorkItem>>(item: T) -> Result<View, String> {
+    let json = json_of(item);
     let mut v: View = serde_json::from_str(&json)
         .map_err(|e| format!("item lacks a contract field: {e}\n  {json}"))?;
     v.json = json;
@@ -1512,15 +1519,11 @@ fn versions_only_grow() {
 }
 
 fn item_json(p: &Pipeline, id: &str) -> Option<String> {
-    p.item(id)
-        .map(|i| serde_json::to_string(i).expect("serializes"))
+    p.item(id).map(json_of)
 }
 
 fn ranked_jsonl(p: &Pipeline) -> String {
-    p.ranked()
-        .into_iter()
-        .map(|i| serde_json::to_string(i).expect("serializes") + "\n")
-        .collect()
+    p.ranked().into_iter().map(|i| json_of(i) + "\n").collect()
 }
 
 /// 5. Determinism: two fresh pipelines fed the same bytes give byte-identical ranked JSONL (after
