@@ -202,7 +202,7 @@ fn clock_wake(
         }
     };
     if f.dpd > 0 || f.stage == Stage::PreDue {
-        if let Some(d) = f.today.tomorrow().ok() {
+        if let Ok(d) = f.today.tomorrow() {
             consider(features::local_midnight(d, tz));
         }
     }
