@@ -50,6 +50,7 @@ fn simulate_about(
         start: "2026-01-05".parse().expect("a valid date"),
         capacity: 0.05,
         quiet: true,
+        book: crate::sim::Book::Full,
     };
     let pilot_accounts = 2_000;
     crate::sim::cmd_simulate(&args(pilot_accounts, path))?;

@@ -505,6 +505,19 @@ fn positive(v: Option<i64>, field: &str) -> Result<Money, Reject> {
             "must be a positive integer (minor units)",
         ));
     }
+    below_max(a, field)
+}
+
+/// Largest amount accepted (10^15 minor units): sums of many such amounts cannot overflow.
+pub const MAX_MONEY: Money = 1_000_000_000_000_000;
+
+fn below_max(a: Money, field: &str) -> Result<Money, Reject> {
+    if a > MAX_MONEY {
+        return Err(Reject::invalid(
+            field,
+            format!("must not exceed {MAX_MONEY} minor units"),
+        ));
+    }
     Ok(a)
 }
 
@@ -532,9 +545,47 @@ fn opt_enum<T>(
 
 /// Parses an RFC 3339 timestamp with an explicit offset.
 pub fn parse_timestamp(s: &str) -> Option<Timestamp> {
-    // RFC 3339: date 'T' time, offset mandatory; jiff also accepts a few extensions we refuse.
+    // RFC 3339 `date-time` exactly: YYYY-MM-DD 'T' hh:mm:ss [.frac] ('Z' | ±hh:mm). jiff accepts
+    // more (comma fractions, ±hhmm, bracketed zones), which the contract does not allow.
     let b = s.as_bytes();
-    if b.len() < 20 || !(b[10] == b'T' || b[10] == b't' || b[10] == b' ') || s.contains('[') {
+    let digits =
+        |r: std::ops::Range<usize>| r.clone().all(|i| b.get(i).is_some_and(u8::is_ascii_digit));
+    let shape = b.len() >= 20
+        && digits(0..4)
+        && b[4] == b'-'
+        && digits(5..7)
+        && b[7] == b'-'
+        && digits(8..10)
+        && matches!(b[10], b'T' | b't' | b' ')
+        && digits(11..13)
+        && b[13] == b':'
+        && digits(14..16)
+        && b[16] == b':'
+        && digits(17..19);
+    if !shape {
+        return None;
+    }
+    let mut i = 19;
+    if b[i] == b'.' {
+        i += 1;
+        let start = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        if i == start {
+            return None;
+        }
+    }
+    let offset = &b[i..];
+    let offset_ok = matches!(offset, [b'Z' | b'z'])
+        || (offset.len() == 6
+            && matches!(offset[0], b'+' | b'-')
+            && offset[1..3].iter().all(u8::is_ascii_digit)
+            && offset[3] == b':'
+            && offset[4..6].iter().all(u8::is_ascii_digit)
+            && &offset[1..3] <= b"23".as_slice()
+            && &offset[4..6] <= b"59".as_slice());
+    if !offset_ok {
         return None;
     }
     s.parse::<Timestamp>().ok()
@@ -609,7 +660,7 @@ fn profile(raw: &Raw<'_>, opened: bool) -> Result<ProfileFields, Reject> {
         if l < 0 {
             return Err(Reject::invalid("credit_limit", "must not be negative"));
         }
-        p.credit_limit = Some(l);
+        p.credit_limit = Some(below_max(l, "credit_limit")?);
     }
     if let Some(d) = raw.payday_day_of_month {
         if !(1..=31).contains(&d) {

@@ -244,6 +244,28 @@ fn timestamps_need_rfc3339_with_offset() {
     assert!(parse_timestamp("2026-03-01T10:00:00").is_none());
     assert!(parse_timestamp("2026-03-01").is_none());
     assert!(parse_timestamp("2026-03-01T10:00:00+08:00[Asia/Shanghai]").is_none());
+    for bad in [
+        "2026-03-01T10:00:00,5Z",
+        "2026-03-01T10:00:00+0800",
+        "2026-03-01T10:00:00+08",
+        "2026-01-02T00:00+08:00:00",
+        "2026-03-01T10:00:00+24:00",
+        "2026-03-01T10:00:00.Z",
+    ] {
+        assert!(parse_timestamp(bad).is_none(), "{bad}");
+    }
+}
+
+#[test]
+fn amounts_above_the_limit_are_invalid_not_overflows() {
+    let r = rej(&ev(
+        r#""type":"payment_received","payment_id":"p1","amount":9223372036854775807"#,
+    ));
+    assert_eq!(r.reason, RejectReason::InvalidField);
+    assert!(r.detail.contains("amount"));
+    ok(&ev(
+        r#""type":"payment_received","payment_id":"p1","amount":1000000000000000"#,
+    ));
 }
 
 #[test]

@@ -2,10 +2,12 @@
 //!
 //! The domain core (`events`, `account`, `features`, `scoring`, `policy`, `ranking`, `workitem`,
 //! `pipeline`) is synchronous and deterministic: no async runtime, no Kafka, no metrics registry,
-//! no wall clock. The edges (`replay`, `bench`, `sim`) read and write files around it.
+//! no wall clock. The edges (`replay`, `bench`, `sim`, `backtest`, `chart`) read and write files around it.
 
 pub mod account;
+pub mod backtest;
 pub mod bench;
+pub mod chart;
 
 pub mod config;
 pub mod domain;

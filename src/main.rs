@@ -34,6 +34,8 @@ enum Command {
     Replay(arrears::replay::ReplayArgs),
     /// Write a synthetic portfolio's event stream (reproducible per seed).
     Simulate(arrears::sim::SimulateArgs),
+    /// Compare dialer strategies in a closed loop over the simulator.
+    Backtest(arrears::backtest::BacktestArgs),
     /// Measure replay throughput on a simulated event file and print the numbers.
     Bench(arrears::bench::BenchArgs),
 }
@@ -66,6 +68,10 @@ fn main() -> ExitCode {
         },
         Command::Simulate(args) => report(arrears::sim::cmd_simulate(&args)),
         Command::Bench(args) => report(arrears::bench::run(&args)),
+        Command::Backtest(args) => report(arrears::backtest::run(&args).map(|r| {
+            print!("{}", arrears::backtest::table(&r));
+            eprintln!("wrote {} and {}", args.json.display(), args.chart.display());
+        })),
     }
 }
 

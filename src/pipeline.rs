@@ -226,7 +226,19 @@ fn best_time(
     settings: &Settings,
 ) -> Option<Timestamp> {
     let rates = features::answer_rates_by_hour(acc, &settings.hourly_prior);
-    let start = tz.to_datetime(plan.not_before);
+    // Suggest nothing already past: start from the current hour when the window is open now.
+    let from = if plan.not_before < f.now {
+        let h = tz.to_datetime(f.now);
+        h.date()
+            .at(h.hour(), 0, 0, 0)
+            .to_zoned(tz.clone())
+            .ok()?
+            .timestamp()
+            .max(plan.not_before)
+    } else {
+        plan.not_before
+    };
+    let start = tz.to_datetime(from);
     let end = tz.to_datetime(plan.not_after);
     let promise_day = plan.strategy == Strategy::PromiseFollowup
         && f.promise
@@ -242,7 +254,7 @@ fn best_time(
     while h < last {
         if !(promise_day && h >= 16) {
             let at = if h == start.hour() as i32 {
-                plan.not_before
+                from
             } else {
                 start
                     .date()

@@ -185,7 +185,7 @@ enum Kind {
     Updated,
     Closed,
     Redeliver,
-    /// A burst of 2–8 calls minutes to hours apart, mostly unanswered (stresses the caps).
+    /// A burst of 2–8 calls minutes to hours apart (stresses the caps).
     Burst,
 }
 
@@ -658,6 +658,7 @@ impl<'a> Builder<'a> {
                     return;
                 };
                 let mut x = (r[0] as u64) << 32 | r[2] as u64 | 1;
+                let answered = (r[3] >> 8).is_multiple_of(3);
                 for k in 0..2 + r[3] % 7 {
                     x ^= x << 13;
                     x ^= x >> 7;
@@ -665,12 +666,15 @@ impl<'a> Builder<'a> {
                     if k > 0 {
                         self.t += mins(5 + (x % 240) as i64);
                     }
-                    let outcome = match x >> 40 & 15 {
-                        0 => "right_party",
-                        1 => "refused",
-                        2..=7 => "no_answer",
-                        8..=10 => "voicemail",
-                        11 | 12 => "busy",
+                    // Mostly unanswered; one burst in three mostly answered without a conversation
+                    // (connected calls that do not start the cool-down: the daily connected cap).
+                    let outcome = match (answered, x >> 40 & 15) {
+                        (false, 0) => "right_party",
+                        (false, 1) | (true, 0..=4) => "refused",
+                        (true, 5..=10) => "third_party",
+                        (_, 2..=7) => "no_answer",
+                        (_, 8..=10) => "voicemail",
+                        (_, 11 | 12) => "busy",
                         _ => "failed",
                     };
                     let f = json!({"attempt_id": format!("a{}", self.n), "channel": "call",
@@ -1274,7 +1278,8 @@ impl Seen {
 
 /// 1. Calling hours: an open call/SMS item's window starts within 08:00–21:00 local (the account's
 ///    current zone, DST included), ends after it starts, no later than 21:00 local the same local
-///    day, and has not already ended at `as_of`.
+///    day, and has not already ended when the item is read (`as_of`, or the later clock at which
+///    the pipeline re-evaluated it without a change).
 #[test]
 fn calls_and_texts_only_in_local_calling_hours() {
     let seen = Seen::default();
@@ -1294,6 +1299,7 @@ fn calls_and_texts_only_in_local_calling_hours() {
                 .as_ref()
                 .ok_or("open call/sms item but the account has no time zone")?;
             let (nb, na, as_of) = action_times(o.item)?;
+            let now = as_of.max(o.now);
             let lnb = nb.to_zoned(tz.clone());
             let minute = lnb.hour() as i32 * 60 + lnb.minute() as i32;
             if !(8 * 60..21 * 60).contains(&minute) {
@@ -1316,12 +1322,12 @@ fn calls_and_texts_only_in_local_calling_hours() {
                     na.to_zoned(tz.clone())
                 ));
             }
-            if na <= as_of {
+            if na <= now {
                 return Err(format!(
-                    "window ends at {na}, before as_of {as_of}: not the next window"
+                    "window ends at {na}, before the clock {now} (as_of {as_of}): not the next window"
                 ));
             }
-            if lnb.date() != tz.to_datetime(as_of).date() {
+            if lnb.date() != tz.to_datetime(now).date() {
                 seen.hit("windows on a later local day");
             }
             Ok(())
@@ -1686,7 +1692,7 @@ fn ranking_order_and_item_ranges() {
 }
 
 /// 7. Contact caps (strict profile): a dialer that acts as early as the item allows
-///    (max(not_before, as_of)) never makes the 7th call attempt in a rolling 7 days (the 3rd while
+///    (max(not_before, now), now being the clock at which the item is read) never makes the 7th call attempt in a rolling 7 days (the 3rd while
 ///    in hardship), never calls in the 7 local days after a right-party conversation (its date
 ///    being day 1), never makes a 4th connected call in a local day, and never sends a 4th SMS in
 ///    7 days. A debtor-requested callback that is due is exempt (`callback_exempt_from_caps`).
@@ -1705,7 +1711,7 @@ fn calls_stay_within_strict_caps() {
             }
             let tz = m.tz.as_ref().ok_or("no time zone")?;
             let (nb, _, as_of) = action_times(o.item)?;
-            let t = nb.max(as_of);
+            let t = nb.max(as_of).max(o.now);
             let week = t - SignedDuration::from_secs(7 * DAY);
             let in_week = |ch: &str| {
                 m.attempts

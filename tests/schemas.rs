@@ -71,7 +71,11 @@ fn require_jsonschema() {
         Ok(o) => panic!(
             "tests/schemas.rs validates the JSON Schemas with Python's jsonschema package, which is \
              not installed: run `pip install jsonschema` (python3 -c 'import jsonschema' said: {})",
-            String::from_utf8_lossy(&o.stderr).trim()
+            String::from_utf8_lossy(&o.stderr)
+                .trim()
+                .lines()
+                .last()
+                .unwrap_or("")
         ),
         Err(e) => panic!(
             "tests/schemas.rs needs python3 with the jsonschema package (`pip install jsonschema`); \
@@ -432,10 +436,15 @@ fn with(mut v: Value, key: &str, val: Option<Value>) -> Value {
     v
 }
 
-/// An `account_opened` whose only contact has `key` set or removed.
+/// A valid `account_opened` of account `Q` (profile probes leave `P`'s contacts alone).
+fn opened_q() -> Value {
+    with(base("account_opened"), "account_id", Some(json!("Q")))
+}
+
+/// An `account_opened` of `Q` whose only contact has `key` set or removed.
 fn with_contact(key: &str, val: Option<Value>) -> Value {
     with(
-        base("account_opened"),
+        opened_q(),
         "contacts",
         Some(json!([with(contact(), key, val)])),
     )
@@ -565,19 +574,20 @@ fn probes() -> Vec<Probe> {
     );
 
     // Money.
-    for a in [json!(1), json!(9223372036854775807i64)] {
-        add(
-            &format!("amount {a}"),
-            Accepted,
-            with(pay(), "amount", Some(a)),
-        );
-    }
+    add("amount 1", Accepted, with(pay(), "amount", Some(json!(1))));
+    add(
+        "amount 10^15, the largest accepted",
+        Accepted,
+        with(pay(), "amount", Some(json!(1_000_000_000_000_000i64))),
+    );
     for a in [
         json!(0),
         json!(-1),
         json!(1.5),
         json!("5"),
         json!(true),
+        json!(1_000_000_000_000_001i64),
+        json!(i64::MAX),
         json!(9223372036854775808u64),
     ] {
         add(&format!("amount {a}"), inv, with(pay(), "amount", Some(a)));
@@ -905,7 +915,7 @@ fn probes() -> Vec<Probe> {
     }
 
     // account_opened / account_updated.
-    let ao = || base("account_opened");
+    let ao = opened_q;
     add("a valid account_opened", Accepted, ao());
     for f in ["timezone", "currency", "product", "contacts"] {
         add(
@@ -1107,7 +1117,7 @@ fn probes() -> Vec<Probe> {
         ),
     );
     let upd = || {
-        json!({"event_id": "auto", "type": "account_updated", "account_id": "P",
+        json!({"event_id": "auto", "type": "account_updated", "account_id": "Q",
                         "occurred_at": "2026-01-03T00:00:00Z"})
     };
     add("account_updated with no field", Accepted, upd());

@@ -359,6 +359,7 @@ fn cli_writes_stream_and_truth_file() {
         start: Date::constant(2026, 3, 2),
         capacity: 0.05,
         quiet: true,
+        book: arrears::sim::Book::Full,
     };
     cmd_simulate(&args).unwrap();
     let stream = std::fs::read(&out).unwrap();
@@ -590,6 +591,7 @@ impl Dialer for Reckless {
                         channel: Channel::Call,
                         at,
                         third_party: false,
+                        disclose_debt: true,
                     });
                 }
             }

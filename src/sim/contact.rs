@@ -123,9 +123,22 @@ impl Ctx<'_> {
             }
         };
         let (day, sod) = self.zones.local(self.tr.zone, at);
-        let broken = self
-            .violations
-            .judge(self.a, plan.channel, contact, at, day, sod);
+        let broken = self.violations.judge(
+            self.a,
+            plan.channel,
+            contact,
+            plan.disclose_debt,
+            at,
+            day,
+            sod,
+        );
+        let to_debtor = contact
+            .and_then(|i| self.a.contacts.get(i))
+            .is_none_or(|c| c.role == super::traits::Role::Debtor);
+        if plan.channel == Channel::Call && to_debtor && at >= self.a.callback_at {
+            // The requested callback is answered by this call.
+            self.a.callback_at = super::account::NEVER;
+        }
         self.a.attempts += 1;
         match (plan.channel, contact) {
             (Channel::Call, Some(c)) => self.call(at, c, day, sod, broken),

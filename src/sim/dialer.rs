@@ -39,6 +39,9 @@ pub struct PlannedContact {
     /// The dialer means to reach a third party (to locate the debtor). A contact whose role is not
     /// `debtor` is a third-party contact either way.
     pub third_party: bool,
+    /// The script tells the person about the debt (`disclosure: full`); never lawful with a third
+    /// party, and counted as a violation when the contact is not the debtor.
+    pub disclose_debt: bool,
 }
 
 /// A contact strategy.
@@ -243,5 +246,6 @@ fn planned(
         channel,
         at,
         third_party,
+        disclose_debt: !third_party,
     }
 }

@@ -67,6 +67,17 @@ pub struct SimulateArgs {
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
+    /// `full`: a whole lending book (about one account in ten starts behind); `collections`: every
+    /// account starts delinquent.
+    #[arg(long, value_enum, default_value = "full")]
+    pub book: Book,
+}
+
+/// Which accounts the simulated portfolio holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Book {
+    Full,
+    Collections,
 }
 
 /// What to simulate.
@@ -81,6 +92,8 @@ pub struct SimConfig {
     pub capacity: f64,
     /// Multiplier on the rates of rare events (death, disputes, bankruptcy, …); 1 is realistic.
     pub rare_scale: f64,
+    /// Every account starts delinquent (a collections book) instead of a whole lending book.
+    pub collections_book: bool,
 }
 
 impl SimConfig {
@@ -92,6 +105,7 @@ impl SimConfig {
             start: Date::constant(2026, 1, 5),
             capacity: 0.05,
             rare_scale: 1.0,
+            collections_book: false,
         }
     }
 
@@ -106,6 +120,7 @@ impl From<&SimulateArgs> for SimConfig {
         SimConfig {
             start: a.start,
             capacity: a.capacity,
+            collections_book: a.book == Book::Collections,
             ..SimConfig::new(a.accounts, a.days, a.seed)
         }
     }

@@ -326,16 +326,24 @@ impl TraitDists {
             while missed < 5 && chance(rng, 0.25 + 0.45 * risk) {
                 missed += 1;
             }
-            if t.product.instalments() {
-                missed = missed.min(t.instalments_left.min(255) as u8);
-                t.instalments_left -= u16::from(missed).min(t.instalments_left);
-                if t.instalments_left == 0 {
-                    // The last instalments are all in arrears: keep one still to bill.
-                    t.instalments_left = 1;
-                }
-            }
-            t.opening_missed = missed;
+            t.start_in_arrears(missed);
         }
+    }
+}
+
+impl Traits {
+    /// Opens the account `missed` cycles behind.
+    pub(crate) fn start_in_arrears(&mut self, missed: u8) {
+        let mut missed = missed.max(1);
+        if self.product.instalments() {
+            missed = missed.min(self.instalments_left.min(255) as u8).max(1);
+            self.instalments_left -= u16::from(missed).min(self.instalments_left);
+            if self.instalments_left == 0 {
+                // The last instalments are all in arrears: keep one still to bill.
+                self.instalments_left = 1;
+            }
+        }
+        self.opening_missed = missed;
     }
 }
 

@@ -98,6 +98,10 @@ impl World {
         for i in 0..cfg.accounts {
             let mut rng = stream(cfg.seed, STREAM_TRAITS, i as u64, 0);
             let (mut tr, contacts) = dists.draw(i, &mut rng);
+            if cfg.collections_book && tr.opening_missed == 0 {
+                // A collections book: every account enters already behind (1-3 cycles).
+                tr.start_in_arrears(1 + (mix(&[cfg.seed, i as u64, 11]) % 3) as u8);
+            }
             let open_at = start + (mix(&[cfg.seed, i as u64, 7]) % 3_600) as i64;
             let mut acct = Account::new(open_at);
             let mut rng = stream(cfg.seed, STREAM_TRAITS, i as u64, 1);
