@@ -6,7 +6,8 @@
 //!
 //! Every strategy works the same lawful items (the engine's actions and windows); only the order
 //! differs: `arrears` (priority), `dpd_first` (oldest delinquency first), `balance_first` (largest
-//! overdue first), `random`.
+//! overdue first), `random`; `idle` makes no contact at all and measures what the portfolio pays
+//! on its own, so that each strategy's incremental collections can be compared.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -39,6 +40,9 @@ pub enum Order {
     BalanceFirst,
     /// Random order (seeded).
     Random,
+    /// No contacts at all: what the portfolio pays on its own (the reference for incremental
+    /// collections).
+    Idle,
 }
 
 impl Order {
@@ -48,6 +52,7 @@ impl Order {
             Order::DpdFirst => "dpd_first",
             Order::BalanceFirst => "balance_first",
             Order::Random => "random",
+            Order::Idle => "idle",
         }
     }
 }
@@ -129,6 +134,7 @@ impl EngineDialer {
                     .then_with(|| a.account_id.cmp(&b.account_id))
             }),
             Order::Random => items.shuffle(&mut self.rng),
+            Order::Idle => {}
         }
     }
 }
@@ -153,6 +159,9 @@ impl Dialer for EngineDialer {
         day_end: Timestamp,
         _: &WorldView,
     ) -> Vec<PlannedContact> {
+        if self.order == Order::Idle {
+            return Vec::new();
+        }
         let (items, _) = self.pipeline.evaluate_all_items(day_start);
         let mut open: Vec<WorkItem> = items
             .into_iter()
@@ -301,6 +310,9 @@ pub struct Report {
     pub runs: Vec<RunResult>,
     /// Per seed: collections of `arrears` over `dpd_first`, minus 1 (0.2 = 20% more).
     pub uplift_over_dpd_first: Vec<(u64, f64)>,
+    /// Per seed, when `idle` ran too: collections above `idle` (what the calls brought in) of
+    /// `arrears` over those of `dpd_first`, minus 1.
+    pub incremental_uplift_over_dpd_first: Vec<(u64, f64)>,
 }
 
 pub fn run(args: &BacktestArgs) -> anyhow::Result<Report> {
@@ -376,9 +388,23 @@ pub fn run(args: &BacktestArgs) -> anyhow::Result<Report> {
             ))
         })
         .collect();
+    let incremental = args
+        .seeds
+        .iter()
+        .filter_map(|&seed| {
+            let get = |name: &str| {
+                runs.iter()
+                    .find(|r| r.seed == seed && r.strategy == name)
+                    .map(|r| r.collected_usd_cents as f64)
+            };
+            let (a, d, i) = (get("arrears")?, get("dpd_first")?, get("idle")?);
+            Some((seed, (a - i) / (d - i).max(1.0) - 1.0))
+        })
+        .collect();
     let report = Report {
         runs,
         uplift_over_dpd_first: uplift,
+        incremental_uplift_over_dpd_first: incremental,
     };
     std::fs::write(&args.json, serde_json::to_string_pretty(&report)?)
         .with_context(|| format!("writing {}", args.json.display()))?;

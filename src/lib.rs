@@ -21,4 +21,5 @@ pub mod scoring;
 pub mod sim;
 #[cfg(test)]
 pub mod testkit;
+pub mod training;
 pub mod workitem;
