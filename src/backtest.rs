@@ -472,5 +472,11 @@ pub fn table(report: &Report) -> String {
             u * 100.0
         ));
     }
+    for (seed, u) in &report.incremental_uplift_over_dpd_first {
+        out.push_str(&format!(
+            "seed {seed}: above what idle collects, arrears brings in {:+.1}% vs dpd_first\n",
+            u * 100.0
+        ));
+    }
     out
 }
