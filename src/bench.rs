@@ -80,7 +80,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     let mut pipeline = Pipeline::new(settings, scorer);
     let file = std::fs::File::open(&path)?;
     let t1 = Instant::now();
-    let summary = crate::replay::apply_lines(&mut pipeline, file, None)?;
+    let summary = crate::replay::apply_lines(&mut pipeline, file, None, None)?;
     let apply = t1.elapsed().as_secs_f64();
     let t2 = Instant::now();
     let items = crate::replay::finish(&mut pipeline, None);

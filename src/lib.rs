@@ -22,4 +22,5 @@ pub mod sim;
 #[cfg(test)]
 pub mod testkit;
 pub mod training;
+pub mod training_rows;
 pub mod workitem;

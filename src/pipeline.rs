@@ -507,6 +507,11 @@ impl Pipeline {
         items
     }
 
+    /// Every account's ledger, in no particular order.
+    pub fn accounts(&self) -> impl Iterator<Item = &Account> + '_ {
+        self.accounts.values().map(|e| &e.account)
+    }
+
     /// Explains an account now: its features, scores, decision and current item.
     pub fn explain(&self, account_id: &str, now: Timestamp) -> Option<Evaluation> {
         let e = self.accounts.get(account_id)?;

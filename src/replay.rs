@@ -13,6 +13,7 @@ use crate::config::Settings;
 use crate::domain::RejectReason;
 use crate::pipeline::Pipeline;
 use crate::scoring::Scorer;
+use crate::training_rows::Collector;
 use crate::workitem::WorkItem;
 
 #[derive(clap::Args, Debug, Clone)]
@@ -32,6 +33,13 @@ pub struct ReplayArgs {
     /// Configuration file (defaults: the shipped config/arrears.toml).
     #[arg(long)]
     pub config: Option<PathBuf>,
+    /// Also write labelled training rows (CSV: a feature snapshot of every delinquent account at
+    /// each cadence boundary, with willingness and ability labels from the next 30 days).
+    #[arg(long)]
+    pub training_rows: Option<PathBuf>,
+    /// Days between training snapshots (UTC midnights).
+    #[arg(long, default_value_t = 1, requires = "training_rows")]
+    pub cadence_days: i64,
 }
 
 fn parse_as_of(s: &str) -> Result<Timestamp, String> {
@@ -101,6 +109,7 @@ pub fn apply_lines(
     pipeline: &mut Pipeline,
     input: impl Read,
     mut rejects: Option<&mut dyn Write>,
+    mut rows: Option<&mut Collector>,
 ) -> Result<Summary, ReplayError> {
     let mut reader = BufReader::with_capacity(1 << 20, input);
     let mut buf = Vec::with_capacity(4096);
@@ -118,7 +127,20 @@ pub fn apply_lines(
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        match pipeline.process_record(line) {
+        let result = match rows.as_deref_mut() {
+            None => pipeline.process_record(line),
+            Some(collector) => match crate::events::decode(line) {
+                Ok(ev) => {
+                    collector.before_event(pipeline, ev.occurred_at);
+                    pipeline.apply(&ev)
+                }
+                Err(r) => {
+                    pipeline.count_reject(r.reason);
+                    Err(r)
+                }
+            },
+        };
+        match result {
             Ok(crate::pipeline::Applied::Duplicate) => s.duplicates += 1,
             Ok(_) => s.applied += 1,
             Err(r) => {
@@ -183,14 +205,37 @@ pub fn run(args: &ReplayArgs) -> Result<Summary, ReplayError> {
         })?)),
         None => None,
     };
+    let mut collector = args
+        .training_rows
+        .as_ref()
+        .map(|_| Collector::new(args.cadence_days));
     let summary = apply_lines(
         &mut pipeline,
         input,
         rejects_file.as_mut().map(|w| w as &mut dyn Write),
+        collector.as_mut(),
     )?;
     if let Some(mut w) = rejects_file {
         w.flush()
             .map_err(|e| ReplayError::Output(format!("cannot write rejects: {e}")))?;
+    }
+    if let (Some(path), Some(c)) = (&args.training_rows, &collector) {
+        let end = end_clock(&pipeline, args.as_of);
+        let file = File::create(path).map_err(|e| {
+            ReplayError::Output(format!(
+                "cannot create training rows {}: {e}",
+                path.display()
+            ))
+        })?;
+        let n = end
+            .map(|end| c.write(&pipeline, end, BufWriter::new(file)))
+            .transpose()
+            .map_err(|e| ReplayError::Output(format!("cannot write training rows: {e}")))?;
+        eprintln!(
+            "training rows: {} written to {}",
+            n.unwrap_or(0),
+            path.display()
+        );
     }
     let items = finish(&mut pipeline, args.as_of);
     let written = match &args.output {
@@ -207,11 +252,16 @@ pub fn run(args: &ReplayArgs) -> Result<Summary, ReplayError> {
 /// every account there (promises fall due and days past due grow with no event needed) and returns
 /// every account's latest item, ranked.
 pub fn finish(pipeline: &mut Pipeline, as_of: Option<Timestamp>) -> Vec<WorkItem> {
-    let end = match (pipeline.clock(), as_of) {
-        (Some(c), Some(a)) => c.max(a),
-        (Some(c), None) => c,
-        (None, Some(a)) => a,
-        (None, None) => return Vec::new(),
-    };
-    pipeline.evaluate_all_items(end).0
+    match end_clock(pipeline, as_of) {
+        Some(end) => pipeline.evaluate_all_items(end).0,
+        None => Vec::new(),
+    }
+}
+
+/// The clock at the end of a replay: `as_of` if later than every event.
+pub fn end_clock(pipeline: &Pipeline, as_of: Option<Timestamp>) -> Option<Timestamp> {
+    match (pipeline.clock(), as_of) {
+        (Some(c), Some(a)) => Some(c.max(a)),
+        (c, a) => c.or(a),
+    }
 }
