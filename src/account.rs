@@ -69,7 +69,7 @@ pub struct AttemptRec {
 }
 
 /// The account's profile, complete once `account_opened` has been applied.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Profile {
     pub fields: ProfileFields,
     /// True once `account_opened` arrived; until then the account is held with `profile_missing`.
@@ -111,14 +111,15 @@ impl Profile {
 
 /// A number found not to work (`wrong_number` / `invalid_number`); cleared when the contact's
 /// phone changes.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BadNumber {
     pub contact_id: String,
     pub phone: String,
     pub outcome: Outcome,
 }
 
-#[derive(Debug, Clone)]
+/// An account's whole ledger; serializable as a state snapshot (e.g. a changelog record).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Account {
     pub id: String,
     pub profile: Profile,

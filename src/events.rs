@@ -44,7 +44,7 @@ impl Reject {
 }
 
 /// One contact point of an account.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, Deserialize)]
 pub struct Contact {
     pub contact_id: String,
     pub role: Role,
@@ -54,8 +54,9 @@ pub struct Contact {
 }
 
 /// The account's profile; every field optional so that `account_updated` can carry any subset.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, Deserialize)]
 pub struct ProfileFields {
+    #[serde(with = "zone_by_name")]
     pub timezone: Option<(String, TimeZone)>,
     pub currency: Option<String>,
     pub product: Option<String>,
@@ -63,6 +64,34 @@ pub struct ProfileFields {
     pub credit_limit: Option<Money>,
     pub payday_day_of_month: Option<u8>,
     pub contacts: Option<Vec<Contact>>,
+}
+
+/// Stores a time zone by its IANA name (state snapshots), resolving it again when read.
+mod zone_by_name {
+    use jiff::tz::TimeZone;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(
+        v: &Option<(String, TimeZone)>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        match v {
+            Some((name, _)) => s.serialize_some(name),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<(String, TimeZone)>, D::Error> {
+        let name: Option<String> = Option::deserialize(d)?;
+        name.map(|n| {
+            TimeZone::get(&n)
+                .map(|tz| (n.clone(), tz))
+                .map_err(|_| serde::de::Error::custom(format!("unknown time zone {n:?}")))
+        })
+        .transpose()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
