@@ -126,3 +126,61 @@ impl Collector {
         Ok(rows)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::config::Settings;
+    use crate::scoring::Scorer;
+    use crate::testkit::{t, Story};
+
+    #[test]
+    fn snapshots_delinquent_accounts_daily_and_labels_the_next_30_days() {
+        let mut s = Story::new("A-1");
+        s.open("2026-01-01T00:00:00Z", "UTC")
+            .statement("2026-03-01T00:00:00Z", "s1", 100_000, 10_000, "2026-03-15")
+            .pay("2026-03-20T12:00:00Z", "p1", 4_000)
+            .pay("2026-04-10T12:00:00Z", "p2", 6_000)
+            .flag("2026-05-30T00:00:00Z", "hardship");
+        let mut p = Pipeline::new(
+            Arc::new(Settings::defaults()),
+            Arc::new(Scorer::shipped().unwrap()),
+        );
+        let mut c = Collector::new(1);
+        for e in &s.events {
+            c.before_event(&p, e.occurred_at);
+            p.apply(e).unwrap();
+        }
+        let mut out = Vec::new();
+        let rows = c.write(&p, t("2026-05-30T00:00:00Z"), &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len() as u64, rows + 1, "a header and the rows");
+        let header: Vec<&str> = lines[0].split(',').collect();
+        assert_eq!(header.len(), 3 + N_FEATURES + 2);
+        let row = |day: &str| -> Vec<String> {
+            let l = lines
+                .iter()
+                .find(|l| l.contains(&format!("2026-{day}T00:00:00Z")))
+                .unwrap();
+            l.split(',').map(str::to_owned).collect()
+        };
+        // First delinquent midnight is 03-16; the last with a full window ends by 05-30 is 04-30.
+        assert!(lines[1].contains("2026-03-16T00:00:00Z"));
+        assert!(
+            lines.last().unwrap().contains("2026-04-10T00:00:00Z"),
+            "cured by the p2 payment"
+        );
+        assert_eq!(rows, 26, "03-16 .. 04-10 inclusive");
+        let labels = |r: &Vec<String>| (r[r.len() - 2].clone(), r[r.len() - 1].clone());
+        // On 03-17: 10,000 overdue; 4,000 then 6,000 within 30 days → willing and able.
+        assert_eq!(labels(&row("03-17")), ("1".into(), "1".into()));
+        // On 03-21: 6,000 overdue; 6,000 paid on 04-10 → both.
+        assert_eq!(labels(&row("03-21")), ("1".into(), "1".into()));
+        // On 03-16 the features see 1 day past due.
+        let dpd = header.iter().position(|h| *h == "days_past_due").unwrap();
+        assert_eq!(row("03-16")[dpd], "1");
+    }
+}

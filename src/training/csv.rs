@@ -182,8 +182,7 @@ impl Table {
             } else if opts.target.as_deref() == Some(h.as_str()) {
                 names.push(h.clone());
                 Slot::Target(names.len() - 1)
-            } else if opts.exclude.contains(h)
-                || opts.only.as_ref().is_some_and(|o| !o.contains(h))
+            } else if opts.exclude.contains(h) || opts.only.as_ref().is_some_and(|o| !o.contains(h))
             {
                 Slot::Skip
             } else {
@@ -414,6 +413,9 @@ mod tests {
             only: Some(vec!["zz".into()]),
             ..Default::default()
         };
-        assert!(read("a\n1\n", &only).unwrap_err().to_string().contains("zz"));
+        assert!(read("a\n1\n", &only)
+            .unwrap_err()
+            .to_string()
+            .contains("zz"));
     }
 }

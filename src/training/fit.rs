@@ -96,10 +96,7 @@ impl FitOptions {
     pub fn validate(&self) -> Result<(), TrainError> {
         let bad = |detail: String| Err(TrainError::BadOption { detail });
         if !(self.holdout > 0.0 && self.holdout < 1.0) {
-            return bad(format!(
-                "--holdout must be in (0, 1), got {}",
-                self.holdout
-            ));
+            return bad(format!("--holdout must be in (0, 1), got {}", self.holdout));
         }
         if let Some(b) = self.bins {
             if b < 2 {
@@ -287,15 +284,18 @@ fn time_cut(order: &[usize], keys: &TimeKeys, frac: f64) -> usize {
 
 /// Stratified random split of `rows`: `frac` of each class goes to the second part (at least one
 /// row of each class on each side). Both parts come back in ascending row order.
-fn stratified(rows: &[usize], y: &[u8], frac: f64, rng: &mut ChaCha8Rng) -> (Vec<usize>, Vec<usize>) {
+fn stratified(
+    rows: &[usize],
+    y: &[u8],
+    frac: f64,
+    rng: &mut ChaCha8Rng,
+) -> (Vec<usize>, Vec<usize>) {
     let (mut a, mut b) = (Vec::new(), Vec::new());
     for class in [0u8, 1] {
         let mut idx: Vec<usize> = rows.iter().copied().filter(|&r| y[r] == class).collect();
         idx.shuffle(rng);
-        let k = ((frac * idx.len() as f64).round() as usize).clamp(
-            usize::from(idx.len() > 1),
-            idx.len().saturating_sub(1),
-        );
+        let k = ((frac * idx.len() as f64).round() as usize)
+            .clamp(usize::from(idx.len() > 1), idx.len().saturating_sub(1));
         b.extend_from_slice(&idx[..k]);
         a.extend_from_slice(&idx[k..]);
     }
@@ -305,7 +305,12 @@ fn stratified(rows: &[usize], y: &[u8], frac: f64, rng: &mut ChaCha8Rng) -> (Vec
 }
 
 /// Appends duplicated minority rows so minority ≥ ratio × majority.
-fn rebalance(rows: &[usize], y: &[u8], ratio: f64, rng: &mut ChaCha8Rng) -> (Vec<usize>, RebalanceInfo) {
+fn rebalance(
+    rows: &[usize],
+    y: &[u8],
+    ratio: f64,
+    rng: &mut ChaCha8Rng,
+) -> (Vec<usize>, RebalanceInfo) {
     let pos: Vec<usize> = rows.iter().copied().filter(|&r| y[r] == 1).collect();
     let neg_n = rows.len() - pos.len();
     let (minority_class, minority, majority_n) = if pos.len() <= neg_n {
@@ -384,7 +389,11 @@ fn fit_lr(
     let fitted = params.fit(&ds).map_err(|e| TrainError::Fit {
         detail: e.to_string(),
     })?;
-    let sign = if fitted.labels().pos.class == 1 { 1.0 } else { -1.0 };
+    let sign = if fitted.labels().pos.class == 1 {
+        1.0
+    } else {
+        -1.0
+    };
     Ok((fitted.params() * sign, fitted.intercept() * sign))
 }
 
@@ -461,8 +470,9 @@ pub fn fit(
         .collect();
     if feature_cols.is_empty() {
         return Err(TrainError::BadOption {
-            detail: "no feature columns left after excluding the target, --exclude and --time-column"
-                .into(),
+            detail:
+                "no feature columns left after excluding the target, --exclude and --time-column"
+                    .into(),
         });
     }
     let names: Vec<String> = feature_cols
@@ -572,18 +582,17 @@ pub fn fit(
     let x_val = design(data, &feature_cols, &specs, &inner_val);
     let y_val = labels_of(&inner_val, &y);
     let correction_inner = rebalance_correction(&inner_fit_rows, &inner_train, &y);
-    let fits: Vec<Result<(Array1<f64>, f64), TrainError>> =
-        parallel_map(opts.alphas.len(), |i| {
-            let r = fit_lr(
-                x_inner.view(),
-                &y_inner,
-                opts.alphas[i],
-                None,
-                opts.max_iterations,
-            );
-            bar.inc(1);
-            r
-        });
+    let fits: Vec<Result<(Array1<f64>, f64), TrainError>> = parallel_map(opts.alphas.len(), |i| {
+        let r = fit_lr(
+            x_inner.view(),
+            &y_inner,
+            opts.alphas[i],
+            None,
+            opts.max_iterations,
+        );
+        bar.inc(1);
+        r
+    });
     drop(x_inner);
     let mut trials = Vec::new();
     let mut best: Option<(usize, f64)> = None;

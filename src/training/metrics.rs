@@ -35,7 +35,11 @@ impl Metrics {
         let auc = auc(scores, labels);
         Metrics {
             rows: n,
-            base_rate: if n == 0 { f64::NAN } else { pos as f64 / n as f64 },
+            base_rate: if n == 0 {
+                f64::NAN
+            } else {
+                pos as f64 / n as f64
+            },
             mean_predicted: scores.iter().sum::<f64>() / n as f64,
             auc,
             gini: 2.0 * auc - 1.0,

@@ -1,1 +1,353 @@
-//! Model training and evaluation (being written).
+//! Training and evaluating scoring models in the project's own format (`arrears.model.v1`).
+//!
+//! - [`fit`] turns a [`Table`] (read from CSV by [`Table::read`]) into a [`Model`] and a
+//!   [`FitReport`]: split, median imputation, standard scaling or monotone WoE bins, minority
+//!   duplication, L2 logistic regression (linfa-logistic) with alpha chosen on an inner split,
+//!   Platt or isotonic calibration on the hold-out. See [`fit`](mod@fit) for the method.
+//! - [`train`] and [`evaluate`] are the `arrears train` / `arrears evaluate` commands.
+//!
+//! Everything is deterministic for the same input, options and seed: the model file is
+//! byte-identical (the training time is left out unless `--record-training-time`).
+
+mod calibrate;
+pub mod csv;
+pub mod fit;
+pub mod metrics;
+pub mod preprocess;
+pub mod report;
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::Context;
+use indicatif::{ProgressBar, ProgressStyle};
+
+pub use self::csv::{ReadOptions, Table};
+pub use self::fit::{fit, FitOptions, FitReport, DEFAULT_ALPHAS};
+pub use self::metrics::Metrics;
+pub use self::report::{default_report_dir, score_table, write_report, Evaluation};
+use crate::scoring::{Model, ModelError};
+
+/// Fewer rows than this cannot be split and validated meaningfully.
+pub const MIN_ROWS: usize = 50;
+/// Each class needs at least this many rows.
+pub const MIN_CLASS_ROWS: usize = 10;
+
+/// Why training or evaluation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum TrainError {
+    #[error("{path}: cannot read: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{path}: malformed CSV: {detail}")]
+    Csv { path: String, detail: String },
+    #[error("target column {target:?} not found; the columns are: {}", columns.join(", "))]
+    MissingTarget {
+        target: String,
+        columns: Vec<String>,
+    },
+    #[error("{what} not in the input: {}; the columns are: {}", missing.join(", "), columns.join(", "))]
+    UnknownColumns {
+        what: String,
+        missing: Vec<String>,
+        columns: Vec<String>,
+    },
+    #[error("duplicate column name {column:?}")]
+    DuplicateColumn { column: String },
+    #[error("row {row} (line {line}), column {column:?}: {value:?} is not a number (empty, NA and NaN mean missing; exclude non-numeric columns with --exclude {column})")]
+    NonNumeric {
+        row: u64,
+        line: u64,
+        column: String,
+        value: String,
+    },
+    #[error("row {row} (line {line}): target {column:?} is {value:?}; it must be 0 or 1")]
+    BadTarget {
+        row: u64,
+        line: u64,
+        column: String,
+        value: String,
+    },
+    #[error("row {row}: time column {column:?} is empty")]
+    BadTime { column: String, row: u64 },
+    #[error("column {column:?} is constant on the training rows{}; it cannot inform the model — exclude it with --exclude {column}", match value { Some(v) => format!(" (always {v})"), None => " (always missing)".to_string() })]
+    ConstantColumn { column: String, value: Option<f64> },
+    #[error(
+        "the {part} has only one class: every {target} is {class}; a model needs both 0 and 1"
+    )]
+    OneClass {
+        part: String,
+        target: String,
+        class: u8,
+    },
+    #[error("too few rows: the {part} has {rows}, at least {min} are needed")]
+    TooFewRows {
+        part: String,
+        rows: usize,
+        min: usize,
+    },
+    #[error("{detail}")]
+    BadOption { detail: String },
+    #[error("{detail}")]
+    Shape { detail: String },
+    #[error("logistic regression failed: {detail}")]
+    Fit { detail: String },
+    #[error(transparent)]
+    Model(#[from] ModelError),
+}
+
+/// A byte-count bar for reading (hidden when disabled or when stderr is not a terminal).
+pub(crate) fn progress_bar(enabled: bool, bytes: u64, what: &str) -> ProgressBar {
+    if !enabled || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(bytes);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{msg:>10} [{bar:40}] {binary_bytes}/{binary_total_bytes} ({eta})",
+        )
+        .expect("valid template")
+        .progress_chars("=> "),
+    );
+    bar.set_message(what.to_string());
+    bar
+}
+
+/// A step-count bar for fitting (hidden when disabled or when stderr is not a terminal).
+pub(crate) fn steps_bar(enabled: bool, steps: u64, what: &str) -> ProgressBar {
+    if !enabled || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(steps);
+    bar.set_style(
+        ProgressStyle::with_template("{msg:>10} [{bar:40}] {pos}/{len} fits ({elapsed})")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    bar.set_message(what.to_string());
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    bar
+}
+
+/// `arrears train`: fit a model from a CSV of feature rows and a 0/1 outcome.
+#[derive(Debug, Clone, clap::Args)]
+pub struct TrainArgs {
+    /// CSV with a header: numeric feature columns and the 0/1 target column.
+    #[arg(long)]
+    pub input: PathBuf,
+    /// The 0/1 outcome column.
+    #[arg(long)]
+    pub target: String,
+    /// Where to write the model (arrears.model.v1 JSON).
+    #[arg(long)]
+    pub output: PathBuf,
+    /// Model name (default: the output file's stem).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Model version (default: "<trained-at>-logistic").
+    #[arg(long)]
+    pub version: Option<String>,
+    /// What the target means, in words (stored with the column name).
+    #[arg(long)]
+    pub target_description: Option<String>,
+    /// Columns that are not features (ids, other labels, text), comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    pub exclude: Vec<String>,
+    /// Split by time on this column (numbers or ISO dates/times): train on the earliest rows,
+    /// validate on the latest. Without it the split is stratified random.
+    #[arg(long)]
+    pub time_column: Option<String>,
+    /// Monotone weight-of-evidence bins (at most N per feature, N ≥ 2) instead of standard scaling.
+    #[arg(long)]
+    pub bins: Option<usize>,
+    /// Seed of every random choice (split, duplication).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Share of rows held out for calibration and validation.
+    #[arg(long, default_value_t = 0.2)]
+    pub holdout: f64,
+    /// Duplicate minority-class rows until minority ≥ RATIO × majority (0 = off, max 1).
+    #[arg(long, default_value_t = 0.5, value_name = "RATIO")]
+    pub rebalance: f64,
+    /// L2 alphas to try (per training row), comma-separated.
+    #[arg(long, value_delimiter = ',', default_values_t = DEFAULT_ALPHAS.to_vec())]
+    pub alphas: Vec<f64>,
+    /// Date stored as metadata.trained_at (default: today), for reproducible runs.
+    #[arg(long)]
+    pub trained_at: Option<String>,
+    /// Also store the training time in the metadata (the file then differs between runs).
+    #[arg(long)]
+    pub record_training_time: bool,
+}
+
+/// `arrears evaluate`: metrics, calibration table and an HTML report of a model on labelled rows.
+#[derive(Debug, Clone, clap::Args)]
+pub struct EvaluateArgs {
+    /// The model file (arrears.model.v1).
+    #[arg(long)]
+    pub model: PathBuf,
+    /// CSV with the model's feature columns and the target column.
+    #[arg(long)]
+    pub input: PathBuf,
+    /// The 0/1 outcome column (default: the model's target column).
+    #[arg(long)]
+    pub target: Option<String>,
+    /// Directory for the HTML report and charts (default: MODEL-report/ next to the model).
+    #[arg(long)]
+    pub report: Option<PathBuf>,
+}
+
+fn today() -> String {
+    jiff::Zoned::now().date().to_string()
+}
+
+/// Writes `text` to `path` through a temporary file in the same directory.
+fn write_atomic(path: &Path, text: &str) -> anyhow::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("creating a file in {}", dir.display()))?;
+    tmp.write_all(text.as_bytes())
+        .with_context(|| format!("writing {}", path.display()))?;
+    tmp.persist(path)
+        .with_context(|| format!("writing {}", path.display()))?;
+    Ok(())
+}
+
+/// The `arrears train` command.
+pub fn train(args: &TrainArgs) -> anyhow::Result<()> {
+    let trained_at = args.trained_at.clone().unwrap_or_else(today);
+    let opts = FitOptions {
+        name: args.name.clone().unwrap_or_else(|| {
+            args.output
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "model".into())
+        }),
+        version: args
+            .version
+            .clone()
+            .unwrap_or_else(|| format!("{trained_at}-logistic")),
+        target_description: args.target_description.clone(),
+        exclude: args.exclude.clone(),
+        time_column: args.time_column.clone(),
+        bins: args.bins,
+        seed: args.seed,
+        holdout: args.holdout,
+        rebalance: args.rebalance,
+        alphas: args.alphas.clone(),
+        trained_at,
+        ..FitOptions::default()
+    };
+    opts.validate()?;
+    let started = Instant::now();
+    let read = ReadOptions {
+        exclude: args.exclude.clone(),
+        text: args.time_column.iter().cloned().collect(),
+        only: None,
+        target: Some(args.target.clone()),
+    };
+    let table = Table::read(&args.input, &read, true)?;
+    let read_secs = started.elapsed().as_secs_f64();
+    let (mut model, report) = fit(&table, &args.target, &opts, true)?;
+    drop(table);
+    let total = started.elapsed().as_secs_f64();
+    if args.record_training_time {
+        if let Some(m) = model.metadata.as_object_mut() {
+            m.insert(
+                "training_seconds".into(),
+                serde_json::json!((total * 10.0).round() / 10.0),
+            );
+        }
+    }
+    let mut text = serde_json::to_string_pretty(&model).context("serialising the model")?;
+    text.push('\n');
+    write_atomic(&args.output, &text)?;
+    println!("{report}");
+    println!("read time: {read_secs:.1} s, total: {total:.1} s");
+    let unknown: Vec<&str> = model
+        .features
+        .iter()
+        .map(|f| f.name.as_str())
+        .filter(|n| !crate::features::FEATURE_NAMES.contains(n))
+        .collect();
+    if !unknown.is_empty() {
+        eprintln!(
+            "note: {} feature(s) are not engine features ({}); the engine can only load models over arrears::features::FEATURE_NAMES",
+            unknown.len(),
+            unknown.join(", ")
+        );
+    }
+    eprintln!("wrote {}", args.output.display());
+    Ok(())
+}
+
+/// The target column a model was trained on: `metadata.target_column`, else its `target` up to
+/// the first ':'.
+pub fn model_target_column(model: &Model) -> String {
+    model
+        .metadata
+        .get("target_column")
+        .and_then(|v| v.as_str())
+        .map(str::to_string)
+        .unwrap_or_else(|| {
+            model
+                .target
+                .split(':')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_string()
+        })
+}
+
+/// The `arrears evaluate` command.
+pub fn evaluate(args: &EvaluateArgs) -> anyhow::Result<()> {
+    let model = Model::load(&args.model).map_err(TrainError::from)?;
+    let target = args
+        .target
+        .clone()
+        .unwrap_or_else(|| model_target_column(&model));
+    let read = ReadOptions {
+        only: Some(model.features.iter().map(|f| f.name.clone()).collect()),
+        target: Some(target.clone()),
+        ..ReadOptions::default()
+    };
+    let table = Table::read(&args.input, &read, true)?;
+    let scores = score_table(&model, &table)?;
+    let j = table.column_index(&target).expect("target was read");
+    let labels: Vec<u8> = table.column(j).iter().map(|&v| v as u8).collect();
+    if table.rows() == 0 {
+        return Err(TrainError::TooFewRows {
+            part: "input".into(),
+            rows: 0,
+            min: 1,
+        }
+        .into());
+    }
+    let ev = Evaluation::compute(&scores, &labels);
+    println!(
+        "model {} ({}) on {}",
+        model.name,
+        model.version,
+        args.input.display()
+    );
+    print!("{}", ev.text());
+    let dir = args
+        .report
+        .clone()
+        .unwrap_or_else(|| default_report_dir(&args.model));
+    let source = args
+        .input
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    write_report(&dir, &model, &source, &ev)?;
+    eprintln!("wrote {}", dir.join("index.html").display());
+    Ok(())
+}

@@ -237,7 +237,12 @@ pub fn monotone_woe_bins(x: &[f64], y: &[u8], n_bins: usize) -> WoeBins {
 /// The transformed design matrix for `rows` of a row-major table: column-major (Fortran order),
 /// which is what linfa's gradient (`Xᵀ·r`) reads fastest. `cols[k]` is the table column of
 /// `specs[k]`.
-pub fn design(data: &Array2<f64>, cols: &[usize], specs: &[FeatureSpec], rows: &[usize]) -> Array2<f64> {
+pub fn design(
+    data: &Array2<f64>,
+    cols: &[usize],
+    specs: &[FeatureSpec],
+    rows: &[usize],
+) -> Array2<f64> {
     let n = rows.len();
     let mut out = vec![0.0; n * specs.len()];
     for (k, (spec, &c)) in specs.iter().zip(cols).enumerate() {

@@ -6,9 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
-use super::metrics::{
-    calibration_table, deciles, histogram_by_label, roc_curve, Group, Metrics,
-};
+use super::metrics::{calibration_table, deciles, histogram_by_label, roc_curve, Group, Metrics};
 use super::{Table, TrainError};
 use crate::chart::{line_chart, Series};
 use crate::scoring::Model;
@@ -134,7 +132,12 @@ pub const CHARTS: [&str; 4] = [
 ];
 
 /// Writes `index.html` and the PNG charts into `dir` (created if needed).
-pub fn write_report(dir: &Path, model: &Model, source: &str, ev: &Evaluation) -> anyhow::Result<()> {
+pub fn write_report(
+    dir: &Path,
+    model: &Model,
+    source: &str,
+    ev: &Evaluation,
+) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let m = &ev.metrics;
 

@@ -1,0 +1,172 @@
+//! `arrears broker`: librdkafka's embedded mock cluster as a standalone Kafka-protocol broker for
+//! local use and tests. It creates every topic the contract and the daemon need (the mock cluster
+//! does not answer CreateTopics and does not auto-create topics for consumers), prints its
+//! bootstrap address and serves until the shutdown future completes.
+//!
+//! Owns only the broker's lifetime; it knows nothing of events or work items. The mock cluster
+//! keeps everything in memory: it is for demos and tests, never for production data.
+
+use std::future::Future;
+
+use rdkafka::config::ClientConfig;
+use rdkafka::error::KafkaError;
+use rdkafka::producer::{BaseProducer, Producer};
+use tokio::net::{TcpListener, TcpStream};
+
+/// The topics `arrears broker` creates by default (the contract's four and the changelog).
+pub const DEFAULT_TOPICS: [&str; 5] = [
+    "arrears.billing",
+    "arrears.contacts",
+    "arrears.work-items",
+    "arrears.dead-letter",
+    "arrears.changelog",
+];
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct BrokerArgs {
+    /// Port to listen on (127.0.0.1); any free port when absent.
+    #[arg(long)]
+    pub port: Option<u16>,
+    /// Partitions of every topic (the input topics must be co-partitioned).
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(i32).range(1..=1024))]
+    pub partitions: i32,
+}
+
+/// Why the embedded broker could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum BrokerError {
+    #[error("cannot start the mock cluster: {0}")]
+    Start(KafkaError),
+    #[error("cannot create topic {topic}: {source}")]
+    Topic { topic: String, source: KafkaError },
+    #[error("cannot listen on 127.0.0.1:{port}: {source}")]
+    Listen { port: u16, source: std::io::Error },
+}
+
+/// A running embedded broker: one mock broker holding `topics`, reachable at `bootstrap()`.
+pub struct EmbeddedBroker {
+    // The mock cluster lives inside this client (`test.mock.num.brokers`) and dies with it.
+    client: BaseProducer,
+    bootstrap: String,
+}
+
+impl EmbeddedBroker {
+    /// Starts a one-broker mock cluster on a free loopback port and creates `topics` with
+    /// `partitions` partitions each.
+    pub fn start(topics: &[&str], partitions: i32) -> Result<EmbeddedBroker, BrokerError> {
+        let client: BaseProducer = ClientConfig::new()
+            .set("test.mock.num.brokers", "1")
+            .set("log_level", "3")
+            .create()
+            .map_err(BrokerError::Start)?;
+        let bootstrap = {
+            let cluster = client
+                .client()
+                .mock_cluster()
+                .ok_or(BrokerError::Start(KafkaError::ClientCreation(
+                    "no mock cluster in the client".into(),
+                )))?;
+            for topic in topics {
+                cluster
+                    .create_topic(topic, partitions, 1)
+                    .map_err(|source| BrokerError::Topic {
+                        topic: (*topic).to_string(),
+                        source,
+                    })?;
+            }
+            cluster.bootstrap_servers()
+        };
+        Ok(EmbeddedBroker { client, bootstrap })
+    }
+
+    /// The `bootstrap.servers` value clients use.
+    pub fn bootstrap(&self) -> &str {
+        &self.bootstrap
+    }
+
+    /// Creates one more topic.
+    pub fn create_topic(&self, topic: &str, partitions: i32) -> Result<(), BrokerError> {
+        let cluster = self
+            .client
+            .client()
+            .mock_cluster()
+            .ok_or(BrokerError::Start(KafkaError::ClientCreation(
+                "no mock cluster in the client".into(),
+            )))?;
+        cluster
+            .create_topic(topic, partitions, 1)
+            .map_err(|source| BrokerError::Topic {
+                topic: topic.to_string(),
+                source,
+            })
+    }
+
+    /// Makes the broker reachable (and advertised) at `127.0.0.1:port` instead of its own free
+    /// port: the mock cluster always binds a kernel-chosen port, so a fixed port is a loopback
+    /// TCP relay to it, and the broker advertises the relay in its metadata. Returns the relay
+    /// listener; serve it with [`relay`].
+    pub async fn listen_on(&mut self, port: u16) -> Result<TcpListener, BrokerError> {
+        let listener = TcpListener::bind(("127.0.0.1", port))
+            .await
+            .map_err(|source| BrokerError::Listen { port, source })?;
+        let host = std::ffi::CString::new("127.0.0.1").expect("no NUL");
+        // SAFETY: the handle's mock cluster lives as long as `self.client`; broker 1 exists
+        // (one broker was requested); the call copies the host string.
+        unsafe {
+            let cluster =
+                rdkafka::bindings::rd_kafka_handle_mock_cluster(self.client.client().native_ptr());
+            if !cluster.is_null() {
+                rdkafka::bindings::rd_kafka_mock_broker_set_host_port(
+                    cluster,
+                    1,
+                    host.as_ptr(),
+                    i32::from(port),
+                );
+            }
+        }
+        self.bootstrap = format!("127.0.0.1:{port}");
+        Ok(listener)
+    }
+}
+
+/// Relays every connection accepted on `listener` to `target` until the task is dropped.
+pub async fn relay(listener: TcpListener, target: String) {
+    loop {
+        let Ok((mut inbound, _)) = listener.accept().await else {
+            continue;
+        };
+        let target = target.clone();
+        tokio::spawn(async move {
+            if let Ok(mut outbound) = TcpStream::connect(&target).await {
+                let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+            }
+        });
+    }
+}
+
+/// Runs `arrears broker`: starts the cluster, prints the bootstrap address on stdout, serves
+/// until `shutdown` completes.
+pub async fn run(args: &BrokerArgs, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
+    let mut broker = EmbeddedBroker::start(&DEFAULT_TOPICS, args.partitions)?;
+    let relay_task = match args.port {
+        Some(port) => {
+            let target = broker.bootstrap().to_string();
+            let listener = broker.listen_on(port).await?;
+            Some(tokio::spawn(relay(listener, target)))
+        }
+        None => None,
+    };
+    println!("{}", broker.bootstrap());
+    eprintln!(
+        "arrears broker: bootstrap.servers={} topics={} partitions={} (in memory; Ctrl-C stops)",
+        broker.bootstrap(),
+        DEFAULT_TOPICS.join(","),
+        args.partitions
+    );
+    shutdown.await;
+    if let Some(t) = relay_task {
+        t.abort();
+    }
+    drop(broker);
+    Ok(())
+}

@@ -1,0 +1,330 @@
+//! The daemon's own configuration: the `[kafka]` and `[http]` tables of the same TOML file (and
+//! `ARREARS_KAFKA__…` / `ARREARS_HTTP__…` environment overrides), read separately from the scoring
+//! [`Settings`](crate::config::Settings) so each section keeps denying unknown keys.
+//!
+//! Owns parsing, validation (every problem at once) and the librdkafka client configurations;
+//! secrets in passthrough properties are masked whenever they are shown.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
+
+use figment::providers::{Env, Format, Toml};
+use figment::Figment;
+use rdkafka::config::ClientConfig;
+use serde::{Deserialize, Serialize};
+
+use crate::config::{ConfigError, DEFAULT_TOML};
+
+/// `[kafka]`: brokers, topics, group, limits, and any librdkafka property passed through.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct KafkaConfig {
+    /// `bootstrap.servers`.
+    pub brokers: String,
+    /// Consumer group of every instance.
+    pub group_id: String,
+    pub billing_topic: String,
+    pub contacts_topic: String,
+    pub work_items_topic: String,
+    pub dead_letter_topic: String,
+    /// Compacted topic of account state, co-partitioned with the inputs.
+    pub changelog_topic: String,
+    /// Consumer `session.timeout.ms`.
+    pub session_timeout_ms: u32,
+    /// Consumer `max.poll.interval.ms`.
+    pub max_poll_interval_ms: u32,
+    /// Consumer prefetch bound, `queued.max.messages.kbytes`.
+    pub queued_max_messages_kbytes: u32,
+    /// Input records whose outputs may be unacknowledged at once; consumption waits beyond it.
+    pub max_in_flight: usize,
+    /// Producer `compression.type` of work items, changelog and dead letters.
+    pub compression: String,
+    /// How often the clock re-evaluates accounts with no event (0: never).
+    pub evaluate_interval_ms: u64,
+    /// Longest a partition restore from the changelog may take.
+    pub restore_timeout_ms: u64,
+    /// Longest graceful shutdown (drain, commit, leave) may take.
+    pub shutdown_timeout_ms: u64,
+    /// Any other librdkafka property, for every client (TLS, SASL…). Secrets are masked in logs.
+    pub properties: BTreeMap<String, String>,
+}
+
+impl Default for KafkaConfig {
+    fn default() -> Self {
+        KafkaConfig {
+            brokers: "127.0.0.1:9092".into(),
+            group_id: "arrears".into(),
+            billing_topic: "arrears.billing".into(),
+            contacts_topic: "arrears.contacts".into(),
+            work_items_topic: "arrears.work-items".into(),
+            dead_letter_topic: "arrears.dead-letter".into(),
+            changelog_topic: "arrears.changelog".into(),
+            session_timeout_ms: 10_000,
+            max_poll_interval_ms: 300_000,
+            queued_max_messages_kbytes: 16_384,
+            max_in_flight: 1_000,
+            compression: "lz4".into(),
+            evaluate_interval_ms: 1_000,
+            restore_timeout_ms: 60_000,
+            shutdown_timeout_ms: 10_000,
+            properties: BTreeMap::new(),
+        }
+    }
+}
+
+/// `[http]`: the API server.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HttpConfig {
+    pub enabled: bool,
+    /// Address to bind; loopback by default.
+    pub listen: String,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig {
+            enabled: true,
+            listen: "127.0.0.1:8080".into(),
+        }
+    }
+}
+
+/// Everything the daemon needs beyond the scoring settings.
+#[derive(Debug, Clone, Default)]
+pub struct DaemonSettings {
+    pub kafka: KafkaConfig,
+    pub http: HttpConfig,
+}
+
+/// Properties arrears sets itself; overriding them would break offset or ordering guarantees.
+const MANAGED: [&str; 8] = [
+    "bootstrap.servers",
+    "group.id",
+    "enable.auto.offset.store",
+    "enable.auto.commit",
+    "enable.idempotence",
+    "partition.assignment.strategy",
+    "auto.offset.reset",
+    "isolation.level",
+];
+
+/// Whether a librdkafka property holds a secret.
+pub fn is_secret(key: &str) -> bool {
+    let k = key.to_ascii_lowercase();
+    ["password", "secret", "jaas", "token", "key.pem", "private"]
+        .iter()
+        .any(|s| k.contains(s))
+}
+
+impl DaemonSettings {
+    /// Loads the compiled-in defaults, then `file`, then (if `env`) `ARREARS_KAFKA__KEY` and
+    /// `ARREARS_HTTP__KEY` variables; reads only the `kafka` and `http` tables.
+    pub fn load(file: Option<&Path>, env: bool) -> Result<DaemonSettings, ConfigError> {
+        let mut fig = Figment::from(Toml::string(DEFAULT_TOML));
+        if let Some(path) = file {
+            if !path.exists() {
+                return Err(ConfigError::Read(format!(
+                    "{} does not exist",
+                    path.display()
+                )));
+            }
+            fig = fig.merge(Toml::file_exact(path));
+        }
+        if env {
+            fig = fig.merge(
+                Env::prefixed("ARREARS_")
+                    .filter(|k| {
+                        let k = k.as_str().to_ascii_lowercase();
+                        k.starts_with("kafka__") || k.starts_with("http__")
+                    })
+                    .split("__"),
+            );
+        }
+        Self::from_figment(&fig)
+    }
+
+    /// Extracts and validates the `kafka` and `http` tables of `fig`.
+    pub fn from_figment(fig: &Figment) -> Result<DaemonSettings, ConfigError> {
+        let mut problems = Vec::new();
+        let kafka: Option<KafkaConfig> = fig
+            .focus("kafka")
+            .extract()
+            .map_err(|e| problems.extend(e.into_iter().map(|e| format!("kafka: {e}"))))
+            .ok();
+        let http: Option<HttpConfig> = fig
+            .focus("http")
+            .extract()
+            .map_err(|e| problems.extend(e.into_iter().map(|e| format!("http: {e}"))))
+            .ok();
+        let s = DaemonSettings {
+            kafka: kafka.unwrap_or_default(),
+            http: http.unwrap_or_default(),
+        };
+        problems.extend(s.problems());
+        if problems.is_empty() {
+            Ok(s)
+        } else {
+            Err(ConfigError::Invalid(problems))
+        }
+    }
+
+    /// Every problem with these settings.
+    pub fn problems(&self) -> Vec<String> {
+        let k = &self.kafka;
+        let mut p = Vec::new();
+        for (name, v) in [
+            ("kafka.brokers", &k.brokers),
+            ("kafka.group_id", &k.group_id),
+            ("kafka.billing_topic", &k.billing_topic),
+            ("kafka.contacts_topic", &k.contacts_topic),
+            ("kafka.work_items_topic", &k.work_items_topic),
+            ("kafka.dead_letter_topic", &k.dead_letter_topic),
+            ("kafka.changelog_topic", &k.changelog_topic),
+        ] {
+            if v.trim().is_empty() {
+                p.push(format!("{name} must not be empty"));
+            }
+        }
+        if k.billing_topic == k.contacts_topic {
+            p.push("kafka.billing_topic and kafka.contacts_topic must differ".into());
+        }
+        if k.max_in_flight == 0 {
+            p.push("kafka.max_in_flight must be at least 1".into());
+        }
+        if k.session_timeout_ms == 0 {
+            p.push("kafka.session_timeout_ms must be positive".into());
+        }
+        if !["none", "gzip", "snappy", "lz4", "zstd"].contains(&k.compression.as_str()) {
+            p.push(format!(
+                "kafka.compression must be none, gzip, snappy, lz4 or zstd, not {:?}",
+                k.compression
+            ));
+        }
+        for key in k.properties.keys() {
+            if MANAGED.contains(&key.as_str()) {
+                p.push(format!(
+                    "kafka.properties.\"{key}\" is set by arrears itself (use the [kafka] keys)"
+                ));
+            }
+        }
+        if self.http.listen.parse::<std::net::SocketAddr>().is_err() {
+            p.push(format!(
+                "http.listen must be an address such as 127.0.0.1:8080, not {:?}",
+                self.http.listen
+            ));
+        }
+        p
+    }
+
+    /// The passthrough properties with secrets masked, for logs.
+    pub fn masked_properties(&self) -> BTreeMap<String, String> {
+        self.kafka
+            .properties
+            .iter()
+            .map(|(k, v)| {
+                let shown = if is_secret(k) { "********" } else { v.as_str() };
+                (k.clone(), shown.to_string())
+            })
+            .collect()
+    }
+
+    fn base(&self) -> ClientConfig {
+        let mut c = ClientConfig::new();
+        c.set("bootstrap.servers", &self.kafka.brokers);
+        for (k, v) in &self.kafka.properties {
+            c.set(k, v);
+        }
+        c
+    }
+
+    /// The group consumer of the input topics: offsets stored by the daemon only after the
+    /// outputs are acknowledged, auto-committed from that store; eager `range` assignment so
+    /// co-partitioned topics land together.
+    pub fn consumer_config(&self) -> ClientConfig {
+        let k = &self.kafka;
+        let mut c = self.base();
+        c.set("group.id", &k.group_id)
+            .set("enable.auto.commit", "true")
+            .set("enable.auto.offset.store", "false")
+            .set("auto.offset.reset", "earliest")
+            .set("partition.assignment.strategy", "range")
+            .set("enable.partition.eof", "false")
+            .set("session.timeout.ms", k.session_timeout_ms.to_string())
+            .set("max.poll.interval.ms", k.max_poll_interval_ms.to_string())
+            .set(
+                "queued.max.messages.kbytes",
+                k.queued_max_messages_kbytes.to_string(),
+            );
+        c
+    }
+
+    /// A consumer that reads changelog partitions by assignment (no group membership, no commits).
+    pub fn restore_config(&self) -> ClientConfig {
+        let mut c = self.base();
+        c.set("group.id", format!("{}.restore", self.kafka.group_id))
+            .set("enable.auto.commit", "false")
+            .set("enable.auto.offset.store", "false")
+            .set("auto.offset.reset", "earliest")
+            .set("enable.partition.eof", "false");
+        c
+    }
+
+    /// The idempotent, compressing producer of work items, changelog and dead letters.
+    pub fn producer_config(&self) -> ClientConfig {
+        let mut c = self.base();
+        c.set("enable.idempotence", "true")
+            .set("compression.type", &self.kafka.compression)
+            .set("linger.ms", "5");
+        c
+    }
+
+    pub fn restore_timeout(&self) -> Duration {
+        Duration::from_millis(self.kafka.restore_timeout_ms)
+    }
+
+    pub fn shutdown_timeout(&self) -> Duration {
+        Duration::from_millis(self.kafka.shutdown_timeout_ms)
+    }
+
+    /// The input topics, billing first.
+    pub fn input_topics(&self) -> [&str; 2] {
+        [&self.kafka.billing_topic, &self.kafka.contacts_topic]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_load_and_a_file_overrides_only_its_tables() {
+        let s = DaemonSettings::load(None, false).unwrap();
+        assert_eq!(s.kafka.billing_topic, "arrears.billing");
+        assert_eq!(s.http.listen, "127.0.0.1:8080");
+        let fig = Figment::from(Toml::string(
+            "[kafka]\nbrokers = \"b:1\"\nmax_in_flight = 5\n[kafka.properties]\n\"sasl.password\" = \"hunter2\"\n\"security.protocol\" = \"SASL_SSL\"\n[http]\nlisten = \"0.0.0.0:9\"\n[scoring]\nwilling_threshold = 0.5\n",
+        ));
+        let s = DaemonSettings::from_figment(&fig).unwrap();
+        assert_eq!(s.kafka.brokers, "b:1");
+        assert_eq!(s.kafka.max_in_flight, 5);
+        let masked = s.masked_properties();
+        assert_eq!(masked["sasl.password"], "********");
+        assert_eq!(masked["security.protocol"], "SASL_SSL");
+        assert!(!format!("{masked:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once() {
+        let fig = Figment::from(Toml::string(
+            "[kafka]\nbrokers = \"\"\nmax_in_flight = 0\ncompression = \"brotli\"\n[kafka.properties]\n\"enable.auto.offset.store\" = \"true\"\n[http]\nlisten = \"nowhere\"\n",
+        ));
+        let Err(ConfigError::Invalid(p)) = DaemonSettings::from_figment(&fig) else {
+            panic!("invalid settings accepted");
+        };
+        assert_eq!(p.len(), 5, "{p:?}");
+        let fig = Figment::from(Toml::string("[kafka]\nbrokerz = \"x\"\n"));
+        assert!(DaemonSettings::from_figment(&fig).is_err());
+    }
+}
