@@ -60,12 +60,9 @@ impl EmbeddedBroker {
             .create()
             .map_err(BrokerError::Start)?;
         let bootstrap = {
-            let cluster = client
-                .client()
-                .mock_cluster()
-                .ok_or(BrokerError::Start(KafkaError::ClientCreation(
-                    "no mock cluster in the client".into(),
-                )))?;
+            let cluster = client.client().mock_cluster().ok_or(BrokerError::Start(
+                KafkaError::ClientCreation("no mock cluster in the client".into()),
+            ))?;
             for topic in topics {
                 cluster
                     .create_topic(topic, partitions, 1)
@@ -169,4 +166,12 @@ pub async fn run(args: &BrokerArgs, shutdown: impl Future<Output = ()>) -> anyho
     }
     drop(broker);
     Ok(())
+}
+
+/// `arrears broker`: a runtime around [`run`], stopped by SIGINT or SIGTERM.
+pub fn cmd_broker(args: &BrokerArgs) -> anyhow::Result<()> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(run(args, crate::daemon::shutdown_signal()))
 }

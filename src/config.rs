@@ -33,6 +33,12 @@ pub struct RawConfig {
     pub profiles: BTreeMap<String, ProfileConfig>,
     pub ranking: RankingConfig,
     pub best_time: BestTimeConfig,
+    /// The daemon's Kafka settings (read and validated by `daemon::settings`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kafka: Option<toml::Table>,
+    /// The daemon's HTTP settings (read and validated by `daemon::settings`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http: Option<toml::Table>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

@@ -9,7 +9,9 @@ pub mod backtest;
 pub mod bench;
 pub mod chart;
 
+pub mod broker;
 pub mod config;
+pub mod daemon;
 pub mod domain;
 pub mod events;
 pub mod features;

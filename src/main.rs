@@ -30,10 +30,18 @@ enum LogFormat {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run the Kafka daemon: consume, score, publish work items; HTTP API.
+    Run(arrears::daemon::RunArgs),
+    /// Run an embedded Kafka-protocol broker (librdkafka mock cluster) with the contract's topics.
+    Broker(arrears::broker::BrokerArgs),
     /// Apply a JSONL event file offline and print every account's latest work item, ranked.
     Replay(arrears::replay::ReplayArgs),
     /// Write a synthetic portfolio's event stream (reproducible per seed).
     Simulate(arrears::sim::SimulateArgs),
+    /// Fit a willingness or ability model (logistic regression) on a CSV of labelled rows.
+    Train(arrears::training::TrainArgs),
+    /// Score a CSV of labelled rows with a model: metrics, calibration and an HTML report.
+    Evaluate(arrears::training::EvaluateArgs),
     /// Compare dialer strategies in a closed loop over the simulator.
     Backtest(arrears::backtest::BacktestArgs),
     /// Measure replay throughput on a simulated event file and print the numbers.
@@ -66,8 +74,12 @@ fn main() -> ExitCode {
                 ExitCode::from(e.exit_code())
             }
         },
+        Command::Run(args) => report(arrears::daemon::cmd_run(&args)),
+        Command::Broker(args) => report(arrears::broker::cmd_broker(&args)),
         Command::Simulate(args) => report(arrears::sim::cmd_simulate(&args)),
         Command::Bench(args) => report(arrears::bench::run(&args)),
+        Command::Train(args) => report(arrears::training::train(&args)),
+        Command::Evaluate(args) => report(arrears::training::evaluate(&args)),
         Command::Backtest(args) => report(arrears::backtest::run(&args).map(|r| {
             print!("{}", arrears::backtest::table(&r));
             eprintln!("wrote {} and {}", args.json.display(), args.chart.display());

@@ -327,18 +327,58 @@ mod tests {
     use super::*;
     use crate::features::F;
 
+    fn two_feature_model(name: &str, a: (&str, f64), b: (&str, f64)) -> BoundModel {
+        let spec = |(feature, coefficient): (&str, f64)| FeatureSpec {
+            name: feature.into(),
+            impute: 0.0,
+            clip: Some([0.0, 10.0]),
+            transform: Transform::Standard {
+                center: 0.0,
+                scale: 1.0,
+            },
+            coefficient,
+            baseline: 0.0,
+        };
+        let m = Model {
+            format: MODEL_FORMAT.into(),
+            name: name.into(),
+            version: "t".into(),
+            kind: "judgmental_scorecard".into(),
+            target: "test".into(),
+            features: vec![spec(a), spec(b)],
+            intercept: 0.5,
+            calibration: None,
+            metadata: serde_json::Value::Null,
+        };
+        BoundModel::bind(m, name).unwrap()
+    }
+
     #[test]
-    fn shipped_models_load_and_score_within_bounds() {
-        let s = Scorer::shipped().unwrap();
+    fn scores_follow_coefficients_through_the_bound_feature_order() {
+        let s = Scorer::new(
+            two_feature_model("w", ("promises_broken_90d", -0.8), ("refusals_90d", -0.5)),
+            two_feature_model("a", ("nsf_reversals_90d", -0.9), ("hardship", -1.0)),
+        );
         let mut v = [0.0; N_FEATURES];
         let base = s.score(&v);
+        assert!((base.willingness.get() - 1.0 / (1.0 + (-0.5f64).exp())).abs() < 1e-12);
         v[F::PromisesBroken90 as usize] = 4.0;
         v[F::Refusals90 as usize] = 2.0;
-        let worse = s.score(&v);
-        assert!(worse.willingness.get() < base.willingness.get());
+        assert!(s.score(&v).willingness.get() < base.willingness.get());
         v[F::Nsf90 as usize] = 3.0;
         v[F::Hardship as usize] = 1.0;
         assert!(s.score(&v).ability.get() < base.ability.get());
+        // Clipping bounds the effect of absurd inputs.
+        v[F::PromisesBroken90 as usize] = 1e9;
+        let clipped = 1.0 / (1.0 + (-(0.5 - 0.8 * 10.0 - 0.5 * 2.0f64)).exp());
+        assert!((s.score(&v).willingness.get() - clipped).abs() < 1e-12);
+        let drivers: Vec<(usize, f64)> = s.willingness.contributions(&v).collect();
+        assert_eq!(drivers[0].0, F::PromisesBroken90 as usize);
+    }
+
+    #[test]
+    fn shipped_models_stay_within_bounds_on_any_input() {
+        let s = Scorer::shipped().unwrap();
         for x in [-1e9, 0.0, 1e9, f64::NAN] {
             let sc = s.score(&[x; N_FEATURES]);
             assert!((0.0..=1.0).contains(&sc.willingness.get()));

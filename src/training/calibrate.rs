@@ -74,7 +74,10 @@ pub fn fit_platt(p: &[f64], y: &[u8]) -> Calibration {
 }
 
 /// Isotonic regression of the labels on the scores (pool adjacent violators, equal scores pooled
-/// first); one point per block at (mean score, observed rate), rates kept within [1e-6, 1 − 1e-6].
+/// first), regularised so that a few rows cannot claim certainty: adjacent blocks are pooled until
+/// each holds at least max(20, n/200) rows (pooling neighbours keeps the map monotone), and each
+/// block's rate is smoothed to (events + 0.5) / (rows + 1). One point per block at (mean score,
+/// rate); the scorer interpolates linearly between them.
 pub fn fit_isotonic(p: &[f64], y: &[u8]) -> Calibration {
     let mut order: Vec<usize> = (0..p.len()).collect();
     order.sort_unstable_by(|&i, &j| p[i].total_cmp(&p[j]).then(i.cmp(&j)));
@@ -104,11 +107,27 @@ pub fn fit_isotonic(p: &[f64], y: &[u8]) -> Calibration {
             }
         }
     }
-    let x = blocks.iter().map(|b| b.0 / b.2).collect();
-    let y = blocks
-        .iter()
-        .map(|b| (b.1 / b.2).clamp(1e-6, 1.0 - 1e-6))
-        .collect();
+    let min_rows = (p.len() as f64 / 200.0).max(20.0);
+    let mut pooled: Vec<(f64, f64, f64)> = Vec::new();
+    let mut acc = (0.0, 0.0, 0.0);
+    for b in blocks {
+        acc = (acc.0 + b.0, acc.1 + b.1, acc.2 + b.2);
+        if acc.2 >= min_rows {
+            pooled.push(acc);
+            acc = (0.0, 0.0, 0.0);
+        }
+    }
+    if acc.2 > 0.0 {
+        match pooled.last_mut() {
+            Some(l) => *l = (l.0 + acc.0, l.1 + acc.1, l.2 + acc.2),
+            None => pooled.push(acc),
+        }
+    }
+    let x = pooled.iter().map(|b| b.0 / b.2).collect();
+    let mut y: Vec<f64> = pooled.iter().map(|b| (b.1 + 0.5) / (b.2 + 1.0)).collect();
+    for i in 1..y.len() {
+        y[i] = y[i].max(y[i - 1]);
+    }
     Calibration::Isotonic { x, y }
 }
 
@@ -163,16 +182,34 @@ mod tests {
 
     #[test]
     fn isotonic_pools_violators() {
-        let p = [0.1, 0.2, 0.3, 0.4];
-        let y = [0, 1, 0, 1];
+        // 40 rows at each of four scores; event counts 2, 10, 6, 30: the middle two are pooled.
+        let mut p = Vec::new();
+        let mut y = Vec::new();
+        for (score, events) in [(0.1, 2), (0.2, 10), (0.3, 6), (0.4, 30)] {
+            for i in 0..40 {
+                p.push(score);
+                y.push(u8::from(i < events));
+            }
+        }
         match fit_isotonic(&p, &y) {
             Calibration::Isotonic { x, y } => {
                 assert_eq!(x.len(), 3);
                 assert!((x[1] - 0.25).abs() < 1e-12);
-                assert!((y[1] - 0.5).abs() < 1e-12);
+                assert!((y[0] - 2.5 / 41.0).abs() < 1e-12);
+                assert!((y[1] - 16.5 / 81.0).abs() < 1e-12);
                 assert!(y.windows(2).all(|w| w[0] <= w[1]));
                 let c = Calibration::Isotonic { x, y };
-                assert!((apply(&c, 0.25) - 0.5).abs() < 1e-12);
+                assert!((apply(&c, 0.25) - 16.5 / 81.0).abs() < 1e-12);
+            }
+            _ => panic!(),
+        }
+        // Small blocks are pooled: 10 rows cannot form a step of their own.
+        let p: Vec<f64> = (0..30).map(|i| i as f64 / 30.0).collect();
+        let y: Vec<u8> = (0..30).map(|i| u8::from(i >= 10)).collect();
+        match fit_isotonic(&p, &y) {
+            Calibration::Isotonic { y, .. } => {
+                assert_eq!(y.len(), 1);
+                assert!(y[0] > 0.0 && y[0] < 1.0);
             }
             _ => panic!(),
         }

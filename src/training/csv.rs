@@ -239,7 +239,7 @@ impl Table {
                 }
             }
             data.extend_from_slice(&row_buf);
-            if rows % 65_536 == 0 {
+            if rows.is_multiple_of(65_536) {
                 bar.set_position(record.position().map_or(0, |p| p.byte()));
             }
         }

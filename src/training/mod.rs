@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::Context;
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::{ProgressBar, ProgressFinish, ProgressStyle};
 
 pub use self::csv::{ReadOptions, Table};
 pub use self::fit::{fit, FitOptions, FitReport, DEFAULT_ALPHAS};
@@ -104,7 +104,7 @@ pub(crate) fn progress_bar(enabled: bool, bytes: u64, what: &str) -> ProgressBar
     if !enabled || !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
-    let bar = ProgressBar::new(bytes);
+    let bar = ProgressBar::new(bytes).with_finish(ProgressFinish::AndClear);
     bar.set_style(
         ProgressStyle::with_template(
             "{msg:>10} [{bar:40}] {binary_bytes}/{binary_total_bytes} ({eta})",
@@ -121,7 +121,7 @@ pub(crate) fn steps_bar(enabled: bool, steps: u64, what: &str) -> ProgressBar {
     if !enabled || !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
-    let bar = ProgressBar::new(steps);
+    let bar = ProgressBar::new(steps).with_finish(ProgressFinish::AndClear);
     bar.set_style(
         ProgressStyle::with_template("{msg:>10} [{bar:40}] {pos}/{len} fits ({elapsed})")
             .expect("valid template")
@@ -175,6 +175,10 @@ pub struct TrainArgs {
     /// L2 alphas to try (per training row), comma-separated.
     #[arg(long, value_delimiter = ',', default_values_t = DEFAULT_ALPHAS.to_vec())]
     pub alphas: Vec<f64>,
+    /// The alpha search fits on at most this many inner-training rows (stratified sample; 0 = all).
+    /// The final fit always uses the whole training part.
+    #[arg(long, default_value_t = 250_000, value_name = "ROWS")]
+    pub tuning_rows: usize,
     /// Date stored as metadata.trained_at (default: today), for reproducible runs.
     #[arg(long)]
     pub trained_at: Option<String>,
@@ -242,6 +246,7 @@ pub fn train(args: &TrainArgs) -> anyhow::Result<()> {
         rebalance: args.rebalance,
         alphas: args.alphas.clone(),
         trained_at,
+        max_tuning_rows: args.tuning_rows,
         ..FitOptions::default()
     };
     opts.validate()?;

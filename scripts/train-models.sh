@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Regenerates the shipped models (models/willingness.json, models/ability.json) byte for byte:
+# a fixed-seed simulated history → labelled training rows from `arrears replay` (the daemon's own
+# feature code) → `arrears train` for each label, with a time-based hold-out.
+#
+#   scripts/train-models.sh            # writes models/*.json and models/golden.json
+#   WORK=/tmp/arrears-train scripts/train-models.sh   # keep the intermediate files there
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+ACCOUNTS=${ACCOUNTS:-30000}
+DAYS=${DAYS:-150}
+SEED=${SEED:-2026}
+VERSION=${VERSION:-2026-11-23}
+WORK=${WORK:-$(mktemp -d)}
+mkdir -p "$WORK"
+
+cargo build --release --quiet
+bin=target/release/arrears
+
+echo "simulating $ACCOUNTS accounts over $DAYS days (seed $SEED) in $WORK" >&2
+"$bin" simulate --accounts "$ACCOUNTS" --days "$DAYS" --seed "$SEED" --quiet \
+  --output "$WORK/history.jsonl" --truth "$WORK/truth.csv"
+"$bin" replay --input "$WORK/history.jsonl" --training-rows "$WORK/rows.csv" --output /dev/null
+# An independent portfolio (another seed) for the out-of-sample evaluation reports.
+"$bin" simulate --accounts $((ACCOUNTS / 4)) --days "$DAYS" --seed $((SEED + 1)) --quiet \
+  --output "$WORK/holdout.jsonl"
+"$bin" replay --input "$WORK/holdout.jsonl" --training-rows "$WORK/holdout-rows.csv" --output /dev/null
+
+# Features the simulated history never varies (no abusive calls are simulated) cannot be learned.
+CONSTANT=",abusive_90d"
+
+train() {
+  local target=$1 other=$2 description=$3
+  "$bin" train --input "$WORK/rows.csv" --target "$target" --exclude "account_id,snapshot_at,$other$CONSTANT" \
+    --time-column snapshot_day --holdout 0.2 --seed 1 \
+    --name "$target" --version "$VERSION" --trained-at "$VERSION" \
+    --target-description "$description" --output "models/$target.json"
+  "$bin" evaluate --model "models/$target.json" --input "$WORK/holdout-rows.csv" --target "$target" \
+    --report "$WORK/$target-report" >&2
+}
+train willingness ability "a payment (not reversed in full) within 30 days of the snapshot"
+train ability willingness "payments net of reversals within 30 days reach the overdue amount at the snapshot"
+echo "models written; reports in $WORK" >&2
+# Record the golden scores of the new models (tests/golden.rs compares against them).
+ARREARS_BLESS=1 cargo test --release --quiet --test golden >&2

@@ -1,0 +1,129 @@
+//! The HTTP API (axum, loopback by default): `/healthz`, `/readyz`, `GET /v1/worklist` and
+//! `GET /v1/accounts/{id}`. Read-only views of this instance's partitions; never a phone number
+//! in a log line (responses to an authorised caller carry contact ids, never phone numbers).
+
+use std::future::Future;
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Json, Response};
+use axum::routing::get;
+use axum::Router;
+use serde::Deserialize;
+use serde_json::json;
+use tokio::net::TcpListener;
+
+use crate::features::FEATURE_NAMES;
+
+use super::{DaemonError, Shared};
+
+/// The API's routes over `shared`.
+pub fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route("/healthz", get(|| async { "ok\n" }))
+        .route("/readyz", get(readyz))
+        .route("/v1/worklist", get(worklist))
+        .route("/v1/accounts/{id}", get(account))
+        .with_state(shared)
+}
+
+/// Binds the API's listener.
+pub async fn bind(addr: &str) -> Result<TcpListener, DaemonError> {
+    TcpListener::bind(addr)
+        .await
+        .map_err(|source| DaemonError::Http {
+            addr: addr.to_string(),
+            source,
+        })
+}
+
+/// Serves the API on `listener` until `shutdown` completes.
+pub async fn serve(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), DaemonError> {
+    let addr = listener
+        .local_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_default();
+    axum::serve(listener, router(shared))
+        .with_graceful_shutdown(shutdown)
+        .await
+        .map_err(|source| DaemonError::Http { addr, source })
+}
+
+async fn readyz(State(s): State<Arc<Shared>>) -> Response {
+    if s.is_ready() {
+        (StatusCode::OK, "ready\n").into_response()
+    } else {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "not ready: partitions not assigned or not restored\n",
+        )
+            .into_response()
+    }
+}
+
+#[derive(Deserialize)]
+struct WorklistQuery {
+    limit: Option<usize>,
+    status: Option<String>,
+}
+
+async fn worklist(State(s): State<Arc<Shared>>, Query(q): Query<WorklistQuery>) -> Response {
+    if let Some(st) = q.status.as_deref() {
+        if !["open", "held", "closed"].contains(&st) {
+            return (
+                StatusCode::BAD_REQUEST,
+                "status must be open, held or closed\n",
+            )
+                .into_response();
+        }
+    }
+    let limit = q.limit.unwrap_or(100).min(10_000);
+    let ranked = s.lock().ranked();
+    let items: Vec<_> = ranked
+        .into_iter()
+        .filter(|i| q.status.as_deref().is_none_or(|st| i.status.as_str() == st))
+        .take(limit)
+        .collect();
+    Json(items).into_response()
+}
+
+async fn account(State(s): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
+    let now = s.clock.now();
+    let pl = s.lock();
+    let (Some(ev), published) = (pl.explain(&id, now), pl.item(&id)) else {
+        return (StatusCode::NOT_FOUND, "no such account on this instance\n").into_response();
+    };
+    let features: serde_json::Map<String, serde_json::Value> = FEATURE_NAMES
+        .iter()
+        .zip(ev.features.vector.iter())
+        .map(|(n, v)| ((*n).to_string(), json!(v)))
+        .collect();
+    Json(json!({
+        "account_id": id,
+        "as_of": now,
+        "features": features,
+        "days_past_due": ev.features.dpd,
+        "stage": ev.features.stage,
+        "overdue_amount": ev.features.overdue,
+        "balance": ev.features.balance,
+        "scores": {
+            "willingness": ev.scores.willingness.get(),
+            "ability": ev.scores.ability.get(),
+            "model_version": &*pl.scorer().model_version,
+        },
+        "segment": ev.segment,
+        "decision": {
+            "status": ev.decision.status,
+            "hold_reason": ev.decision.hold,
+            "wake_at": ev.decision.wake_at,
+        },
+        "item_now": ev.item,
+        "last_published": published,
+    }))
+    .into_response()
+}

@@ -1,0 +1,151 @@
+//! The output edge: one idempotent, compressing producer for work items, changelog records and
+//! dead letters. Every send returns its delivery future; the caller stores input offsets only
+//! once all the futures an input caused have resolved.
+//!
+//! A full local queue waits (the slow broker slows consumption); a failed delivery is fatal for
+//! the daemon (offsets of its input were never stored, so a restart re-processes it).
+
+use std::time::Duration;
+
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use rdkafka::message::{Header, OwnedHeaders};
+use rdkafka::producer::{DeliveryFuture, FutureProducer, FutureRecord, Producer};
+
+use crate::events::Reject;
+use crate::workitem::WorkItem;
+
+use super::settings::DaemonSettings;
+
+/// Where a rejected record came from.
+pub struct Source<'a> {
+    pub topic: &'a str,
+    pub partition: i32,
+    pub offset: i64,
+}
+
+pub struct Sink {
+    producer: FutureProducer,
+    work_items: String,
+    changelog: String,
+    dead_letter: String,
+}
+
+/// A produced record whose delivery failed.
+#[derive(Debug, thiserror::Error)]
+#[error("delivery to {topic} failed: {source}")]
+pub struct DeliveryError {
+    pub topic: String,
+    pub source: KafkaError,
+}
+
+impl Sink {
+    pub fn new(settings: &DaemonSettings) -> Result<Sink, KafkaError> {
+        Ok(Sink {
+            producer: settings.producer_config().create()?,
+            work_items: settings.kafka.work_items_topic.clone(),
+            changelog: settings.kafka.changelog_topic.clone(),
+            dead_letter: settings.kafka.dead_letter_topic.clone(),
+        })
+    }
+
+    /// Enqueues one record, waiting while the local queue is full.
+    async fn send(
+        &self,
+        mut record: FutureRecord<'_, [u8], [u8]>,
+    ) -> Result<DeliveryFuture, DeliveryError> {
+        loop {
+            match self.producer.send_result(record) {
+                Ok(f) => return Ok(f),
+                Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), r)) => {
+                    record = r;
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                }
+                Err((source, r)) => {
+                    return Err(DeliveryError {
+                        topic: r.topic.to_string(),
+                        source,
+                    })
+                }
+            }
+        }
+    }
+
+    /// A changed work item, keyed by account.
+    pub async fn work_item(&self, item: &WorkItem) -> Result<DeliveryFuture, DeliveryError> {
+        let payload = serde_json::to_vec(item).expect("work items serialize");
+        self.send(
+            FutureRecord::to(&self.work_items)
+                .key(item.account_id.as_bytes())
+                .payload(&payload[..]),
+        )
+        .await
+    }
+
+    /// An account's state, to the changelog partition numbered like its input partition.
+    pub async fn changelog(
+        &self,
+        account_id: &str,
+        partition: i32,
+        value: &[u8],
+    ) -> Result<DeliveryFuture, DeliveryError> {
+        self.send(
+            FutureRecord::to(&self.changelog)
+                .key(account_id.as_bytes())
+                .partition(partition)
+                .payload(value),
+        )
+        .await
+    }
+
+    /// A rejected record, unchanged, with the contract's headers.
+    pub async fn dead_letter(
+        &self,
+        key: Option<&[u8]>,
+        payload: Option<&[u8]>,
+        reject: &Reject,
+        from: &Source<'_>,
+    ) -> Result<DeliveryFuture, DeliveryError> {
+        let source = format!("{}/{}/{}", from.topic, from.partition, from.offset);
+        let headers = OwnedHeaders::new_with_capacity(3)
+            .insert(Header {
+                key: "arrears-error",
+                value: Some(reject.reason.as_str()),
+            })
+            .insert(Header {
+                key: "arrears-detail",
+                value: Some(reject.detail.as_str()),
+            })
+            .insert(Header {
+                key: "arrears-source",
+                value: Some(source.as_str()),
+            });
+        let mut record = FutureRecord::<[u8], [u8]>::to(&self.dead_letter).headers(headers);
+        if let Some(k) = key {
+            record = record.key(k);
+        }
+        if let Some(p) = payload {
+            record = record.payload(p);
+        }
+        self.send(record).await
+    }
+
+    /// Waits until every queued record is delivered or `timeout` passes.
+    pub fn flush(&self, timeout: Duration) -> Result<(), KafkaError> {
+        self.producer.flush(timeout)
+    }
+}
+
+/// Awaits a delivery future.
+pub async fn settle(topic_hint: &str, f: &mut DeliveryFuture) -> Result<(), DeliveryError> {
+    match f.await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err((source, _))) => Err(DeliveryError {
+            topic: topic_hint.to_string(),
+            source,
+        }),
+        Err(_) => Err(DeliveryError {
+            topic: topic_hint.to_string(),
+            source: KafkaError::Canceled,
+        }),
+    }
+}

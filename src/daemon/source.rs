@@ -1,0 +1,119 @@
+//! The input edge: the group consumer of the co-partitioned input topics, its rebalance
+//! callbacks, and the start-up co-partitioning check.
+//!
+//! Rebalances are eager (`range` assignor): on revocation the stored offsets (outputs already
+//! acknowledged) are committed synchronously before the partitions go; assignments and
+//! revocations are queued as partition numbers for the processing loop, which restores or drops
+//! the accounts before it handles the next message.
+
+use std::collections::BTreeSet;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance};
+use rdkafka::error::KafkaError;
+use rdkafka::ClientContext;
+
+/// A change of the partitions this instance owns, by partition number (the same number in every
+/// input topic and in the changelog).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ownership {
+    Assigned(BTreeSet<i32>),
+    Revoked(BTreeSet<i32>),
+}
+
+/// The consumer context: records rebalances, commits on revocation.
+#[derive(Default)]
+pub struct SourceContext {
+    events: Mutex<Vec<Ownership>>,
+}
+
+impl SourceContext {
+    /// The ownership changes since the last call, in order.
+    pub fn take_events(&self) -> Vec<Ownership> {
+        std::mem::take(&mut *self.events.lock().expect("not poisoned"))
+    }
+}
+
+impl ClientContext for SourceContext {}
+
+impl ConsumerContext for SourceContext {
+    fn pre_rebalance(&self, consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
+        if let Rebalance::Revoke(tpl) = rebalance {
+            // Hand over what is acknowledged; anything still in flight is re-processed by the
+            // next owner (and skipped there if its changelog write landed).
+            if let Err(e) = consumer.commit_consumer_state(CommitMode::Sync) {
+                if !matches!(
+                    e,
+                    KafkaError::ConsumerCommit(rdkafka::types::RDKafkaErrorCode::NoOffset)
+                ) {
+                    tracing::warn!(error = %e, "commit on revocation failed");
+                }
+            }
+            let parts: BTreeSet<i32> = tpl.elements().iter().map(|e| e.partition()).collect();
+            tracing::info!(partitions = ?parts, "partitions revoked");
+            self.events
+                .lock()
+                .expect("not poisoned")
+                .push(Ownership::Revoked(parts));
+        }
+    }
+
+    fn post_rebalance(&self, _consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
+        match rebalance {
+            Rebalance::Assign(tpl) => {
+                let parts: BTreeSet<i32> = tpl.elements().iter().map(|e| e.partition()).collect();
+                tracing::info!(partitions = ?parts, "partitions assigned");
+                self.events
+                    .lock()
+                    .expect("not poisoned")
+                    .push(Ownership::Assigned(parts));
+            }
+            Rebalance::Error(e) => tracing::warn!(error = %e, "rebalance error"),
+            Rebalance::Revoke(_) => {}
+        }
+    }
+}
+
+/// Why the inputs cannot be consumed.
+#[derive(Debug, thiserror::Error)]
+pub enum TopologyError {
+    #[error("cannot read metadata of topic {topic}: {source}")]
+    Metadata { topic: String, source: KafkaError },
+    #[error("topic {topic} does not exist")]
+    Missing { topic: String },
+    #[error("topics are not co-partitioned: {}; every input topic and the changelog must have the same partition count", counts.iter().map(|(t, n)| format!("{t} has {n}")).collect::<Vec<_>>().join(", "))]
+    NotCoPartitioned { counts: Vec<(String, usize)> },
+}
+
+/// Checks that `topics` exist and have the same number of partitions; returns that number.
+pub fn check_co_partitioned<C: ConsumerContext>(
+    consumer: &impl Consumer<C>,
+    topics: &[&str],
+    timeout: Duration,
+) -> Result<usize, TopologyError> {
+    let mut counts = Vec::with_capacity(topics.len());
+    for &topic in topics {
+        let md = consumer
+            .fetch_metadata(Some(topic), timeout)
+            .map_err(|source| TopologyError::Metadata {
+                topic: topic.to_string(),
+                source,
+            })?;
+        let t = md
+            .topics()
+            .iter()
+            .find(|t| t.name() == topic)
+            .filter(|t| t.error().is_none() && !t.partitions().is_empty())
+            .ok_or_else(|| TopologyError::Missing {
+                topic: topic.to_string(),
+            })?;
+        counts.push((topic.to_string(), t.partitions().len()));
+    }
+    let first = counts.first().map_or(0, |c| c.1);
+    if counts.iter().all(|c| c.1 == first) {
+        Ok(first)
+    } else {
+        Err(TopologyError::NotCoPartitioned { counts })
+    }
+}
