@@ -51,6 +51,7 @@ features! {
     PromisesMade90 = "promises_made_90d", "PROMISES_MADE_90D", "promises made in 90 days";
     PromisesKept90 = "promises_kept_90d", "PROMISES_KEPT_90D", "promises made in 90 days and kept";
     PromisesBroken90 = "promises_broken_90d", "BROKEN_PROMISES_90D", "promises broken in 90 days";
+    BrokenShare90 = "promise_broken_share_90d", "BROKEN_PROMISE_SHARE", "share of the promises made in 90 days that were broken (0 without promises)";
     PromisesKept = "promises_kept_lifetime", "PROMISES_KEPT", "promises kept, lifetime";
     PromisesBroken = "promises_broken_lifetime", "BROKEN_PROMISES", "promises broken, lifetime";
     PromisesKeptLate = "promises_kept_late_lifetime", "PROMISES_KEPT_LATE", "broken promises paid in full afterwards, lifetime";
@@ -365,6 +366,11 @@ pub fn compute(acc: &Account, now: Timestamp, tz: &TimeZone, grace_days: i64) ->
     v[F::PromisesMade90 as usize] = made90 as f64;
     v[F::PromisesKept90 as usize] = kept90 as f64;
     v[F::PromisesBroken90 as usize] = broken90 as f64;
+    v[F::BrokenShare90 as usize] = if made90 > 0 {
+        (broken90 as f64 / made90 as f64).min(1.0)
+    } else {
+        0.0
+    };
     v[F::PromisesKept as usize] = kept as f64;
     v[F::PromisesBroken as usize] = broken as f64;
     v[F::PromisesKeptLate as usize] = late as f64;

@@ -67,6 +67,7 @@ fn args(input: &Path, output: &Path) -> TrainArgs {
         tuning_rows: 250_000,
         trained_at: Some("2026-11-23".into()),
         record_training_time: false,
+        expect_sign: Vec::new(),
     }
 }
 
@@ -99,6 +100,25 @@ fn score_csv(m: &Model, text: &str) -> (Vec<f64>, Vec<u8>) {
     let j = t.column_index("y").unwrap();
     let labels = t.column(j).iter().map(|&v| v as u8).collect();
     (scores, labels)
+}
+
+#[test]
+fn a_feature_learned_against_its_expected_sign_is_dropped() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = write(dir.path(), "rows.csv", &synthetic_csv(4000, 1, -0.8));
+    let out = dir.path().join("w.json");
+    let mut a = args(&input, &out);
+    // x_up truly raises the target; an expectation that it lowers it removes it from the model.
+    a.expect_sign = vec!["x_up=-".into(), "x_down=-".into()];
+    train(&a).unwrap();
+    let m = Model::load(&out).unwrap();
+    let names: Vec<&str> = m.features.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(names, ["x_down", "noise", "flag"]);
+    assert!(coef(&m, "x_down") < 0.0);
+    assert_eq!(m.metadata["dropped_for_sign"], serde_json::json!(["x_up"]));
+    assert_eq!(m.metadata["expected_signs"]["x_down"], "-");
+    a.expect_sign = vec!["x_up=maybe".into()];
+    assert!(train(&a).unwrap_err().to_string().contains("x_up=maybe"));
 }
 
 #[test]

@@ -179,6 +179,10 @@ pub struct TrainArgs {
     /// The final fit always uses the whole training part.
     #[arg(long, default_value_t = 250_000, value_name = "ROWS")]
     pub tuning_rows: usize,
+    /// Expected direction of a feature, `FEATURE=+` or `FEATURE=-` (comma-separated or repeated):
+    /// a feature whose learned effect goes the other way is dropped and the model refitted.
+    #[arg(long, value_delimiter = ',')]
+    pub expect_sign: Vec<String>,
     /// Date stored as metadata.trained_at (default: today), for reproducible runs.
     #[arg(long)]
     pub trained_at: Option<String>,
@@ -259,8 +263,15 @@ pub fn train(args: &TrainArgs) -> anyhow::Result<()> {
     };
     let table = Table::read(&args.input, &read, true)?;
     let read_secs = started.elapsed().as_secs_f64();
-    let (mut model, report) = fit(&table, &args.target, &opts, true)?;
+    let signs = parse_signs(&args.expect_sign)?;
+    let (mut model, report, dropped) = fit_signed(&table, &args.target, opts, &signs, true)?;
     drop(table);
+    if !dropped.is_empty() {
+        println!(
+            "dropped for a sign against expectation: {}",
+            dropped.join(", ")
+        );
+    }
     let total = started.elapsed().as_secs_f64();
     if args.record_training_time {
         if let Some(m) = model.metadata.as_object_mut() {
@@ -290,6 +301,81 @@ pub fn train(args: &TrainArgs) -> anyhow::Result<()> {
     }
     eprintln!("wrote {}", args.output.display());
     Ok(())
+}
+
+/// Parses `--expect-sign` entries: `feature=+` or `feature=-`.
+fn parse_signs(entries: &[String]) -> anyhow::Result<Vec<(String, f64)>> {
+    entries
+        .iter()
+        .map(|e| {
+            let (name, sign) = e.split_once('=').ok_or_else(|| {
+                anyhow::anyhow!("--expect-sign {e:?}: write FEATURE=+ or FEATURE=-")
+            })?;
+            let s = match sign {
+                "+" | "+1" => 1.0,
+                "-" | "-1" => -1.0,
+                _ => anyhow::bail!("--expect-sign {e:?}: the sign must be + or -"),
+            };
+            Ok((name.to_owned(), s))
+        })
+        .collect()
+}
+
+/// The direction in which a feature moves the score: +1 when a larger raw value raises it.
+fn direction(f: &crate::scoring::FeatureSpec) -> f64 {
+    use crate::scoring::Transform;
+    let slope = match &f.transform {
+        Transform::Standard { scale, .. } => scale.signum(),
+        Transform::Bins { values, .. } => (values.last().copied().unwrap_or(0.0)
+            - values.first().copied().unwrap_or(0.0))
+        .signum(),
+    };
+    (f.coefficient * slope).signum()
+}
+
+/// Fits, then drops every feature whose learned direction contradicts its expected sign (the
+/// classic scorecard sign check: a broken promise must never raise willingness) and refits until
+/// none does. Returns the model, its report and the features dropped (also in the metadata).
+pub fn fit_signed(
+    table: &Table,
+    target: &str,
+    mut opts: FitOptions,
+    signs: &[(String, f64)],
+    progress: bool,
+) -> Result<(Model, FitReport, Vec<String>), TrainError> {
+    let mut dropped: Vec<String> = Vec::new();
+    loop {
+        let (mut model, report) = fit(table, target, &opts, progress)?;
+        let wrong: Vec<String> = model
+            .features
+            .iter()
+            .filter(|f| {
+                let d = direction(f);
+                signs
+                    .iter()
+                    .any(|(n, s)| *n == f.name && d != 0.0 && d != *s)
+            })
+            .map(|f| f.name.clone())
+            .collect();
+        if wrong.is_empty() {
+            if let Some(m) = model.metadata.as_object_mut() {
+                m.insert("dropped_for_sign".into(), serde_json::json!(dropped));
+                let expected: serde_json::Map<String, serde_json::Value> = signs
+                    .iter()
+                    .map(|(n, s)| {
+                        (
+                            n.clone(),
+                            serde_json::json!(if *s > 0.0 { "+" } else { "-" }),
+                        )
+                    })
+                    .collect();
+                m.insert("expected_signs".into(), serde_json::Value::Object(expected));
+            }
+            return Ok((model, report, dropped));
+        }
+        dropped.extend(wrong.iter().cloned());
+        opts.exclude.extend(wrong);
+    }
 }
 
 /// The target column a model was trained on: `metadata.target_column`, else its `target` up to
