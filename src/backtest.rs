@@ -76,7 +76,7 @@ pub struct BacktestArgs {
         long,
         value_enum,
         value_delimiter = ',',
-        default_value = "arrears,dpd_first,balance_first,random"
+        default_value = "arrears,dpd_first,balance_first,random,idle"
     )]
     pub strategies: Vec<Order>,
     /// Write the results as JSON here.
