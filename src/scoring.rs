@@ -104,8 +104,33 @@ pub struct Model {
     pub metadata: serde_json::Value,
 }
 
-fn sigmoid(z: f64) -> f64 {
+pub fn sigmoid(z: f64) -> f64 {
     1.0 / (1.0 + (-z).exp())
+}
+
+/// Maps a raw probability through a calibration (the same function in training and serving).
+pub fn apply_calibration(c: &Calibration, p: f64) -> f64 {
+    match c {
+        Calibration::Platt { a, b } => {
+            let p = p.clamp(1e-12, 1.0 - 1e-12);
+            sigmoid(a * (p / (1.0 - p)).ln() + b)
+        }
+        Calibration::Isotonic { x, y } => {
+            let i = x.partition_point(|v| *v <= p);
+            if i == 0 {
+                y[0]
+            } else if i == x.len() {
+                y[x.len() - 1]
+            } else {
+                let (x0, x1, y0, y1) = (x[i - 1], x[i], y[i - 1], y[i]);
+                if x1 > x0 {
+                    y0 + (y1 - y0) * (p - x0) / (x1 - x0)
+                } else {
+                    y1
+                }
+            }
+        }
+    }
 }
 
 impl Model {
@@ -188,25 +213,7 @@ impl Model {
     pub fn calibrate(&self, p: f64) -> f64 {
         match &self.calibration {
             None => p,
-            Some(Calibration::Platt { a, b }) => {
-                let p = p.clamp(1e-12, 1.0 - 1e-12);
-                sigmoid(a * (p / (1.0 - p)).ln() + b)
-            }
-            Some(Calibration::Isotonic { x, y }) => {
-                let i = x.partition_point(|v| *v <= p);
-                if i == 0 {
-                    y[0]
-                } else if i == x.len() {
-                    y[x.len() - 1]
-                } else {
-                    let (x0, x1, y0, y1) = (x[i - 1], x[i], y[i - 1], y[i]);
-                    if x1 > x0 {
-                        y0 + (y1 - y0) * (p - x0) / (x1 - x0)
-                    } else {
-                        y1
-                    }
-                }
-            }
+            Some(c) => apply_calibration(c, p),
         }
     }
 }

@@ -132,25 +132,9 @@ pub fn fit_isotonic(p: &[f64], y: &[u8]) -> Calibration {
 }
 
 /// Applies a calibration map to a raw probability (same arithmetic as the scorer).
+/// Applies a calibration: the serving code's own function.
 pub fn apply(c: &Calibration, p: f64) -> f64 {
-    match c {
-        Calibration::Platt { a, b } => sigmoid(a * logit(p) + b),
-        Calibration::Isotonic { x, y } => {
-            let i = x.partition_point(|v| *v <= p);
-            if i == 0 {
-                y[0]
-            } else if i == x.len() {
-                y[x.len() - 1]
-            } else {
-                let (x0, x1, y0, y1) = (x[i - 1], x[i], y[i - 1], y[i]);
-                if x1 > x0 {
-                    y0 + (y1 - y0) * (p - x0) / (x1 - x0)
-                } else {
-                    y1
-                }
-            }
-        }
-    }
+    crate::scoring::apply_calibration(c, p)
 }
 
 #[cfg(test)]
