@@ -518,9 +518,8 @@ impl Pipeline {
     pub fn restore(&mut self, bytes: &[u8]) -> Result<String, serde_json::Error> {
         let e: Entry = serde_json::from_slice(bytes)?;
         let id = e.account.id.clone();
-        if let Some(t) = Some(e.account.last_event_at) {
-            self.clock = Some(self.clock.map_or(t, |c| c.max(t)));
-        }
+        let t = e.account.last_event_at;
+        self.clock = Some(self.clock.map_or(t, |c| c.max(t)));
         self.accounts.insert(id.clone(), Box::new(e));
         Ok(id)
     }
