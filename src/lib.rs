@@ -12,6 +12,7 @@ pub mod chart;
 pub mod broker;
 pub mod config;
 pub mod daemon;
+pub mod demo;
 pub mod domain;
 pub mod events;
 pub mod features;

@@ -30,6 +30,8 @@ enum LogFormat {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Everything in one process: embedded broker, simulated stream, daemon, live ranked worklist.
+    Demo(arrears::demo::DemoArgs),
     /// Run the Kafka daemon: consume, score, publish work items; HTTP API.
     Run(arrears::daemon::RunArgs),
     /// Run an embedded Kafka-protocol broker (librdkafka mock cluster) with the contract's topics.
@@ -74,6 +76,7 @@ fn main() -> ExitCode {
                 ExitCode::from(e.exit_code())
             }
         },
+        Command::Demo(args) => report(arrears::demo::cmd_demo(&args)),
         Command::Run(args) => report(arrears::daemon::cmd_run(&args)),
         Command::Broker(args) => report(arrears::broker::cmd_broker(&args)),
         Command::Simulate(args) => report(arrears::sim::cmd_simulate(&args)),
