@@ -206,6 +206,29 @@ fn parse_stage(s: &str) -> Option<Stage> {
     Stage::parse(s)
 }
 
+/// The configuration layers: the compiled-in defaults, then `file`, then (if `env`)
+/// `ARREARS_<SECTION>__<KEY>` variables. Every reader of the file (engine, daemon) starts here.
+pub fn layered(file: Option<&Path>, env: bool) -> Result<Figment, ConfigError> {
+    let mut fig = Figment::from(Toml::string(DEFAULT_TOML));
+    if let Some(path) = file {
+        if !path.exists() {
+            return Err(ConfigError::Read(format!(
+                "{} does not exist",
+                path.display()
+            )));
+        }
+        fig = fig.merge(Toml::file_exact(path));
+    }
+    if env {
+        fig = fig.merge(
+            Env::prefixed("ARREARS_")
+                .filter(|k| k.as_str().contains("__"))
+                .split("__"),
+        );
+    }
+    Ok(fig)
+}
+
 impl Settings {
     /// The compiled-in defaults (the shipped `config/arrears.toml`), with no environment overrides.
     pub fn defaults() -> Settings {
@@ -214,24 +237,7 @@ impl Settings {
 
     /// Loads defaults, then `file`, then (if `env`) `ARREARS_<SECTION>__<KEY>` variables.
     pub fn load(file: Option<&Path>, env: bool) -> Result<Settings, ConfigError> {
-        let mut fig = Figment::from(Toml::string(DEFAULT_TOML));
-        if let Some(path) = file {
-            if !path.exists() {
-                return Err(ConfigError::Read(format!(
-                    "{} does not exist",
-                    path.display()
-                )));
-            }
-            fig = fig.merge(Toml::file_exact(path));
-        }
-        if env {
-            fig = fig.merge(
-                Env::prefixed("ARREARS_")
-                    .filter(|k| k.as_str().contains("__"))
-                    .split("__"),
-            );
-        }
-        let raw: RawConfig = fig
+        let raw: RawConfig = layered(file, env)?
             .extract()
             .map_err(|e| ConfigError::Invalid(e.into_iter().map(|e| e.to_string()).collect()))?;
         Settings::validate(raw)

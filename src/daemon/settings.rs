@@ -9,12 +9,11 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
-use figment::providers::{Env, Format, Toml};
 use figment::Figment;
 use rdkafka::config::ClientConfig;
 use serde::{Deserialize, Serialize};
 
-use crate::config::{ConfigError, DEFAULT_TOML};
+use crate::config::ConfigError;
 
 /// `[kafka]`: brokers, topics, group, limits, and any librdkafka property passed through.
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -122,27 +121,7 @@ impl DaemonSettings {
     /// Loads the compiled-in defaults, then `file`, then (if `env`) `ARREARS_KAFKA__KEY` and
     /// `ARREARS_HTTP__KEY` variables; reads only the `kafka` and `http` tables.
     pub fn load(file: Option<&Path>, env: bool) -> Result<DaemonSettings, ConfigError> {
-        let mut fig = Figment::from(Toml::string(DEFAULT_TOML));
-        if let Some(path) = file {
-            if !path.exists() {
-                return Err(ConfigError::Read(format!(
-                    "{} does not exist",
-                    path.display()
-                )));
-            }
-            fig = fig.merge(Toml::file_exact(path));
-        }
-        if env {
-            fig = fig.merge(
-                Env::prefixed("ARREARS_")
-                    .filter(|k| {
-                        let k = k.as_str().to_ascii_lowercase();
-                        k.starts_with("kafka__") || k.starts_with("http__")
-                    })
-                    .split("__"),
-            );
-        }
-        Self::from_figment(&fig)
+        Self::from_figment(&crate::config::layered(file, env)?)
     }
 
     /// Extracts and validates the `kafka` and `http` tables of `fig`.
@@ -297,6 +276,7 @@ impl DaemonSettings {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use figment::providers::{Format, Toml};
 
     #[test]
     fn defaults_load_and_a_file_overrides_only_its_tables() {
