@@ -153,12 +153,19 @@ pub fn score_drivers(scorer: &Scorer, f: &Features, per_model: usize) -> Vec<Rea
         ("willingness", &scorer.willingness),
         ("ability", &scorer.ability),
     ] {
-        let mut c: Vec<(usize, f64)> = model
-            .contributions(&f.vector)
-            .filter(|(_, c)| c.abs() >= 0.05)
-            .collect();
-        c.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()).then(a.0.cmp(&b.0)));
-        for (i, contribution) in c.into_iter().take(per_model) {
+        // The strongest `per_model` contributions (by size, then feature order), kept by insertion.
+        let stronger = |a: &(usize, f64), b: &(usize, f64)| {
+            b.1.abs().total_cmp(&a.1.abs()).then(a.0.cmp(&b.0)).is_lt()
+        };
+        let mut top: smallvec::SmallVec<[(usize, f64); 4]> = smallvec::SmallVec::new();
+        for c in model.contributions(&f.vector).filter(|(_, c)| c.abs() >= 0.05) {
+            let pos = top.iter().position(|t| stronger(&c, t)).unwrap_or(top.len());
+            if pos < per_model {
+                top.insert(pos, c);
+                top.truncate(per_model);
+            }
+        }
+        for (i, contribution) in top {
             let def = &FEATURES[i];
             let (name, value, by) = (def.name, Arg::Num(f.vector[i]), Arg::Signed(contribution));
             let detail = match (label, contribution > 0.0) {
