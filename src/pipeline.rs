@@ -244,32 +244,35 @@ fn best_time(
         && f.promise
             .as_ref()
             .is_some_and(|p| p.due_date == start.date());
-    let mut best: Option<(f64, Timestamp)> = None;
-    let mut h = start.hour() as i32;
+    // Choose the hour by its rate first (the earliest of equals), then convert only that hour.
+    let first = start.hour() as i32;
     let last = if end.date() == start.date() {
         end.hour() as i32
     } else {
         24
     };
-    while h < last {
-        if !(promise_day && h >= 16) {
-            let at = if h == start.hour() as i32 {
-                from
-            } else {
-                start
-                    .date()
-                    .at(h as i8, 0, 0, 0)
-                    .to_zoned(tz.clone())
-                    .ok()?
-                    .timestamp()
-            };
-            if at < plan.not_after && best.is_none_or(|(r, _)| rates[h as usize] > r) {
-                best = Some((rates[h as usize], at));
-            }
+    let mut best: Option<(f64, i32)> = None;
+    for h in first..last {
+        if !(promise_day && h >= 16) && best.is_none_or(|(r, _)| rates[h as usize] > r) {
+            best = Some((rates[h as usize], h));
         }
-        h += 1;
     }
-    best.map(|(_, t)| t)
+    let h = match best {
+        Some((_, h)) => h,
+        // A window that starts in its last hour (or a promise day after 16:00): its start.
+        None => return Some(from).filter(|t| *t < plan.not_after),
+    };
+    let at = if h == first {
+        from
+    } else {
+        start
+            .date()
+            .at(h as i8, 0, 0, 0)
+            .to_zoned(tz.clone())
+            .ok()?
+            .timestamp()
+    };
+    Some(if at < plan.not_after { at } else { from })
 }
 
 impl Pipeline {

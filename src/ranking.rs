@@ -158,8 +158,14 @@ pub fn score_drivers(scorer: &Scorer, f: &Features, per_model: usize) -> Vec<Rea
             b.1.abs().total_cmp(&a.1.abs()).then(a.0.cmp(&b.0)).is_lt()
         };
         let mut top: smallvec::SmallVec<[(usize, f64); 4]> = smallvec::SmallVec::new();
-        for c in model.contributions(&f.vector).filter(|(_, c)| c.abs() >= 0.05) {
-            let pos = top.iter().position(|t| stronger(&c, t)).unwrap_or(top.len());
+        for c in model
+            .contributions(&f.vector)
+            .filter(|(_, c)| c.abs() >= 0.05)
+        {
+            let pos = top
+                .iter()
+                .position(|t| stronger(&c, t))
+                .unwrap_or(top.len());
             if pos < per_model {
                 top.insert(pos, c);
                 top.truncate(per_model);
