@@ -213,6 +213,53 @@ impl Account {
         self.seen.len()
     }
 
+    /// Estimated heap bytes owned by this account (collections by capacity, strings by
+    /// capacity; allocator overhead and the shared time-zone data not counted).
+    pub fn heap_bytes(&self) -> usize {
+        fn vec<T>(v: &Vec<T>) -> usize {
+            v.capacity() * std::mem::size_of::<T>()
+        }
+        let s = |s: &String| s.capacity();
+        let opt = |o: &Option<String>| o.as_ref().map_or(0, String::capacity);
+        let f = &self.profile.fields;
+        let contacts = f.contacts.as_ref().map_or(0, |c| {
+            vec(c)
+                + c.iter()
+                    .map(|c| s(&c.contact_id) + s(&c.phone))
+                    .sum::<usize>()
+        });
+        s(&self.id)
+            + f.timezone.as_ref().map_or(0, |(n, _)| n.capacity())
+            + opt(&f.currency)
+            + opt(&f.product)
+            + contacts
+            + vec(&self.statements)
+            + self.statements.iter().map(|x| s(&x.id)).sum::<usize>()
+            + vec(&self.payments)
+            + self.payments.iter().map(|x| s(&x.id)).sum::<usize>()
+            + vec(&self.reversals)
+            + vec(&self.fees)
+            + self.fees.iter().map(|x| s(&x.id)).sum::<usize>()
+            + vec(&self.promises)
+            + self.promises.iter().map(|x| s(&x.id)).sum::<usize>()
+            + vec(&self.attempts)
+            + self
+                .attempts
+                .iter()
+                .map(|x| opt(&x.contact_id))
+                .sum::<usize>()
+            + vec(&self.do_not_call)
+            + self.do_not_call.iter().map(s).sum::<usize>()
+            + vec(&self.bad_numbers)
+            + self
+                .bad_numbers
+                .iter()
+                .map(|b| s(&b.contact_id) + s(&b.phone))
+                .sum::<usize>()
+            // A hash set: 8-byte keys plus one control byte per bucket.
+            + self.seen.capacity() * 9
+    }
+
     /// Applies a decoded event; on `Err` the state is unchanged.
     pub fn apply(&mut self, ev: &Event) -> Result<(), Reject> {
         let at = ev.occurred_at;

@@ -206,8 +206,13 @@ fn parse_stage(s: &str) -> Option<Stage> {
     Stage::parse(s)
 }
 
+/// Prefix of the environment variables that set one librdkafka property each (read by the
+/// daemon's settings, so the layered loader leaves them alone).
+pub const PROPERTY_ENV: &str = "ARREARS_KAFKA_PROPERTY__";
+
 /// The configuration layers: the compiled-in defaults, then `file`, then (if `env`)
 /// `ARREARS_<SECTION>__<KEY>` variables. Every reader of the file (engine, daemon) starts here.
+
 pub fn layered(file: Option<&Path>, env: bool) -> Result<Figment, ConfigError> {
     let mut fig = Figment::from(Toml::string(DEFAULT_TOML));
     if let Some(path) = file {
@@ -222,7 +227,13 @@ pub fn layered(file: Option<&Path>, env: bool) -> Result<Figment, ConfigError> {
     if env {
         fig = fig.merge(
             Env::prefixed("ARREARS_")
-                .filter(|k| k.as_str().contains("__"))
+                .filter(|k| {
+                    k.as_str().contains("__")
+                        && !k
+                            .as_str()
+                            .to_ascii_uppercase()
+                            .starts_with(&PROPERTY_ENV["ARREARS_".len()..])
+                })
                 .split("__"),
         );
     }

@@ -494,6 +494,21 @@ impl Pipeline {
         self.accounts.len()
     }
 
+    /// Estimated heap bytes of the whole state (entries, their keys and accounts).
+    pub fn state_bytes(&self) -> usize {
+        self.accounts
+            .iter()
+            .map(|(id, e)| {
+                // The map slot (key and box, one control byte), the key, the boxed entry.
+                std::mem::size_of::<(String, Box<Entry>)>()
+                    + 1
+                    + id.capacity()
+                    + std::mem::size_of::<Entry>()
+                    + e.account.heap_bytes()
+            })
+            .sum()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.accounts.is_empty()
     }

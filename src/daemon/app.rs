@@ -7,21 +7,25 @@
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::future::Future;
-use std::sync::Arc;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
-use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
+use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, StreamConsumer};
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::{BorrowedMessage, Message};
-use rdkafka::producer::DeliveryFuture;
+use rdkafka::producer::{DeliveryFuture, FutureProducer, Producer};
 
-use crate::domain::RejectReason;
+use crate::domain::{EventType, RejectReason};
 use crate::events::{self, Reject};
 use crate::pipeline::{Applied, Pipeline};
 use crate::workitem::WorkItem;
 
 use super::changelog::{self, Positions};
+use super::metrics::score_bin;
 use super::settings::DaemonSettings;
-use super::sink::{self, Sink, Source};
+use super::sink::{self, DeliveryError, Sink, SinkContext, Source};
 use super::source::{check_co_partitioned, Ownership, SourceContext};
 use super::{DaemonError, Shared};
 
@@ -39,9 +43,140 @@ enum Outcome {
 }
 
 /// An input record (or a clock tick) whose outputs are not all acknowledged yet.
-struct Pending {
+pub struct Pending {
     source: Option<(String, i32, i64)>,
+    received: Instant,
     acks: Vec<(&'static str, DeliveryFuture)>,
+}
+
+impl Pending {
+    /// Polls the outstanding acknowledgements; a resolved one is removed (cancel-safe).
+    fn poll_acks(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), DeliveryError>> {
+        while let Some((topic, f)) = self.acks.last_mut() {
+            let topic = *topic;
+            let Poll::Ready(result) = Pin::new(f).poll(cx) else {
+                return Poll::Pending;
+            };
+            self.acks.pop();
+            sink::delivered(topic, result)?;
+        }
+        Poll::Ready(Ok(()))
+    }
+}
+
+/// The inputs whose outputs are in flight, oldest first, shared by the processing loop (which
+/// settles them as acknowledgements arrive) and the rebalance callback (which finishes them
+/// before partitions are revoked). Offsets are stored strictly in this order.
+pub struct InFlight {
+    queue: Mutex<VecDeque<Pending>>,
+    producer: FutureProducer<SinkContext>,
+    flush_timeout: Duration,
+    /// A delivery that failed while the callback finished the queue; fatal for the loop.
+    failure: Mutex<Option<DeliveryError>>,
+    shared: Arc<Shared>,
+}
+
+impl InFlight {
+    fn new(sink: &Sink, flush_timeout: Duration, shared: Arc<Shared>) -> InFlight {
+        InFlight {
+            queue: Mutex::new(VecDeque::new()),
+            producer: sink.producer().clone(),
+            flush_timeout,
+            failure: Mutex::new(None),
+            shared,
+        }
+    }
+
+    fn queue(&self) -> MutexGuard<'_, VecDeque<Pending>> {
+        self.queue.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn len(&self) -> usize {
+        self.queue().len()
+    }
+
+    fn push(&self, p: Pending) {
+        let mut q = self.queue();
+        q.push_back(p);
+        self.shared.metrics.in_flight.set(q.len() as i64);
+    }
+
+    /// Waits until the oldest entry's outputs are all acknowledged, then stores its offset.
+    async fn settle_head<C: Consumer<SourceContext>>(
+        &self,
+        consumer: &C,
+    ) -> Result<(), DaemonError> {
+        let done = std::future::poll_fn(|cx| {
+            let mut q = self.queue();
+            let Some(head) = q.front_mut() else {
+                // Emptied by a revocation meanwhile; the loop re-checks before waiting again.
+                return Poll::Ready(Ok(None));
+            };
+            match head.poll_acks(cx) {
+                Poll::Ready(Ok(())) => Poll::Ready(Ok(q.pop_front())),
+                Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+                Poll::Pending => Poll::Pending,
+            }
+        })
+        .await?;
+        if let Some(done) = done {
+            self.complete(consumer, done);
+        }
+        Ok(())
+    }
+
+    /// Records a settled entry: metrics, producer health, and its input offset.
+    fn complete<C: Consumer<SourceContext>>(&self, consumer: &C, done: Pending) {
+        let m = &self.shared.metrics;
+        m.in_flight.set(self.len() as i64);
+        self.shared.set_producer_healthy(true);
+        if let Some((topic, partition, offset)) = done.source {
+            m.processing_latency
+                .observe(done.received.elapsed().as_secs_f64());
+            // Fails only for a partition no longer assigned; its next owner re-processes it.
+            if let Err(e) = consumer.store_offset(&topic, partition, offset) {
+                tracing::debug!(topic, partition, error = %e, "offset not stored");
+            }
+        }
+    }
+
+    /// Before a revocation: flushes the producer, then stores the offsets of every entry, oldest
+    /// first, whose outputs are acknowledged; returns how many. Stops at the first entry still
+    /// unacknowledged (its input is re-processed by the next owner).
+    pub fn finish(&self, consumer: &BaseConsumer<SourceContext>) -> usize {
+        if let Err(e) = self.producer.flush(self.flush_timeout) {
+            tracing::warn!(error = %e, "flush before revocation incomplete");
+        }
+        let mut cx = Context::from_waker(Waker::noop());
+        let mut finished = 0;
+        loop {
+            let done = {
+                let mut q = self.queue();
+                let Some(head) = q.front_mut() else { break };
+                match head.poll_acks(&mut cx) {
+                    Poll::Ready(Ok(())) => q.pop_front(),
+                    Poll::Ready(Err(e)) => {
+                        tracing::error!(error = %e, "delivery failed while finishing in-flight work");
+                        *self.failure.lock().unwrap_or_else(|e| e.into_inner()) = Some(e);
+                        break;
+                    }
+                    Poll::Pending => break,
+                }
+            };
+            if let Some(done) = done {
+                self.complete(consumer, done);
+                finished += 1;
+            }
+        }
+        finished
+    }
+
+    fn take_failure(&self) -> Option<DeliveryError> {
+        self.failure
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+    }
 }
 
 /// A changelog value and the partition it goes to.
@@ -50,6 +185,9 @@ type ChangelogRecord = (i32, Vec<u8>);
 /// The accounts of each owned partition and the input positions their state reflects.
 type Owned = BTreeMap<i32, HashMap<String, Positions>>;
 
+/// What the processing of one record saw of it, for metrics: its type and event time, if read.
+type Seen = Option<(EventType, jiff::Timestamp)>;
+
 fn process(
     pipeline: &mut Pipeline,
     accounts: &mut HashMap<String, Positions>,
@@ -57,31 +195,35 @@ fn process(
     offset: i64,
     key: Option<&[u8]>,
     payload: &[u8],
-) -> Outcome {
+) -> (Seen, Outcome) {
     if let Some(id) = events::peek_account_id(payload) {
         if key != Some(id.as_bytes()) {
             pipeline.count_reject(RejectReason::KeyMismatch);
-            return Outcome::Rejected(Reject::new(
-                RejectReason::KeyMismatch,
-                "the record's account_id differs from the message key",
-            ));
+            return (
+                None,
+                Outcome::Rejected(Reject::new(
+                    RejectReason::KeyMismatch,
+                    "the record's account_id differs from the message key",
+                )),
+            );
         }
     }
     let ev = match events::decode(payload) {
         Ok(ev) => ev,
         Err(r) => {
             pipeline.count_reject(r.reason);
-            return Outcome::Rejected(r);
+            return (None, Outcome::Rejected(r));
         }
     };
+    let seen = Some((ev.event_type(), ev.occurred_at));
     if accounts
         .get(&ev.account_id)
         .and_then(|p| p.get(topic))
         .is_some_and(|&at| offset <= at)
     {
-        return Outcome::AlreadyApplied;
+        return (seen, Outcome::AlreadyApplied);
     }
-    match pipeline.apply(&ev) {
+    let outcome = match pipeline.apply(&ev) {
         Err(r) => Outcome::Rejected(r),
         Ok(Applied::Duplicate) => Outcome::Duplicate,
         Ok(Applied::Changed | Applied::Unchanged) => {
@@ -97,19 +239,8 @@ fn process(
                 items,
             }
         }
-    }
-}
-
-/// Waits for every acknowledgement of the oldest pending entry, then removes and returns it.
-/// Cancel-safe: a future is removed only once it has resolved.
-async fn settle_head(pending: &mut VecDeque<Pending>) -> Result<Pending, DaemonError> {
-    if let Some(head) = pending.front_mut() {
-        while let Some((topic, f)) = head.acks.last_mut() {
-            sink::settle(topic, f).await?;
-            head.acks.pop();
-        }
-    }
-    Ok(pending.pop_front().expect("called with a pending entry"))
+    };
+    (seen, outcome)
 }
 
 struct Daemon<'a> {
@@ -117,19 +248,12 @@ struct Daemon<'a> {
     shared: Arc<Shared>,
     sink: Sink,
     owned: Owned,
-    pending: VecDeque<Pending>,
+    in_flight: Arc<InFlight>,
+    /// The current score bins of every owned account with a published item (drift metric).
+    bins: HashMap<String, [u8; 2]>,
 }
 
 impl Daemon<'_> {
-    fn store(consumer: &StreamConsumer<SourceContext>, done: Pending) {
-        if let Some((topic, partition, offset)) = done.source {
-            // Fails only for a partition no longer assigned; its next owner re-processes it.
-            if let Err(e) = consumer.store_offset(&topic, partition, offset) {
-                tracing::debug!(topic, partition, error = %e, "offset not stored");
-            }
-        }
-    }
-
     async fn on_ownership(&mut self, events: Vec<Ownership>) -> Result<(), DaemonError> {
         for ev in events {
             match ev {
@@ -138,9 +262,15 @@ impl Daemon<'_> {
                     for p in parts {
                         for id in self.owned.remove(&p).unwrap_or_default().keys() {
                             pl.drop_account(id);
+                            let bins = self.bins.remove(id);
+                            self.shared.metrics.move_population(bins, None);
                         }
                     }
-                    self.shared.set_ready(!self.owned.is_empty());
+                    self.shared.set_restored(!self.owned.is_empty());
+                    self.shared
+                        .metrics
+                        .partitions_assigned
+                        .set(self.owned.len() as i64);
                 }
                 Ownership::Assigned(parts) => {
                     let new: Vec<i32> = parts
@@ -150,9 +280,13 @@ impl Daemon<'_> {
                     if new.is_empty() {
                         continue;
                     }
-                    self.shared.set_ready(false);
+                    self.shared.set_restored(false);
                     self.restore(new).await?;
-                    self.shared.set_ready(true);
+                    self.shared.set_restored(true);
+                    self.shared
+                        .metrics
+                        .partitions_assigned
+                        .set(self.owned.len() as i64);
                 }
             }
         }
@@ -186,6 +320,9 @@ impl Daemon<'_> {
                 restored += 1;
             }
         }
+        let m = &self.shared.metrics;
+        m.restore_duration.observe(started.elapsed().as_secs_f64());
+        m.restored_accounts.inc_by(restored as u64);
         tracing::info!(
             partitions = ?partitions,
             accounts = restored,
@@ -195,21 +332,43 @@ impl Daemon<'_> {
         Ok(())
     }
 
+    /// Counts a published item and moves its account in the live score population.
+    fn published(&mut self, item: &WorkItem) {
+        let m = &self.shared.metrics;
+        m.published(item);
+        let now = [
+            score_bin(item.scores.willingness) as u8,
+            score_bin(item.scores.ability) as u8,
+        ];
+        let before = self.bins.insert(item.account_id.clone(), now);
+        m.move_population(before, Some(now));
+    }
+
     async fn on_message(&mut self, m: &BorrowedMessage<'_>) -> Result<(), DaemonError> {
+        let received = Instant::now();
+        let metrics = &self.shared.metrics;
         let (topic, partition, offset) = (m.topic(), m.partition(), m.offset());
+        metrics.last_event.set(unix_now());
         let Some(accounts) = self.owned.get_mut(&partition) else {
             // A message from a partition this instance no longer owns: its owner handles it.
             return Ok(());
         };
         let payload = m.payload().unwrap_or(&[]);
-        let outcome = {
+        let (seen, outcome) = {
             let mut pl = self.shared.lock();
             process(&mut pl, accounts, topic, offset, m.key(), payload)
         };
+        metrics.consumed(topic, seen.map(|s| s.0));
+        if let Some((_, at)) = seen {
+            let lag = jiff::Timestamp::now().duration_since(at).as_secs_f64();
+            metrics.event_lag.observe(lag.max(0.0));
+        }
         let mut acks = Vec::new();
         match outcome {
-            Outcome::AlreadyApplied | Outcome::Duplicate => {}
+            Outcome::AlreadyApplied => metrics.skipped_applied.inc(),
+            Outcome::Duplicate => metrics.skipped_duplicate.inc(),
             Outcome::Rejected(r) => {
+                metrics.rejected(r.reason);
                 tracing::debug!(
                     topic,
                     partition,
@@ -235,13 +394,16 @@ impl Daemon<'_> {
             } => {
                 for item in &items {
                     acks.push(("work-items", self.sink.work_item(item).await?));
+                    self.published(item);
                 }
                 let f = self.sink.changelog(&account, partition, &changelog).await?;
+                self.shared.metrics.changelog_writes.inc();
                 acks.push(("changelog", f));
             }
         }
-        self.pending.push_back(Pending {
+        self.in_flight.push(Pending {
             source: Some((topic.to_string(), partition, offset)),
+            received,
             acks,
         });
         Ok(())
@@ -249,6 +411,7 @@ impl Daemon<'_> {
 
     /// Re-evaluates the accounts whose items may change with the clock, publishes the changes.
     async fn on_clock(&mut self) -> Result<(), DaemonError> {
+        let received = Instant::now();
         let now = self.shared.clock.now();
         let outputs: Vec<(WorkItem, Option<ChangelogRecord>)> = {
             let mut pl = self.shared.lock();
@@ -272,47 +435,60 @@ impl Daemon<'_> {
         let mut acks = Vec::new();
         for (item, state) in &outputs {
             acks.push(("work-items", self.sink.work_item(item).await?));
+            self.published(item);
             if let Some((p, value)) = state {
                 acks.push((
                     "changelog",
                     self.sink.changelog(&item.account_id, *p, value).await?,
                 ));
+                self.shared.metrics.changelog_writes.inc();
             }
         }
         tracing::debug!(items = outputs.len(), "clock re-evaluation published");
-        self.pending.push_back(Pending { source: None, acks });
+        self.in_flight.push(Pending {
+            source: None,
+            received,
+            acks,
+        });
         Ok(())
     }
 
-    async fn shutdown(
-        mut self,
-        consumer: StreamConsumer<SourceContext>,
-    ) -> Result<(), DaemonError> {
-        tracing::info!(pending = self.pending.len(), "shutting down: draining");
+    async fn shutdown(self, consumer: StreamConsumer<SourceContext>) -> Result<(), DaemonError> {
+        tracing::info!(pending = self.in_flight.len(), "shutting down: draining");
         let timeout = self.settings.shutdown_timeout();
         let deadline = tokio::time::Instant::now() + timeout;
-        while !self.pending.is_empty() {
-            match tokio::time::timeout_at(deadline, settle_head(&mut self.pending)).await {
-                Ok(done) => Self::store(&consumer, done?),
+        while self.in_flight.len() > 0 {
+            match tokio::time::timeout_at(deadline, self.in_flight.settle_head(&consumer)).await {
+                Ok(r) => r?,
                 Err(_) => {
                     tracing::warn!(
-                        pending = self.pending.len(),
+                        pending = self.in_flight.len(),
                         "shutdown timeout: unacknowledged inputs will be re-processed"
                     );
                     break;
                 }
             }
         }
-        if let Err(e) = consumer.commit_consumer_state(CommitMode::Sync) {
-            tracing::debug!(error = %e, "final commit");
+        match consumer.commit_consumer_state(CommitMode::Sync) {
+            Ok(()) => tracing::info!("offsets committed"),
+            Err(KafkaError::ConsumerCommit(RDKafkaErrorCode::NoOffset)) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "final commit failed; uncommitted inputs will be re-processed and skipped by position")
+            }
         }
         consumer.unsubscribe();
         drop(consumer);
         self.sink.flush(timeout)?;
-        self.shared.set_ready(false);
+        self.shared.set_restored(false);
         tracing::info!("stopped");
         Ok(())
     }
+}
+
+fn unix_now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
 }
 
 /// Runs the daemon until `shutdown` completes (then drains, commits and leaves the group) or a
@@ -329,9 +505,15 @@ pub async fn run(
         properties = ?settings.masked_properties(),
         "starting"
     );
+    let sink = Sink::new(settings, shared.clone())?;
+    let in_flight = Arc::new(InFlight::new(
+        &sink,
+        settings.shutdown_timeout(),
+        shared.clone(),
+    ));
     let consumer: StreamConsumer<SourceContext> = settings
         .consumer_config()
-        .create_with_context(SourceContext::default())?;
+        .create_with_context(SourceContext::new(shared.clone(), in_flight.clone()))?;
     let [billing, contacts] = settings.input_topics();
     let partitions = check_co_partitioned(
         &consumer,
@@ -343,10 +525,11 @@ pub async fn run(
     shared.lock().collect_published();
     let mut d = Daemon {
         settings,
-        sink: Sink::new(settings)?,
+        sink,
         shared,
         owned: Owned::new(),
-        pending: VecDeque::new(),
+        in_flight,
+        bins: HashMap::new(),
     };
     let interval =
         (k.evaluate_interval_ms > 0).then(|| Duration::from_millis(k.evaluate_interval_ms));
@@ -354,19 +537,20 @@ pub async fn run(
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     tokio::pin!(shutdown);
     loop {
+        if let Some(e) = d.in_flight.take_failure() {
+            return Err(e.into());
+        }
         let changes = consumer.context().take_events();
         d.on_ownership(changes).await?;
-        if d.pending.len() >= k.max_in_flight {
-            let done = settle_head(&mut d.pending).await?;
-            Daemon::store(&consumer, done);
+        let waiting = d.in_flight.len();
+        if waiting >= k.max_in_flight {
+            d.in_flight.settle_head(&consumer).await?;
             continue;
         }
         tokio::select! {
             biased;
             () = &mut shutdown => break,
-            done = settle_head(&mut d.pending), if !d.pending.is_empty() => {
-                Daemon::store(&consumer, done?);
-            }
+            r = d.in_flight.settle_head(&consumer), if waiting > 0 => r?,
             _ = tick.tick(), if interval.is_some() => d.on_clock().await?,
             m = consumer.recv() => {
                 let m = m?;

@@ -1,4 +1,4 @@
-//! The HTTP API (axum, loopback by default): `/healthz`, `/readyz`, `GET /v1/worklist` and
+//! The HTTP API (axum, loopback by default): `/healthz`, `/readyz`, `/metrics`, `GET /v1/worklist` and
 //! `GET /v1/accounts/{id}`. Read-only views of this instance's partitions; never a phone number
 //! in a log line (responses to an authorised caller carry contact ids, never phone numbers).
 
@@ -23,6 +23,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
         .route("/v1/worklist", get(worklist))
         .route("/v1/accounts/{id}", get(account))
         .with_state(shared)
@@ -54,16 +55,32 @@ pub async fn serve(
         .map_err(|source| DaemonError::Http { addr, source })
 }
 
+/// 200 when every readiness check passes, else 503; the body lists each check.
 async fn readyz(State(s): State<Arc<Shared>>) -> Response {
-    if s.is_ready() {
-        (StatusCode::OK, "ready\n").into_response()
+    let checks = s.readiness();
+    let body: String = checks
+        .iter()
+        .map(|(what, ok)| format!("{} {what}\n", if *ok { "ok  " } else { "FAIL" }))
+        .collect();
+    let status = if checks.iter().all(|c| c.1) {
+        StatusCode::OK
     } else {
-        (
-            StatusCode::SERVICE_UNAVAILABLE,
-            "not ready: partitions not assigned or not restored\n",
-        )
-            .into_response()
-    }
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, body).into_response()
+}
+
+/// The Prometheus text exposition format.
+async fn metrics(State(s): State<Arc<Shared>>) -> Response {
+    let body = tokio::task::block_in_place(|| s.render_metrics());
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        body,
+    )
+        .into_response()
 }
 
 #[derive(Deserialize)]

@@ -10,6 +10,7 @@
 pub mod app;
 pub mod changelog;
 pub mod http;
+pub mod metrics;
 pub mod settings;
 pub mod sink;
 pub mod source;
@@ -23,6 +24,8 @@ use jiff::Timestamp;
 use crate::config::Settings;
 use crate::pipeline::Pipeline;
 use crate::scoring::Scorer;
+
+use metrics::Metrics;
 
 pub use settings::DaemonSettings;
 
@@ -40,19 +43,27 @@ impl Clock for WallClock {
     }
 }
 
-/// State shared by the processing loop and the HTTP API.
+/// State shared by the processing loop, the Kafka callbacks and the HTTP API.
 pub struct Shared {
     pipeline: Mutex<Pipeline>,
-    ready: AtomicBool,
+    /// Partitions assigned and restored.
+    restored: AtomicBool,
+    /// The producer reaches a broker (cleared on a fatal or all-brokers-down error, set again
+    /// by the next acknowledged delivery).
+    producer_healthy: AtomicBool,
     pub clock: Arc<dyn Clock>,
+    pub metrics: Metrics,
 }
 
 impl Shared {
     pub fn new(pipeline: Pipeline, clock: Arc<dyn Clock>) -> Arc<Shared> {
+        let metrics = Metrics::new(pipeline.scorer());
         Arc::new(Shared {
             pipeline: Mutex::new(pipeline),
-            ready: AtomicBool::new(false),
+            restored: AtomicBool::new(false),
+            producer_healthy: AtomicBool::new(true),
             clock,
+            metrics,
         })
     }
 
@@ -61,13 +72,52 @@ impl Shared {
         self.pipeline.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Partitions assigned and restored.
+    /// Ready to serve: partitions assigned and restored, models loaded (a `Shared` is only built
+    /// around a pipeline with a loaded scorer) and the producer healthy.
     pub fn is_ready(&self) -> bool {
-        self.ready.load(Ordering::Acquire)
+        self.readiness().iter().all(|(_, ok)| *ok)
     }
 
-    fn set_ready(&self, ready: bool) {
-        self.ready.store(ready, Ordering::Release);
+    /// Each readiness check and whether it passes, for `/readyz`.
+    pub fn readiness(&self) -> [(&'static str, bool); 3] {
+        [
+            (
+                "partitions assigned and restored",
+                self.restored.load(Ordering::Acquire),
+            ),
+            ("models loaded", true),
+            (
+                "producer healthy",
+                self.producer_healthy.load(Ordering::Acquire),
+            ),
+        ]
+    }
+
+    fn set_restored(&self, restored: bool) {
+        self.restored.store(restored, Ordering::Release);
+        self.update_ready_gauge();
+    }
+
+    fn set_producer_healthy(&self, healthy: bool) {
+        if self.producer_healthy.swap(healthy, Ordering::AcqRel) != healthy {
+            self.update_ready_gauge();
+        }
+    }
+
+    fn update_ready_gauge(&self) {
+        self.metrics.ready.set(i64::from(self.is_ready()));
+    }
+
+    /// Refreshes the gauges computed from the whole state (accounts, state bytes, drift), then
+    /// renders every metric; called per scrape.
+    pub fn render_metrics(&self) -> String {
+        {
+            let pl = self.lock();
+            self.metrics.accounts.set(pl.len() as i64);
+            self.metrics.state_bytes.set(pl.state_bytes() as i64);
+            self.metrics.update_psi(pl.scorer());
+        }
+        self.metrics.render()
     }
 }
 

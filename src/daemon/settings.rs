@@ -13,7 +13,7 @@ use figment::Figment;
 use rdkafka::config::ClientConfig;
 use serde::{Deserialize, Serialize};
 
-use crate::config::ConfigError;
+use crate::config::{ConfigError, PROPERTY_ENV};
 
 /// `[kafka]`: brokers, topics, group, limits, and any librdkafka property passed through.
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -45,6 +45,8 @@ pub struct KafkaConfig {
     pub restore_timeout_ms: u64,
     /// Longest graceful shutdown (drain, commit, leave) may take.
     pub shutdown_timeout_ms: u64,
+    /// librdkafka `statistics.interval.ms` of the consumer (consumer-lag gauges; 0: off).
+    pub stats_interval_ms: u64,
     /// Any other librdkafka property, for every client (TLS, SASL…). Secrets are masked in logs.
     pub properties: BTreeMap<String, String>,
 }
@@ -67,6 +69,7 @@ impl Default for KafkaConfig {
             evaluate_interval_ms: 1_000,
             restore_timeout_ms: 60_000,
             shutdown_timeout_ms: 10_000,
+            stats_interval_ms: 5_000,
             properties: BTreeMap::new(),
         }
     }
@@ -121,7 +124,50 @@ impl DaemonSettings {
     /// Loads the compiled-in defaults, then `file`, then (if `env`) `ARREARS_KAFKA__KEY` and
     /// `ARREARS_HTTP__KEY` variables; reads only the `kafka` and `http` tables.
     pub fn load(file: Option<&Path>, env: bool) -> Result<DaemonSettings, ConfigError> {
-        Self::from_figment(&crate::config::layered(file, env)?)
+        let mut s = Self::from_figment(&crate::config::layered(file, env)?)?;
+        if env {
+            s.merge_property_env(std::env::vars())?;
+        }
+        Ok(s)
+    }
+
+    /// Sets librdkafka properties from `ARREARS_KAFKA_PROPERTY__<NAME>=value` variables, or from
+    /// the file that `ARREARS_KAFKA_PROPERTY__<NAME>_FILE=path` names (a mounted secret; one
+    /// trailing newline dropped). `<NAME>` is the property in upper case with `_` for `.`:
+    /// `ARREARS_KAFKA_PROPERTY__SASL_PASSWORD_FILE=/run/secrets/kafka` sets `sasl.password`.
+    /// Values are never logged unmasked.
+    pub fn merge_property_env(
+        &mut self,
+        vars: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<(), ConfigError> {
+        let mut problems = Vec::new();
+        for (key, value) in vars {
+            let Some(name) = key.strip_prefix(PROPERTY_ENV) else {
+                continue;
+            };
+            let (name, value) = match name.strip_suffix("_FILE") {
+                Some(name) => match std::fs::read_to_string(&value) {
+                    Ok(v) => (name, v.strip_suffix('\n').unwrap_or(&v).to_string()),
+                    Err(e) => {
+                        problems.push(format!("{key}: cannot read {value}: {e}"));
+                        continue;
+                    }
+                },
+                None => (name, value),
+            };
+            if name.is_empty() {
+                problems.push(format!("{key}: no property name after {PROPERTY_ENV}"));
+                continue;
+            }
+            let property = name.to_ascii_lowercase().replace('_', ".");
+            self.kafka.properties.insert(property, value);
+        }
+        problems.extend(self.problems());
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(ConfigError::Invalid(problems))
+        }
     }
 
     /// Extracts and validates the `kafka` and `http` tables of `fig`.
@@ -235,7 +281,8 @@ impl DaemonSettings {
             .set(
                 "queued.max.messages.kbytes",
                 k.queued_max_messages_kbytes.to_string(),
-            );
+            )
+            .set("statistics.interval.ms", k.stats_interval_ms.to_string());
         c
     }
 
@@ -293,6 +340,48 @@ mod tests {
         assert_eq!(masked["sasl.password"], "********");
         assert_eq!(masked["security.protocol"], "SASL_SSL");
         assert!(!format!("{masked:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn properties_come_from_environment_variables_and_secret_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let secret = dir.path().join("password");
+        std::fs::write(&secret, "s3cret\n").unwrap();
+        let mut s = DaemonSettings::default();
+        s.merge_property_env([
+            (
+                "ARREARS_KAFKA_PROPERTY__SECURITY_PROTOCOL".to_string(),
+                "SASL_SSL".to_string(),
+            ),
+            (
+                "ARREARS_KAFKA_PROPERTY__SASL_PASSWORD_FILE".to_string(),
+                secret.display().to_string(),
+            ),
+            ("ARREARS_OTHER".to_string(), "x".to_string()),
+        ])
+        .unwrap();
+        assert_eq!(s.kafka.properties["security.protocol"], "SASL_SSL");
+        assert_eq!(s.kafka.properties["sasl.password"], "s3cret");
+        assert_eq!(s.kafka.properties.len(), 2);
+        assert_eq!(s.masked_properties()["sasl.password"], "********");
+        // A missing secret file and a managed property are both reported.
+        let err = s
+            .merge_property_env([
+                (
+                    "ARREARS_KAFKA_PROPERTY__SSL_KEY_PASSWORD_FILE".to_string(),
+                    "/nonexistent/secret".to_string(),
+                ),
+                (
+                    "ARREARS_KAFKA_PROPERTY__GROUP_ID".to_string(),
+                    "x".to_string(),
+                ),
+            ])
+            .unwrap_err();
+        let ConfigError::Invalid(p) = err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(p.len(), 2, "{p:?}");
+        assert!(!format!("{p:?}").contains("s3cret"));
     }
 
     #[test]

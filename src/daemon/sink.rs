@@ -5,16 +5,66 @@
 //! A full local queue waits (the slow broker slows consumption); a failed delivery is fatal for
 //! the daemon (offsets of its input were never stored, so a restart re-processes it).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::{Header, OwnedHeaders};
+use rdkafka::producer::future_producer::OwnedDeliveryResult;
 use rdkafka::producer::{DeliveryFuture, FutureProducer, FutureRecord, Producer};
+use rdkafka::ClientContext;
 
 use crate::events::Reject;
 use crate::workitem::WorkItem;
 
 use super::settings::DaemonSettings;
+use super::Shared;
+
+/// The producer's context: counts client errors by code and tracks producer health for
+/// `/readyz` (librdkafka keeps retrying; only a fatal error or all brokers down is unhealthy).
+pub struct SinkContext {
+    shared: Arc<Shared>,
+}
+
+impl ClientContext for SinkContext {
+    fn error(&self, error: KafkaError, reason: &str) {
+        let code = error.rdkafka_error_code();
+        self.shared
+            .metrics
+            .producer_error(code.map_or("unknown", error_code_name));
+        let down = matches!(
+            code,
+            Some(RDKafkaErrorCode::AllBrokersDown | RDKafkaErrorCode::Fatal)
+        );
+        if down {
+            self.shared.set_producer_healthy(false);
+        }
+        tracing::warn!(error = %error, reason, unhealthy = down, "kafka producer error; librdkafka retries");
+    }
+
+    fn stats(&self, _: rdkafka::statistics::Statistics) {}
+}
+
+/// A stable, bounded label for an error code (`AllBrokersDown` → `all_brokers_down`).
+pub fn error_code_name(code: RDKafkaErrorCode) -> &'static str {
+    use RDKafkaErrorCode as C;
+    match code {
+        C::AllBrokersDown => "all_brokers_down",
+        C::BrokerTransportFailure => "transport",
+        C::MessageTimedOut => "message_timed_out",
+        C::QueueFull => "queue_full",
+        C::MessageSizeTooLarge => "message_too_large",
+        C::UnknownTopicOrPartition | C::UnknownTopic | C::UnknownPartition => "unknown_topic",
+        C::TopicAuthorizationFailed | C::ClusterAuthorizationFailed => "authorization",
+        C::Authentication | C::SaslAuthenticationFailed => "authentication",
+        C::Fatal => "fatal",
+        C::NotLeaderForPartition | C::LeaderNotAvailable => "leader_unavailable",
+        C::RequestTimedOut => "request_timed_out",
+        C::OutOfOrderSequenceNumber | C::DuplicateSequenceNumber => "sequence",
+        C::Resolve => "resolve",
+        _ => "other",
+    }
+}
 
 /// Where a rejected record came from.
 pub struct Source<'a> {
@@ -24,7 +74,8 @@ pub struct Source<'a> {
 }
 
 pub struct Sink {
-    producer: FutureProducer,
+    producer: FutureProducer<SinkContext>,
+    shared: Arc<Shared>,
     work_items: String,
     changelog: String,
     dead_letter: String,
@@ -39,9 +90,14 @@ pub struct DeliveryError {
 }
 
 impl Sink {
-    pub fn new(settings: &DaemonSettings) -> Result<Sink, KafkaError> {
+    pub fn new(settings: &DaemonSettings, shared: Arc<Shared>) -> Result<Sink, KafkaError> {
         Ok(Sink {
-            producer: settings.producer_config().create()?,
+            producer: settings
+                .producer_config()
+                .create_with_context(SinkContext {
+                    shared: shared.clone(),
+                })?,
+            shared,
             work_items: settings.kafka.work_items_topic.clone(),
             changelog: settings.kafka.changelog_topic.clone(),
             dead_letter: settings.kafka.dead_letter_topic.clone(),
@@ -61,10 +117,15 @@ impl Sink {
                     tokio::time::sleep(Duration::from_millis(5)).await;
                 }
                 Err((source, r)) => {
+                    self.shared.metrics.producer_error(
+                        source
+                            .rdkafka_error_code()
+                            .map_or("unknown", error_code_name),
+                    );
                     return Err(DeliveryError {
                         topic: r.topic.to_string(),
                         source,
-                    })
+                    });
                 }
             }
         }
@@ -129,15 +190,23 @@ impl Sink {
         self.send(record).await
     }
 
+    /// The producer (cheap to clone: the same client).
+    pub fn producer(&self) -> &FutureProducer<SinkContext> {
+        &self.producer
+    }
+
     /// Waits until every queued record is delivered or `timeout` passes.
     pub fn flush(&self, timeout: Duration) -> Result<(), KafkaError> {
         self.producer.flush(timeout)
     }
 }
 
-/// Awaits a delivery future.
-pub async fn settle(topic_hint: &str, f: &mut DeliveryFuture) -> Result<(), DeliveryError> {
-    match f.await {
+/// The outcome of a resolved delivery future.
+pub fn delivered<E>(
+    topic_hint: &str,
+    result: Result<OwnedDeliveryResult, E>,
+) -> Result<(), DeliveryError> {
+    match result {
         Ok(Ok(_)) => Ok(()),
         Ok(Err((source, _))) => Err(DeliveryError {
             topic: topic_hint.to_string(),

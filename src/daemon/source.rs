@@ -1,18 +1,27 @@
 //! The input edge: the group consumer of the co-partitioned input topics, its rebalance
 //! callbacks, and the start-up co-partitioning check.
 //!
-//! Rebalances are eager (`range` assignor): on revocation the stored offsets (outputs already
-//! acknowledged) are committed synchronously before the partitions go; assignments and
-//! revocations are queued as partition numbers for the processing loop, which restores or drops
-//! the accounts before it handles the next message.
+//! Rebalances are eager, with the `range` assignor: it gives one member the same partition
+//! number of every input topic, which co-partitioned state needs (the cooperative-sticky
+//! assignor balances each topic on its own and gives no such guarantee). On revocation the
+//! in-flight work is finished first (the producer is flushed, the offsets of every input whose
+//! outputs are now acknowledged are stored) and committed synchronously before the partitions
+//! go; assignments and revocations are then queued as partition numbers for the processing loop,
+//! which restores or drops the accounts before it handles the next message.
+//!
+//! The context also turns librdkafka's statistics into the consumer-lag gauges.
 
 use std::collections::BTreeSet;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance};
 use rdkafka::error::KafkaError;
+use rdkafka::statistics::Statistics;
 use rdkafka::ClientContext;
+
+use super::app::InFlight;
+use super::Shared;
 
 /// A change of the partitions this instance owns, by partition number (the same number in every
 /// input topic and in the changelog).
@@ -22,26 +31,64 @@ pub enum Ownership {
     Revoked(BTreeSet<i32>),
 }
 
-/// The consumer context: records rebalances, commits on revocation.
-#[derive(Default)]
+/// The consumer context: finishes in-flight work and commits on revocation, records ownership
+/// changes, reports consumer lag.
 pub struct SourceContext {
     events: Mutex<Vec<Ownership>>,
+    shared: Arc<Shared>,
+    in_flight: Arc<InFlight>,
 }
 
 impl SourceContext {
+    pub fn new(shared: Arc<Shared>, in_flight: Arc<InFlight>) -> SourceContext {
+        SourceContext {
+            events: Mutex::new(Vec::new()),
+            shared,
+            in_flight,
+        }
+    }
+
     /// The ownership changes since the last call, in order.
     pub fn take_events(&self) -> Vec<Ownership> {
         std::mem::take(&mut *self.events.lock().expect("not poisoned"))
     }
 }
 
-impl ClientContext for SourceContext {}
+impl ClientContext for SourceContext {
+    fn stats(&self, statistics: Statistics) {
+        let lag = &self.shared.metrics.consumer_lag;
+        for (topic, t) in &statistics.topics {
+            for (p, part) in &t.partitions {
+                // Partition -1 is librdkafka's internal unassigned queue; -1 lag is unknown.
+                if *p >= 0 && part.consumer_lag >= 0 {
+                    lag.with_label_values(&[topic.as_str(), &p.to_string()])
+                        .set(part.consumer_lag);
+                }
+            }
+        }
+    }
+
+    fn error(&self, error: KafkaError, reason: &str) {
+        tracing::warn!(error = %error, reason, "kafka consumer error; librdkafka retries");
+    }
+}
 
 impl ConsumerContext for SourceContext {
     fn pre_rebalance(&self, consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
         if let Rebalance::Revoke(tpl) = rebalance {
-            // Hand over what is acknowledged; anything still in flight is re-processed by the
-            // next owner (and skipped there if its changelog write landed).
+            self.shared.metrics.rebalance("revoke");
+            // Finish the in-flight work, then hand over what is acknowledged. Anything that
+            // still fails to settle is re-processed by the next owner (and skipped there if its
+            // changelog write landed).
+            let stored = self.in_flight.finish(consumer);
+            tracing::info!(inputs = stored, "in-flight work finished before revocation");
+            for e in tpl.elements() {
+                let _ = self
+                    .shared
+                    .metrics
+                    .consumer_lag
+                    .remove_label_values(&[e.topic(), &e.partition().to_string()]);
+            }
             if let Err(e) = consumer.commit_consumer_state(CommitMode::Sync) {
                 if !matches!(
                     e,
@@ -62,6 +109,7 @@ impl ConsumerContext for SourceContext {
     fn post_rebalance(&self, _consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
         match rebalance {
             Rebalance::Assign(tpl) => {
+                self.shared.metrics.rebalance("assign");
                 let parts: BTreeSet<i32> = tpl.elements().iter().map(|e| e.partition()).collect();
                 tracing::info!(partitions = ?parts, "partitions assigned");
                 self.events
