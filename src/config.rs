@@ -212,7 +212,6 @@ pub const PROPERTY_ENV: &str = "ARREARS_KAFKA_PROPERTY__";
 
 /// The configuration layers: the compiled-in defaults, then `file`, then (if `env`)
 /// `ARREARS_<SECTION>__<KEY>` variables. Every reader of the file (engine, daemon) starts here.
-
 pub fn layered(file: Option<&Path>, env: bool) -> Result<Figment, ConfigError> {
     let mut fig = Figment::from(Toml::string(DEFAULT_TOML));
     if let Some(path) = file {

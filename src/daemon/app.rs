@@ -17,6 +17,8 @@ use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::{BorrowedMessage, Message};
 use rdkafka::producer::{DeliveryFuture, FutureProducer, Producer};
 
+use tracing::Instrument;
+
 use crate::domain::{EventType, RejectReason};
 use crate::events::{self, Reject};
 use crate::pipeline::{Applied, Pipeline};
@@ -73,6 +75,8 @@ pub struct InFlight {
     flush_timeout: Duration,
     /// A delivery that failed while the callback finished the queue; fatal for the loop.
     failure: Mutex<Option<DeliveryError>>,
+    /// Set at shutdown: a revocation while leaving the group flushes only until then.
+    deadline: Mutex<Option<Instant>>,
     shared: Arc<Shared>,
 }
 
@@ -83,6 +87,7 @@ impl InFlight {
             producer: sink.producer().clone(),
             flush_timeout,
             failure: Mutex::new(None),
+            deadline: Mutex::new(None),
             shared,
         }
     }
@@ -118,7 +123,8 @@ impl InFlight {
                 Poll::Pending => Poll::Pending,
             }
         })
-        .await?;
+        .await
+        .inspect_err(|e| self.count_failure(e))?;
         if let Some(done) = done {
             self.complete(consumer, done);
         }
@@ -144,7 +150,11 @@ impl InFlight {
     /// first, whose outputs are acknowledged; returns how many. Stops at the first entry still
     /// unacknowledged (its input is re-processed by the next owner).
     pub fn finish(&self, consumer: &BaseConsumer<SourceContext>) -> usize {
-        if let Err(e) = self.producer.flush(self.flush_timeout) {
+        let deadline = *self.deadline.lock().unwrap_or_else(|e| e.into_inner());
+        let timeout = deadline.map_or(self.flush_timeout, |d| {
+            d.saturating_duration_since(Instant::now())
+        });
+        if let Err(e) = self.producer.flush(timeout) {
             tracing::warn!(error = %e, "flush before revocation incomplete");
         }
         let mut cx = Context::from_waker(Waker::noop());
@@ -156,6 +166,7 @@ impl InFlight {
                 match head.poll_acks(&mut cx) {
                     Poll::Ready(Ok(())) => q.pop_front(),
                     Poll::Ready(Err(e)) => {
+                        self.count_failure(&e);
                         tracing::error!(error = %e, "delivery failed while finishing in-flight work");
                         *self.failure.lock().unwrap_or_else(|e| e.into_inner()) = Some(e);
                         break;
@@ -169,6 +180,14 @@ impl InFlight {
             }
         }
         finished
+    }
+
+    /// Counts a failed delivery by its error code.
+    fn count_failure(&self, e: &DeliveryError) {
+        let code = e.source.rdkafka_error_code();
+        self.shared
+            .metrics
+            .producer_error(code.map_or("unknown", sink::error_code_name));
     }
 
     fn take_failure(&self) -> Option<DeliveryError> {
@@ -251,6 +270,9 @@ struct Daemon<'a> {
     in_flight: Arc<InFlight>,
     /// The current score bins of every owned account with a published item (drift metric).
     bins: HashMap<String, [u8; 2]>,
+    /// One span per owned partition, entered for each of its records (spans are per partition
+    /// and per batch, never created per event).
+    spans: HashMap<i32, tracing::Span>,
 }
 
 impl Daemon<'_> {
@@ -265,6 +287,7 @@ impl Daemon<'_> {
                             let bins = self.bins.remove(id);
                             self.shared.metrics.move_population(bins, None);
                         }
+                        self.spans.remove(&p);
                     }
                     self.shared.set_restored(!self.owned.is_empty());
                     self.shared
@@ -281,7 +304,12 @@ impl Daemon<'_> {
                         continue;
                     }
                     self.shared.set_restored(false);
-                    self.restore(new).await?;
+                    for &p in &new {
+                        self.spans
+                            .insert(p, tracing::info_span!("partition", partition = p));
+                    }
+                    let span = tracing::info_span!("restore", partitions = ?new);
+                    self.restore(new).instrument(span).await?;
                     self.shared.set_restored(true);
                     self.shared
                         .metrics
@@ -345,6 +373,12 @@ impl Daemon<'_> {
     }
 
     async fn on_message(&mut self, m: &BorrowedMessage<'_>) -> Result<(), DaemonError> {
+        let span = self.spans.get(&m.partition()).cloned();
+        let span = span.unwrap_or_else(tracing::Span::none);
+        self.handle(m).instrument(span).await
+    }
+
+    async fn handle(&mut self, m: &BorrowedMessage<'_>) -> Result<(), DaemonError> {
         let received = Instant::now();
         let metrics = &self.shared.metrics;
         let (topic, partition, offset) = (m.topic(), m.partition(), m.offset());
@@ -432,6 +466,8 @@ impl Daemon<'_> {
         if outputs.is_empty() {
             return Ok(());
         }
+        let span = tracing::info_span!("clock", items = outputs.len());
+        let _entered = span.enter();
         let mut acks = Vec::new();
         for (item, state) in &outputs {
             acks.push(("work-items", self.sink.work_item(item).await?));
@@ -457,6 +493,11 @@ impl Daemon<'_> {
         tracing::info!(pending = self.in_flight.len(), "shutting down: draining");
         let timeout = self.settings.shutdown_timeout();
         let deadline = tokio::time::Instant::now() + timeout;
+        *self
+            .in_flight
+            .deadline
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = Some(deadline.into_std());
         while self.in_flight.len() > 0 {
             match tokio::time::timeout_at(deadline, self.in_flight.settle_head(&consumer)).await {
                 Ok(r) => r?,
@@ -478,7 +519,11 @@ impl Daemon<'_> {
         }
         consumer.unsubscribe();
         drop(consumer);
-        self.sink.flush(timeout)?;
+        // Everything acknowledged was flushed above; this bounds what a timeout left queued.
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        if let Err(e) = self.sink.flush(left.max(Duration::from_millis(100))) {
+            tracing::warn!(error = %e, "producer not flushed before the shutdown deadline; unacknowledged inputs will be re-processed");
+        }
         self.shared.set_restored(false);
         tracing::info!("stopped");
         Ok(())
@@ -530,6 +575,7 @@ pub async fn run(
         owned: Owned::new(),
         in_flight,
         bins: HashMap::new(),
+        spans: HashMap::new(),
     };
     let interval =
         (k.evaluate_interval_ms > 0).then(|| Duration::from_millis(k.evaluate_interval_ms));
