@@ -100,7 +100,7 @@ ts("Work items by segment", [(f'sum by (segment) (rate(arrears_work_items_publis
 ts("Holds by reason", [(f'sum by (reason) (rate(arrears_holds_published_total{{{J}}}[{R}]))', "{{reason}}")], unit="ops", stack=True,
    desc="arrears_holds_published_total: held work items by hold_reason.")
 ts("Policy blocks by rule", [(f'sum by (rule) (rate(arrears_policy_blocks_total{{{J}}}[{R}]))', "{{rule}}")], unit="ops", stack=True,
-   desc="arrears_policy_blocks_total: contacts the contact policy blocked, by rule id.")
+   desc="arrears_policy_blocks_total: published work items whose contact a policy rule held, capped, delayed or restricted, by rule (<profile>.<rule>).")
 
 newrow("Latency")
 ts("Processing latency", [('job:arrears_processing_latency_seconds:p50_5m{job="$job"}', "p50"),
@@ -119,7 +119,7 @@ ts("Consumer lag by topic", [('job_topic:arrears_consumer_lag_messages:sum{job="
 ts("Consumer lag by partition", [(f'max by (topic, partition) (arrears_consumer_lag_messages{{{J}}})', "{{topic}}/{{partition}}")], unit="short",
    desc="arrears_consumer_lag_messages{topic,partition} from librdkafka statistics. One hot partition means a hot key or a slow owner.")
 ts("Producer errors by code", [(f'sum by (code) (increase(arrears_producer_errors_total{{{J}}}[{R}]))', "{{code}}")], unit="short",
-   desc="arrears_producer_errors_total: failed deliveries of work items, changelog records, dead letters.")
+   desc="arrears_producer_errors_total: the producer client's errors by code (librdkafka retries them; `transport` now and then is brokers closing idle connections) and records that could not be enqueued. A failed delivery stops the instance instead (Threads and restarts).")
 ts("Rebalances", [(f'sum by (instance, kind) (increase(arrears_rebalances_total{{{J}}}[{R}]))', "{{instance}} {{kind}}")], unit="short",
    desc="arrears_rebalances_total{kind=assign|revoke}.")
 ts("Changelog writes", [(f'sum by (instance) (rate(arrears_changelog_writes_total{{{J}}}[{R}]))', "{{instance}}")], unit="ops",
@@ -137,13 +137,25 @@ ts("Accounts", [(f'arrears_accounts{{{J}}}', "{{instance}}"), (f'sum(arrears_acc
 ts("State bytes", [(f'arrears_state_bytes{{{J}}}', "{{instance}}"),
     (f'arrears_state_bytes{{{J}}} / arrears_accounts{{{J}}}', "{{instance}} bytes/account")], unit="bytes",
    desc="arrears_state_bytes, and per account (about 3.2 KB measured; the memory request in deploy/kubernetes assumes it).")
+ts("Resident memory vs state", [(f'process_resident_memory_bytes{{{J}}}', "{{instance}} resident"),
+    (f'arrears_state_bytes{{{J}}}', "{{instance}} state")], unit="bytes",
+   desc="process_resident_memory_bytes (process collector) next to the estimated arrears_state_bytes. Resident minus state is the fixed part (librdkafka queues, runtime, binary; ~200 MB budgeted); keep resident below the memory limit (1536Mi in deploy/kubernetes).")
+
+newrow("Process")
+ts("CPU", [(f'rate(process_cpu_seconds_total{{{J}}}[{R}])', "{{instance}}")], unit="percentunit",
+   desc="process_cpu_seconds_total per second (1.0 = one core; the pod requests one core, no limit).")
+ts("Open file descriptors", [(f'process_open_fds{{{J}}}', "{{instance}} open"), (f'process_max_fds{{{J}}}', "{{instance}} max")], unit="short",
+   desc="process_open_fds and process_max_fds: sockets to every broker for three librdkafka clients, plus HTTP connections.")
+ts("Threads and restarts", [(f'process_threads{{{J}}}', "{{instance}} threads"),
+    (f'changes(process_start_time_seconds{{{J}}}[30m])', "{{instance}} restarts (30m)")], unit="short",
+   desc="process_threads (tokio workers + librdkafka threads), and starts of the same target in 30 m from process_start_time_seconds. ArrearsRestarting fires above 2.")
 
 newrow("Models")
 heatmap("Score distribution", f'sum by (le) (increase(arrears_score_bucket{{{J}}}[$__interval]))', unit="none", w=12,
    desc="arrears_score{model} histogram (buckets 0.1 .. 1.0), both models. Use the model variable to pick one.")
 panels[-1]["targets"][0]["expr"] = f'sum by (le) (increase(arrears_score_bucket{{{J}, model=~"$model"}}[$__interval]))'
 ts("Population stability index", [(f'max by (model) (arrears_model_psi{{{J}}})', "{{model}}")], unit="none", w=12,
-   desc="arrears_model_psi vs the training distribution. < 0.1 stable, 0.1-0.25 moderate shift (warning), > 0.25 major shift (critical, 30 m).",
+   desc="arrears_model_psi vs the training distribution. < 0.1 stable, 0.1-0.25 moderate shift (warning), > 0.25 major shift (critical, 30 m). No data: the model has no reference distribution, or no owned account is scored yet.",
    thresholds=[{"color": "green", "value": None}, {"color": "orange", "value": 0.1}, {"color": "red", "value": 0.25}])
 
 def var(name, query, multi=False, include_all=False):
