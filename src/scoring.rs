@@ -3,6 +3,10 @@
 //!
 //! Loading never depends on a training library's internals; a model naming a feature the engine
 //! does not compute is an error at load ([`ModelError::FeatureMismatch`]), never a panic.
+//!
+//! A trained model also carries the distribution of its final scores on the rows it was trained
+//! on (`metadata.score_distribution`, a [`ScoreDistribution`]); [`psi`] compares live scores with
+//! it (population stability index).
 
 use std::path::Path;
 
@@ -133,6 +137,152 @@ pub fn apply_calibration(c: &Calibration, p: f64) -> f64 {
     }
 }
 
+/// The share of a model's final scores (calibrated, clamped to [0, 1] as the engine reports them)
+/// in each bin `[edges[i], edges[i + 1])` (the last bin includes 1.0), on the rows the model was
+/// trained on: the reference for the population stability index ([`psi`]). Stored in a model file
+/// as `metadata.score_distribution`:
+/// `{"edges": [0.0, 0.1, …, 1.0], "shares": [..], "rows": n, "fitted_on": "training"}`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScoreDistribution {
+    /// Bin edges, strictly increasing from 0 to 1.
+    pub edges: Vec<f64>,
+    /// One non-negative share per bin (`edges.len() - 1` of them), summing to 1.
+    pub shares: Vec<f64>,
+}
+
+/// Shares (reference or live) below this count as this in [`psi`], so an empty bin adds a large
+/// but finite term instead of an infinite one.
+pub const PSI_EPSILON: f64 = 1e-4;
+
+/// How far the shares of a stored distribution may sum away from 1.
+const SHARES_TOLERANCE: f64 = 1e-6;
+
+impl ScoreDistribution {
+    /// The ten equal-width bins of [0, 1]: edges 0.0, 0.1, …, 1.0 (each `i / 10`, so they print
+    /// as written).
+    pub fn decile_edges() -> Vec<f64> {
+        (0..=10).map(|i| f64::from(i) / 10.0).collect()
+    }
+
+    /// The number of bins.
+    pub fn bins(&self) -> usize {
+        self.shares.len()
+    }
+
+    /// The bin of `score`: `i` with `edges[i] <= score < edges[i + 1]`, 1.0 in the last bin.
+    /// The score is first clamped to [0, 1] as [`Score::new`] does (NaN counts as 0).
+    pub fn bin(&self, score: f64) -> usize {
+        bin_of(&self.edges, score)
+    }
+
+    /// The distribution of `scores` over `edges` (strictly increasing from 0 to 1, at least two)
+    /// and the number of scores; `None` when there are none.
+    pub fn of_scores(
+        edges: Vec<f64>,
+        scores: impl IntoIterator<Item = f64>,
+    ) -> Option<(ScoreDistribution, u64)> {
+        assert!(edges.len() >= 2, "a score distribution needs two edges");
+        let mut counts = vec![0u64; edges.len() - 1];
+        for s in scores {
+            counts[bin_of(&edges, s)] += 1;
+        }
+        let n: u64 = counts.iter().sum();
+        if n == 0 {
+            return None;
+        }
+        let shares = counts.iter().map(|&c| c as f64 / n as f64).collect();
+        Some((ScoreDistribution { edges, shares }, n))
+    }
+
+    /// Reads `metadata.score_distribution` (`None` when absent or null), checking that the edges
+    /// increase strictly from 0 to 1 and the shares, one per bin, are non-negative and sum to 1.
+    fn from_metadata(
+        metadata: &serde_json::Value,
+        path: &str,
+    ) -> Result<Option<ScoreDistribution>, ModelError> {
+        let v = match metadata.get("score_distribution") {
+            None | Some(serde_json::Value::Null) => return Ok(None),
+            Some(v) => v,
+        };
+        let invalid = |detail: String| ModelError::Invalid {
+            path: path.into(),
+            detail: format!("metadata.score_distribution: {detail}"),
+        };
+        #[derive(Deserialize)]
+        struct Stored {
+            edges: Vec<f64>,
+            shares: Vec<f64>,
+        }
+        let d: Stored = serde_json::from_value(v.clone()).map_err(|e| invalid(e.to_string()))?;
+        let (edges, shares) = (d.edges, d.shares);
+        if edges.len() < 2 || edges[0] != 0.0 || edges[edges.len() - 1] != 1.0 {
+            return Err(invalid(format!(
+                "edges must run from 0 to 1 (at least two), got {edges:?}"
+            )));
+        }
+        if !edges.windows(2).all(|w| w[0] < w[1]) {
+            return Err(invalid(format!(
+                "edges must be strictly increasing, got {edges:?}"
+            )));
+        }
+        if shares.len() != edges.len() - 1 {
+            return Err(invalid(format!(
+                "{} edges make {} bins but there are {} shares",
+                edges.len(),
+                edges.len() - 1,
+                shares.len()
+            )));
+        }
+        if !shares.iter().all(|s| s.is_finite() && *s >= 0.0) {
+            return Err(invalid(format!(
+                "shares must be non-negative numbers, got {shares:?}"
+            )));
+        }
+        let sum: f64 = shares.iter().sum();
+        if (sum - 1.0).abs() > SHARES_TOLERANCE {
+            return Err(invalid(format!("shares must sum to 1, they sum to {sum}")));
+        }
+        Ok(Some(ScoreDistribution { edges, shares }))
+    }
+}
+
+/// See [`ScoreDistribution::bin`].
+fn bin_of(edges: &[f64], score: f64) -> usize {
+    let s = Score::new(score).get();
+    edges
+        .partition_point(|e| *e <= s)
+        .saturating_sub(1)
+        .min(edges.len() - 2)
+}
+
+/// Population stability index of live scores against a model's reference distribution:
+/// Σ (live − reference) × ln(live / reference) over the bins, where `counts[i]` is the number of
+/// live scores in bin `i` (binned with [`ScoreDistribution::bin`]) and live = counts[i] / total.
+/// Both shares are floored at [`PSI_EPSILON`] (1e-4), so a bin empty on either side adds a large
+/// but finite term. Usual reading: below 0.1 stable, 0.1–0.25 watch, above 0.25 act.
+///
+/// `None` when there are no counts (all zero or empty) or their number is not the number of bins.
+pub fn psi(reference: &ScoreDistribution, counts: &[u64]) -> Option<f64> {
+    if counts.len() != reference.bins() {
+        return None;
+    }
+    let total: u64 = counts.iter().sum();
+    if total == 0 {
+        return None;
+    }
+    Some(
+        counts
+            .iter()
+            .zip(&reference.shares)
+            .map(|(&c, &e)| {
+                let a = (c as f64 / total as f64).max(PSI_EPSILON);
+                let e = e.max(PSI_EPSILON);
+                (a - e) * (a / e).ln()
+            })
+            .sum(),
+    )
+}
+
 impl Model {
     /// Parses and validates a model; `path` names it in errors.
     pub fn from_json(text: &str, path: &str) -> Result<Model, ModelError> {
@@ -178,6 +328,7 @@ impl Model {
                 ));
             }
         }
+        ScoreDistribution::from_metadata(&m.metadata, path)?;
         Ok(m)
     }
 
@@ -224,6 +375,8 @@ pub struct BoundModel {
     pub model: Model,
     /// For each model feature, its index in the engine's vector.
     index: Vec<usize>,
+    /// `metadata.score_distribution`, parsed.
+    reference: Option<ScoreDistribution>,
 }
 
 impl BoundModel {
@@ -243,7 +396,18 @@ impl BoundModel {
                 known: FEATURE_NAMES.join(", "),
             });
         }
-        Ok(BoundModel { model, index })
+        let reference = ScoreDistribution::from_metadata(&model.metadata, path)?;
+        Ok(BoundModel {
+            model,
+            index,
+            reference,
+        })
+    }
+
+    /// The distribution of the model's scores on its training rows, for [`psi`]; `None` for a
+    /// model without one (e.g. a judgmental scorecard).
+    pub fn reference(&self) -> Option<&ScoreDistribution> {
+        self.reference.as_ref()
     }
 
     pub fn predict(&self, v: &[f64; N_FEATURES]) -> f64 {
@@ -438,5 +602,140 @@ mod tests {
         assert!((m.calibrate(0.25) - 0.15).abs() < 1e-12);
         m.calibration = Some(Calibration::Platt { a: 1.0, b: 0.0 });
         assert!((m.calibrate(0.3) - 0.3).abs() < 1e-12);
+    }
+
+    fn two_bins(shares: [f64; 2]) -> ScoreDistribution {
+        ScoreDistribution {
+            edges: vec![0.0, 0.5, 1.0],
+            shares: shares.to_vec(),
+        }
+    }
+
+    #[test]
+    fn psi_of_identical_distributions_is_zero() {
+        let shares = [0.05, 0.1, 0.15, 0.2, 0.1, 0.1, 0.1, 0.08, 0.07, 0.05];
+        let reference = ScoreDistribution {
+            edges: ScoreDistribution::decile_edges(),
+            shares: shares.to_vec(),
+        };
+        let counts: Vec<u64> = shares.iter().map(|s| (s * 2000.0).round() as u64).collect();
+        assert!(psi(&reference, &counts).unwrap().abs() < 1e-12);
+    }
+
+    #[test]
+    fn psi_of_a_shift_matches_the_hand_computation() {
+        // Reference 50/50, live 30/70:
+        // (0.3 − 0.5)·ln(0.3/0.5) + (0.7 − 0.5)·ln(0.7/0.5) = 0.2·ln(7/3) ≈ 0.169460.
+        let p = psi(&two_bins([0.5, 0.5]), &[30, 70]).unwrap();
+        assert!((p - 0.2 * (7.0f64 / 3.0).ln()).abs() < 1e-12);
+        assert!((p - 0.169_459_572).abs() < 1e-9);
+        // Symmetric in the direction of the shift.
+        assert!((psi(&two_bins([0.5, 0.5]), &[70, 30]).unwrap() - p).abs() < 1e-12);
+    }
+
+    #[test]
+    fn psi_floors_empty_bins_at_epsilon() {
+        // Every live score where the reference has none, and none where it has all.
+        let p = psi(&two_bins([1.0, 0.0]), &[0, 10]).unwrap();
+        let e = PSI_EPSILON;
+        assert!(p.is_finite());
+        assert!((p - 2.0 * (1.0 - e) * (1.0 / e).ln()).abs() < 1e-9);
+        assert!(p > 0.25);
+        // An empty live bin against a small reference share stays finite too.
+        assert!(psi(&two_bins([0.99, 0.01]), &[100, 0]).unwrap().is_finite());
+    }
+
+    #[test]
+    fn psi_without_counts_is_none() {
+        let d = two_bins([0.5, 0.5]);
+        assert_eq!(psi(&d, &[0, 0]), None);
+        assert_eq!(psi(&d, &[]), None);
+        assert_eq!(psi(&d, &[1, 2, 3]), None);
+    }
+
+    #[test]
+    fn scores_bin_like_the_engine_reports_them() {
+        let (d, n) = ScoreDistribution::of_scores(
+            ScoreDistribution::decile_edges(),
+            [0.0, 0.05, 0.1, 0.95, 1.0],
+        )
+        .unwrap();
+        assert_eq!(n, 5);
+        assert_eq!(d.edges[3], 0.3);
+        assert_eq!(
+            (d.bin(0.0), d.bin(0.1), d.bin(0.999), d.bin(1.0)),
+            (0, 1, 9, 9)
+        );
+        assert_eq!((d.bin(-3.0), d.bin(7.0), d.bin(f64::NAN)), (0, 9, 0));
+        assert_eq!(
+            d.shares,
+            vec![0.4, 0.2, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.4]
+        );
+        assert!(ScoreDistribution::of_scores(ScoreDistribution::decile_edges(), []).is_none());
+    }
+
+    #[test]
+    fn shipped_models_carry_their_reference_distribution() {
+        let s = Scorer::shipped().unwrap();
+        for m in [&s.willingness, &s.ability] {
+            let d = m
+                .reference()
+                .expect("shipped models carry score_distribution");
+            assert_eq!(d.edges, ScoreDistribution::decile_edges());
+            assert_eq!(d.bins(), 10);
+            assert!((d.shares.iter().sum::<f64>() - 1.0).abs() < 1e-9);
+        }
+        let mut m = Model::from_json(SHIPPED_WILLINGNESS, "w").unwrap();
+        m.metadata = serde_json::Value::Null;
+        assert!(BoundModel::bind(m, "w").unwrap().reference().is_none());
+    }
+
+    #[test]
+    fn malformed_reference_distributions_are_load_errors() {
+        let with = |d: serde_json::Value| {
+            let mut m = Model::from_json(SHIPPED_ABILITY, "a").unwrap();
+            m.metadata["score_distribution"] = d;
+            Model::from_json(&serde_json::to_string(&m).unwrap(), "a.json")
+        };
+        let ok = serde_json::json!({"edges": [0.0, 0.5, 1.0], "shares": [0.25, 0.75], "rows": 4, "fitted_on": "training"});
+        assert!(with(ok).is_ok());
+        assert!(with(serde_json::Value::Null).is_ok());
+        for (bad, says) in [
+            (
+                serde_json::json!({"edges": [0.0, 0.5, 0.5, 1.0], "shares": [0.5, 0.0, 0.5]}),
+                "strictly increasing",
+            ),
+            (
+                serde_json::json!({"edges": [0.1, 0.5, 1.0], "shares": [0.5, 0.5]}),
+                "from 0 to 1",
+            ),
+            (
+                serde_json::json!({"edges": [0.0, 0.5, 0.9], "shares": [0.5, 0.5]}),
+                "from 0 to 1",
+            ),
+            (
+                serde_json::json!({"edges": [0.0, 0.5, 1.0], "shares": [0.5, 0.4]}),
+                "sum to 1",
+            ),
+            (
+                serde_json::json!({"edges": [0.0, 0.5, 1.0], "shares": [1.5, -0.5]}),
+                "non-negative",
+            ),
+            (
+                serde_json::json!({"edges": [0.0, 0.5, 1.0], "shares": [1.0]}),
+                "2 bins",
+            ),
+            (serde_json::json!({"edges": [0.0, 1.0]}), "shares"),
+            (serde_json::json!("deciles"), "score_distribution"),
+        ] {
+            let err = with(bad.clone()).unwrap_err();
+            assert!(matches!(err, ModelError::Invalid { .. }), "{bad}: {err}");
+            let text = err.to_string();
+            assert!(
+                text.contains("a.json") && text.contains("metadata.score_distribution"),
+                "{text}"
+            );
+            assert!(text.contains(says), "{bad}: {text}");
+        }
     }
 }

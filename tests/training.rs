@@ -153,6 +153,31 @@ fn learns_a_known_logistic_relationship() {
     assert!(m.metadata.get("training_seconds").is_none());
     let alpha = meta_f64(&m, &["regularisation", "alpha"]);
     assert!(DEFAULT_ALPHAS.contains(&alpha));
+
+    // The reference distribution: the final scores of the 3000 training rows in ten bins, close
+    // to that of all 4000 rows scored through the same path.
+    let d = &m.metadata["score_distribution"];
+    assert_eq!(d["fitted_on"], "training");
+    assert_eq!(d["rows"], 3000);
+    assert_eq!(
+        d["edges"],
+        serde_json::json!(arrears::scoring::ScoreDistribution::decile_edges())
+    );
+    let reference = arrears::scoring::ScoreDistribution {
+        edges: arrears::scoring::ScoreDistribution::decile_edges(),
+        shares: serde_json::from_value(d["shares"].clone()).unwrap(),
+    };
+    assert!((reference.shares.iter().sum::<f64>() - 1.0).abs() < 1e-9);
+    let (scores, _) = score_csv(&m, &std::fs::read_to_string(&input).unwrap());
+    let mut counts = vec![0u64; reference.bins()];
+    for s in scores {
+        counts[reference.bin(s)] += 1;
+    }
+    let psi = arrears::scoring::psi(&reference, &counts).unwrap();
+    assert!(
+        psi < 0.02,
+        "PSI of all rows against the training rows: {psi}"
+    );
 }
 
 #[test]

@@ -16,6 +16,11 @@
 //!    cross-fitted on the two halves of the hold-out; the chosen map is then fitted on the whole
 //!    hold-out and stored in the model. Reported hold-out metrics use the cross-fitted
 //!    (out-of-fold) calibrated scores, so they are not flattered by the calibration fit.
+//! 6. **Reference distribution**: the final model scores the training rows through the engine's
+//!    own path ([`Model::predict_row`]: transforms, linear score, calibration) and the shares of
+//!    those scores in ten bins of width 0.1 are stored as `metadata.score_distribution`, the
+//!    reference the daemon's population stability index ([`crate::scoring::psi`]) compares live
+//!    scores against.
 
 use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -33,7 +38,7 @@ use super::calibrate::{apply, fit_isotonic, fit_platt};
 use super::metrics::{log_loss, Metrics};
 use super::preprocess::{design, learn_feature, FeatureSummary};
 use super::{steps_bar, Table, TrainError, MIN_CLASS_ROWS, MIN_ROWS};
-use crate::scoring::{Calibration, Model, MODEL_FORMAT};
+use crate::scoring::{psi, Calibration, Model, ScoreDistribution, MODEL_FORMAT};
 
 /// Share of the training part held back to choose the regularisation.
 pub const INNER_VALIDATION: f64 = 0.2;
@@ -204,6 +209,9 @@ pub struct FitReport {
     pub holdout: Metrics,
     /// Hold-out metrics of the uncalibrated (prior-corrected) score.
     pub holdout_uncalibrated: Metrics,
+    /// Population stability index of the final scores of the hold-out against those of the
+    /// training rows (the stored reference distribution): the drift seen within the data alone.
+    pub holdout_psi: f64,
     #[serde(skip)]
     pub elapsed: Duration,
 }
@@ -742,9 +750,10 @@ pub fn fit(
         },
         holdout,
         holdout_uncalibrated,
+        holdout_psi: f64::NAN,
         elapsed: Duration::ZERO,
     };
-    let model = Model {
+    let mut model = Model {
         format: MODEL_FORMAT.to_string(),
         name: opts.name.clone(),
         version: opts.version.clone(),
@@ -758,7 +767,34 @@ pub fn fit(
         calibration: Some(calibration),
         metadata: metadata(&report, table, opts),
     };
+
+    // 6. The reference distribution of the final scores, on the training rows.
+    let final_scores = |rows: &[usize]| -> Vec<f64> {
+        rows.iter()
+            .map(|&r| model.predict_row(feature_cols.iter().map(|&j| data[[r, j]])))
+            .collect()
+    };
+    let (reference, reference_rows) =
+        ScoreDistribution::of_scores(ScoreDistribution::decile_edges(), final_scores(&train))
+            .expect("the training part is not empty");
+    let mut holdout_counts = vec![0u64; reference.bins()];
+    for s in final_scores(&hold) {
+        holdout_counts[reference.bin(s)] += 1;
+    }
+    let holdout_psi = psi(&reference, &holdout_counts).unwrap_or(f64::NAN);
+    if let Some(m) = model.metadata.as_object_mut() {
+        m.insert(
+            "score_distribution".into(),
+            serde_json::json!({
+                "edges": reference.edges,
+                "shares": reference.shares,
+                "rows": reference_rows,
+                "fitted_on": "training",
+            }),
+        );
+    }
     let report = FitReport {
+        holdout_psi,
         elapsed: started.elapsed(),
         ..report
     };
@@ -901,6 +937,11 @@ impl fmt::Display for FitReport {
             f,
             "hold-out: AUC {:.4}  Gini {:.4}  KS {:.4}  Brier {:.5}  log loss {:.5}  base rate {:.4}  mean predicted {:.4}",
             m.auc, m.gini, m.ks, m.brier, m.log_loss, m.base_rate, m.mean_predicted
+        )?;
+        writeln!(
+            f,
+            "score distribution: stored for the training rows; hold-out PSI against it {:.4}",
+            self.holdout_psi
         )?;
         write!(f, "fit time: {:.1} s", self.elapsed.as_secs_f64())
     }
