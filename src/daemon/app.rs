@@ -368,6 +368,9 @@ pub async fn run(
                 Daemon::store(&consumer, done?);
             }
             _ = tick.tick(), if interval.is_some() => d.on_clock().await?,
+            // A rebalance served while no message arrives (nothing new to consume): handled at
+            // the top of the loop, so the instance restores and becomes ready anyway.
+            () = consumer.context().changed() => {}
             m = consumer.recv() => {
                 let m = m?;
                 // A rebalance served by this poll comes first: restore before processing.

@@ -26,12 +26,24 @@ pub enum Ownership {
 #[derive(Default)]
 pub struct SourceContext {
     events: Mutex<Vec<Ownership>>,
+    changed: tokio::sync::Notify,
 }
 
 impl SourceContext {
     /// The ownership changes since the last call, in order.
     pub fn take_events(&self) -> Vec<Ownership> {
         std::mem::take(&mut *self.events.lock().expect("not poisoned"))
+    }
+
+    /// Completes once an ownership change was recorded (since the last completion): a rebalance
+    /// served while no message arrives must still be handled.
+    pub async fn changed(&self) {
+        self.changed.notified().await;
+    }
+
+    fn push(&self, ev: Ownership) {
+        self.events.lock().expect("not poisoned").push(ev);
+        self.changed.notify_one();
     }
 }
 
@@ -52,10 +64,7 @@ impl ConsumerContext for SourceContext {
             }
             let parts: BTreeSet<i32> = tpl.elements().iter().map(|e| e.partition()).collect();
             tracing::info!(partitions = ?parts, "partitions revoked");
-            self.events
-                .lock()
-                .expect("not poisoned")
-                .push(Ownership::Revoked(parts));
+            self.push(Ownership::Revoked(parts));
         }
     }
 
@@ -64,10 +73,7 @@ impl ConsumerContext for SourceContext {
             Rebalance::Assign(tpl) => {
                 let parts: BTreeSet<i32> = tpl.elements().iter().map(|e| e.partition()).collect();
                 tracing::info!(partitions = ?parts, "partitions assigned");
-                self.events
-                    .lock()
-                    .expect("not poisoned")
-                    .push(Ownership::Assigned(parts));
+                self.push(Ownership::Assigned(parts));
             }
             Rebalance::Error(e) => tracing::warn!(error = %e, "rebalance error"),
             Rebalance::Revoke(_) => {}
