@@ -314,7 +314,7 @@ pub async fn run(
 
     writeln!(
         out,
-        "arrears demo: broker {bootstrap} (in memory), {} accounts x {} days at {} events/s\n  worklist: http://{addr}/v1/worklist\n  health:   http://{addr}/healthz\n  {}",
+        "arrears demo: broker {bootstrap} (in memory), {} accounts x {} days at {} events/s\n  worklist: http://{addr}/v1/worklist\n  metrics:  http://{addr}/metrics\n  health:   http://{addr}/healthz\n  {}",
         args.accounts,
         args.days,
         args.rate,

@@ -19,7 +19,7 @@ use rdkafka::producer::{DeliveryFuture, FutureProducer, Producer};
 
 use tracing::Instrument;
 
-use crate::domain::{EventType, RejectReason};
+use crate::domain::{EventType, RejectReason, Status};
 use crate::events::{self, Reject};
 use crate::pipeline::{Applied, Pipeline};
 use crate::workitem::WorkItem;
@@ -268,7 +268,8 @@ struct Daemon<'a> {
     sink: Sink,
     owned: Owned,
     in_flight: Arc<InFlight>,
-    /// The current score bins of every owned account with a published item (drift metric).
+    /// The current score bins of every owned account whose published item is open or held and
+    /// past due (the drift metric's population, as in training).
     bins: HashMap<String, [u8; 2]>,
     /// One span per owned partition, entered for each of its records (spans are per partition
     /// and per batch, never created per event).
@@ -364,12 +365,19 @@ impl Daemon<'_> {
     fn published(&mut self, item: &WorkItem) {
         let m = &self.shared.metrics;
         m.published(item);
-        let now = [
-            score_bin(item.scores.willingness) as u8,
-            score_bin(item.scores.ability) as u8,
-        ];
-        let before = self.bins.insert(item.account_id.clone(), now);
-        m.move_population(before, Some(now));
+        // The population the models were trained on: open accounts past due.
+        let scored = item.days_past_due > 0 && item.status != Status::Closed;
+        let now = scored.then(|| {
+            [
+                score_bin(item.scores.willingness) as u8,
+                score_bin(item.scores.ability) as u8,
+            ]
+        });
+        let before = match now {
+            Some(bins) => self.bins.insert(item.account_id.clone(), bins),
+            None => self.bins.remove(&item.account_id),
+        };
+        m.move_population(before, now);
     }
 
     async fn on_message(&mut self, m: &BorrowedMessage<'_>) -> Result<(), DaemonError> {
@@ -598,6 +606,9 @@ pub async fn run(
             () = &mut shutdown => break,
             r = d.in_flight.settle_head(&consumer), if waiting > 0 => r?,
             _ = tick.tick(), if interval.is_some() => d.on_clock().await?,
+            // A rebalance served while no message arrives (nothing new to consume): handled at
+            // the top of the loop, so the instance restores and becomes ready anyway.
+            () = consumer.context().changed() => {}
             m = consumer.recv() => {
                 let m = m?;
                 // A rebalance served by this poll comes first: restore before processing.

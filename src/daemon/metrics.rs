@@ -24,8 +24,8 @@ pub fn score_bin(score: f64) -> usize {
     ((score * SCORE_BINS as f64).floor().max(0.0) as usize).min(SCORE_BINS - 1)
 }
 
-/// Live counts of the current score bin of every owned account with a published item, per
-/// model (willingness, ability), for the population stability index.
+/// Live counts of the current score bin of every owned past-due account, per model
+/// (willingness, ability), for the population stability index.
 #[derive(Default)]
 struct Population {
     counts: [[u64; SCORE_BINS]; 2],
@@ -180,7 +180,7 @@ impl Metrics {
         let psi_vec = prometheus::GaugeVec::new(
             Opts::new(
                 "arrears_model_psi",
-                "Population stability index of the owned accounts' current scores against the model's training distribution (0.1: watch, 0.25: act).",
+                "Population stability index of the current scores of the owned past-due accounts (the training population) against the model's training distribution (0.1: watch, 0.25: act).",
             ),
             &["model"],
         )

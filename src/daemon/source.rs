@@ -35,6 +35,7 @@ pub enum Ownership {
 /// changes, reports consumer lag.
 pub struct SourceContext {
     events: Mutex<Vec<Ownership>>,
+    changed: tokio::sync::Notify,
     shared: Arc<Shared>,
     in_flight: Arc<InFlight>,
 }
@@ -43,6 +44,7 @@ impl SourceContext {
     pub fn new(shared: Arc<Shared>, in_flight: Arc<InFlight>) -> SourceContext {
         SourceContext {
             events: Mutex::new(Vec::new()),
+            changed: tokio::sync::Notify::new(),
             shared,
             in_flight,
         }
@@ -51,6 +53,17 @@ impl SourceContext {
     /// The ownership changes since the last call, in order.
     pub fn take_events(&self) -> Vec<Ownership> {
         std::mem::take(&mut *self.events.lock().expect("not poisoned"))
+    }
+
+    /// Completes once an ownership change was recorded (since the last completion): a rebalance
+    /// served while no message arrives must still be handled.
+    pub async fn changed(&self) {
+        self.changed.notified().await;
+    }
+
+    fn push(&self, ev: Ownership) {
+        self.events.lock().expect("not poisoned").push(ev);
+        self.changed.notify_one();
     }
 }
 
@@ -99,10 +112,7 @@ impl ConsumerContext for SourceContext {
             }
             let parts: BTreeSet<i32> = tpl.elements().iter().map(|e| e.partition()).collect();
             tracing::info!(partitions = ?parts, "partitions revoked");
-            self.events
-                .lock()
-                .expect("not poisoned")
-                .push(Ownership::Revoked(parts));
+            self.push(Ownership::Revoked(parts));
         }
     }
 
@@ -112,10 +122,7 @@ impl ConsumerContext for SourceContext {
                 self.shared.metrics.rebalance("assign");
                 let parts: BTreeSet<i32> = tpl.elements().iter().map(|e| e.partition()).collect();
                 tracing::info!(partitions = ?parts, "partitions assigned");
-                self.events
-                    .lock()
-                    .expect("not poisoned")
-                    .push(Ownership::Assigned(parts));
+                self.push(Ownership::Assigned(parts));
             }
             Rebalance::Error(e) => tracing::warn!(error = %e, "rebalance error"),
             Rebalance::Revoke(_) => {}
