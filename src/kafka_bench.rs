@@ -2,8 +2,8 @@
 //! cluster, in this process) and prints the numbers. A program to run on purpose: it never
 //! asserts a timing.
 //!
-//! Three measurements, each a function with its own broker:
-//! - [`throughput`]: N simulated events produced into the input topics, then drained by a plain
+//! Three measurements, each a function with its own broker(s):
+//! - [`throughput`]: N simulated events produced into the input topics, drained by a plain
 //!   consumer doing no processing, then consumed by the daemon from the beginning until the
 //!   group's committed offsets reach the high watermarks (all outputs acknowledged);
 //! - [`latency`]: events produced at a steady rate while the daemon runs; event-to-work-item
@@ -13,7 +13,10 @@
 //!   restored as a newly assigned daemon does; seconds, accounts/s and the process RSS.
 //!
 //! The broker runs inside this process: RSS includes its copy of every topic, and it competes
-//! with the daemon for the same cores.
+//! with the daemon for the same cores. It also keeps at most 5 MiB per partition (older batches
+//! are deleted), so inputs are kept at most [`Params::backlog`] events ahead of their reader and
+//! the changelog goes through in waves of [`Params::restore_wave`] records; every phase checks
+//! that nothing unread was deleted.
 
 use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
