@@ -16,7 +16,7 @@
 //! with the daemon for the same cores. It also keeps at most 5 MiB per partition (older batches
 //! are deleted), so inputs are kept at most [`Params::backlog`] events ahead of their reader and
 //! the changelog goes through in waves of [`Params::restore_wave`] records; every phase checks
-//! that nothing unread was deleted.
+//! that nothing unread was deleted (the daemon runs by the pipeline counters they print).
 
 use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
