@@ -26,6 +26,12 @@ pub struct BenchArgs {
     /// Keep the generated event file here (a temporary file otherwise).
     #[arg(long)]
     pub keep: Option<PathBuf>,
+    /// Measure the daemon through the embedded Kafka broker instead: throughput, latency at a
+    /// steady rate, and changelog restore.
+    #[arg(long)]
+    pub kafka: bool,
+    #[command(flatten)]
+    pub kafka_args: crate::kafka_bench::KafkaBenchArgs,
 }
 
 fn count_lines(path: &std::path::Path) -> anyhow::Result<u64> {
@@ -61,6 +67,9 @@ fn simulate_about(
 }
 
 pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
+    if args.kafka {
+        return crate::kafka_bench::run(args, &args.kafka_args);
+    }
     let dir = tempfile::tempdir().context("creating a temporary directory")?;
     let path = args
         .keep

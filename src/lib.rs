@@ -16,6 +16,7 @@ pub mod demo;
 pub mod domain;
 pub mod events;
 pub mod features;
+pub mod kafka_bench;
 pub mod pipeline;
 pub mod policy;
 pub mod ranking;
