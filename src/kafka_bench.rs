@@ -953,7 +953,7 @@ pub fn restore(p: &Params) -> anyhow::Result<Restore> {
                 let (_positions, state) = changelog::decode(value)
                     .with_context(|| format!("changelog partition {part}: unreadable record"))?;
                 pipeline
-                    .restore(&state)
+                    .restore(state)
                     .with_context(|| format!("changelog partition {part}: unreadable state"))?;
             }
         }

@@ -340,7 +340,7 @@ impl Daemon<'_> {
                         source,
                     })?;
                 let id = pl
-                    .restore(&state)
+                    .restore(state)
                     .map_err(|source| DaemonError::CorruptChangelog {
                         partition: *p,
                         source,
