@@ -1,0 +1,208 @@
+//! Time passes without events: the daemon's injected clock moves past a promise's due date and
+//! the timer publishes the changed work item, with no new input record, and that item equals what
+//! `arrears replay --as-of` computes for the same moment (all but the version, which counts the
+//! evaluations each run happened to make). Waits poll a condition until a deadline.
+
+use std::process::Command;
+use std::str::FromStr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use arrears::broker::{EmbeddedBroker, DEFAULT_TOPICS};
+use arrears::config::Settings;
+use arrears::daemon::{app, Clock, DaemonSettings, Shared};
+use arrears::pipeline::Pipeline;
+use arrears::scoring::Scorer;
+use jiff::Timestamp;
+use rdkafka::config::ClientConfig;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::message::Message;
+use rdkafka::producer::{FutureProducer, FutureRecord};
+use rdkafka::{Offset, TopicPartitionList};
+use serde_json::Value;
+
+const PARTITIONS: i32 = 4;
+const DEADLINE: Duration = Duration::from_secs(60);
+const STORY: &str = "tests/fixtures/promise_breaker.jsonl";
+
+/// A clock the test sets.
+struct TestClock(Mutex<Timestamp>);
+
+impl TestClock {
+    fn set(&self, t: &str) {
+        *self.0.lock().unwrap() = Timestamp::from_str(t).unwrap();
+    }
+}
+
+impl Clock for TestClock {
+    fn now(&self) -> Timestamp {
+        *self.0.lock().unwrap()
+    }
+}
+
+/// Every work item on the topic so far, in order.
+struct Items {
+    consumer: BaseConsumer,
+    seen: Vec<Value>,
+}
+
+impl Items {
+    fn new(broker: &EmbeddedBroker) -> Items {
+        let consumer: BaseConsumer = ClientConfig::new()
+            .set("bootstrap.servers", broker.bootstrap())
+            .set("group.id", "clock-reader")
+            .create()
+            .unwrap();
+        let mut tpl = TopicPartitionList::new();
+        for p in 0..PARTITIONS {
+            tpl.add_partition_offset("arrears.work-items", p, Offset::Beginning)
+                .unwrap();
+        }
+        consumer.assign(&tpl).unwrap();
+        Items {
+            consumer,
+            seen: Vec::new(),
+        }
+    }
+
+    /// Polls until the latest item of `account` satisfies `done`; returns it.
+    async fn wait(&mut self, account: &str, what: &str, done: impl Fn(&Value) -> bool) -> Value {
+        let start = Instant::now();
+        loop {
+            while let Some(m) = self.consumer.poll(Duration::from_millis(20)) {
+                let m = m.unwrap();
+                self.seen
+                    .push(serde_json::from_slice(m.payload().unwrap()).unwrap());
+            }
+            if let Some(last) = self.latest(account) {
+                if done(last) {
+                    return last.clone();
+                }
+            }
+            assert!(
+                start.elapsed() < DEADLINE,
+                "timed out waiting for {what}; latest: {:?}",
+                self.latest(account)
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    fn latest(&self, account: &str) -> Option<&Value> {
+        self.seen.iter().rev().find(|v| v["account_id"] == account)
+    }
+}
+
+fn replay_at(as_of: &str) -> Vec<Value> {
+    let out = Command::new(env!("CARGO_BIN_EXE_arrears"))
+        .args(["replay", "--input", STORY, "--as-of", as_of])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn without_version(mut v: Value) -> Value {
+    v.as_object_mut().unwrap().remove("version");
+    v
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_promise_falling_due_publishes_a_new_item_without_an_event() {
+    let broker = EmbeddedBroker::start(&DEFAULT_TOPICS, PARTITIONS).unwrap();
+    let producer: FutureProducer = ClientConfig::new()
+        .set("bootstrap.servers", broker.bootstrap())
+        .create()
+        .unwrap();
+    let lines: Vec<String> = std::fs::read_to_string(STORY)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    for line in &lines {
+        let key = arrears::events::peek_account_id(line.as_bytes()).unwrap();
+        producer
+            .send(
+                FutureRecord::to("arrears.billing").key(&key).payload(line),
+                Duration::from_secs(5),
+            )
+            .await
+            .map_err(|(e, _)| e)
+            .unwrap();
+    }
+
+    // The day before the last promise falls due.
+    let clock = Arc::new(TestClock(Mutex::new(Timestamp::UNIX_EPOCH)));
+    clock.set("2026-03-23T16:00:00Z");
+    let shared = Shared::new(
+        Pipeline::new(
+            Arc::new(Settings::defaults()),
+            Arc::new(Scorer::shipped().unwrap()),
+        ),
+        clock.clone(),
+    );
+    let mut settings = DaemonSettings::default();
+    settings.kafka.brokers = broker.bootstrap().to_string();
+    settings.kafka.group_id = "g-clock".into();
+    settings.kafka.session_timeout_ms = 4_000;
+    settings.kafka.evaluate_interval_ms = 50;
+    settings
+        .kafka
+        .properties
+        .insert("heartbeat.interval.ms".into(), "500".into());
+    let (stop, rx) = tokio::sync::oneshot::channel::<()>();
+    let sh = shared.clone();
+    let daemon = tokio::spawn(async move {
+        app::run(&settings, sh, async move {
+            let _ = rx.await;
+        })
+        .await
+    });
+
+    let mut items = Items::new(&broker);
+    let held = items
+        .wait("P-1", "P-1 held for its pending promise", |v| {
+            v["status"] == "held" && v["hold_reason"] == "promise_pending"
+        })
+        .await;
+    let consumed = |s: &Shared| s.lock().stats().applied;
+    assert_eq!(consumed(&shared), lines.len() as u64);
+
+    // The promise's due date: no event, only the clock.
+    clock.set("2026-03-24T16:00:00Z");
+    let due = items
+        .wait("P-1", "P-1's promise follow-up", |v| {
+            v["status"] == "open" && v["action"]["strategy"] == "promise_followup"
+        })
+        .await;
+    assert_eq!(consumed(&shared), lines.len() as u64, "no new input");
+    assert!(due["version"].as_u64() > held["version"].as_u64());
+    assert_eq!(due["as_of"], "2026-03-24T16:00:00Z");
+    let codes: Vec<&str> = due["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["code"].as_str().unwrap())
+        .collect();
+    assert!(codes.contains(&"PROMISE_DUE_TODAY"), "{codes:?}");
+
+    // The same moment offline: the same item, but for the version.
+    let offline = replay_at("2026-03-24T16:00:00Z");
+    let p1 = offline
+        .iter()
+        .find(|v| v["account_id"] == "P-1")
+        .unwrap()
+        .clone();
+    assert_eq!(without_version(due), without_version(p1));
+
+    stop.send(()).unwrap();
+    daemon.await.unwrap().unwrap();
+}
