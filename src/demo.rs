@@ -297,6 +297,7 @@ pub async fn run(
     let addr = listener
         .local_addr()
         .context("cannot read the HTTP API's address")?;
+    let api = addr.to_string();
     let (stop_tx, stop_rx) = watch::channel(false);
     let stopped = |mut rx: watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|s| *s).await;
@@ -401,7 +402,6 @@ pub async fn run(
 
     // The display, until Ctrl-C, --duration, or a daemon failure.
     let started = Instant::now();
-    let top = args.top as usize;
     let deadline = args.duration.map(Duration::from_secs);
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -420,7 +420,7 @@ pub async fn run(
                     break;
                 }
                 frame += 1;
-                let text = render(args, &progress, &view, &tz, &shared, started.elapsed(), top);
+                let text = render(args, &progress, &view, &tz, &shared, &api, started.elapsed());
                 if terminal {
                     write!(out, "\x1b[2J\x1b[H{text}")?;
                 } else {
@@ -483,7 +483,15 @@ pub async fn run(
         }
     };
     if terminal {
-        let text = render(args, &progress, &view, &tz, &shared, started.elapsed(), top);
+        let text = render(
+            args,
+            &progress,
+            &view,
+            &tz,
+            &shared,
+            &api,
+            started.elapsed(),
+        );
         write!(out, "\x1b[2J\x1b[H{text}")?;
     }
     write!(out, "{}", summary_text(&summary, &tz))?;
@@ -654,10 +662,11 @@ fn render(
     view: &Mutex<View>,
     tz: &Mutex<HashMap<String, String>>,
     shared: &Shared,
+    api: &str,
     elapsed: Duration,
-    top: usize,
 ) -> String {
     use std::fmt::Write as _;
+    let top = args.top as usize;
     let (rows, items_seen, dead, accounts, open, held, closed, unreadable) = {
         let v = lock(view);
         (
@@ -704,6 +713,10 @@ fn render(
         items_seen,
         accounts,
         if unreadable > 0 { format!("  unreadable items {unreadable}") } else { String::new() },
+    );
+    let _ = writeln!(
+        s,
+        "api http://{api}  (/metrics, /v1/worklist, /v1/accounts/{{id}}, /readyz)"
     );
     if let Some(e) = lock(&progress.last_error).as_ref() {
         let _ = writeln!(s, "last error: {e}");
