@@ -22,6 +22,16 @@ pub const DEFAULT_TOPICS: [&str; 5] = [
     "arrears.changelog",
 ];
 
+/// The input topic an event type is published on by default: contact attempts come from dialers
+/// on `arrears.contacts`, every other event from billing systems on `arrears.billing`.
+pub fn input_topic(event_type: &str) -> &'static str {
+    if event_type == "contact_attempt" {
+        DEFAULT_TOPICS[1]
+    } else {
+        DEFAULT_TOPICS[0]
+    }
+}
+
 #[derive(clap::Args, Debug, Clone)]
 pub struct BrokerArgs {
     /// Port to listen on (127.0.0.1); any free port when absent.

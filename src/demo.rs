@@ -34,7 +34,6 @@ use crate::scoring::Scorer;
 use crate::sim::{HouseDialer, SimConfig, World};
 
 const BILLING: &str = "arrears.billing";
-const CONTACTS: &str = "arrears.contacts";
 const WORK_ITEMS: &str = "arrears.work-items";
 const DEAD_LETTER: &str = "arrears.dead-letter";
 
@@ -589,12 +588,7 @@ fn route(line: String, tz: &Mutex<HashMap<String, String>>) -> (&'static str, St
             if let Some(zone) = p.timezone {
                 lock(tz).insert(p.account_id.clone(), zone);
             }
-            let topic = if p.kind == "contact_attempt" {
-                CONTACTS
-            } else {
-                BILLING
-            };
-            (topic, p.account_id, line)
+            (crate::broker::input_topic(&p.kind), p.account_id, line)
         }
         // Not expected from the simulator; the daemon will dead-letter it with a reason.
         Err(_) => {

@@ -1209,11 +1209,7 @@ struct Peek {
 fn route(line: String) -> Routed {
     match serde_json::from_str::<Peek>(&line) {
         Ok(p) => Routed {
-            topic: if p.kind == "contact_attempt" {
-                CONTACTS
-            } else {
-                BILLING
-            },
+            topic: crate::broker::input_topic(&p.kind),
             key: p.account_id,
             occurred_at: p.occurred_at,
             line,

@@ -8,11 +8,8 @@ use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use arrears::broker::{EmbeddedBroker, DEFAULT_TOPICS};
-use arrears::config::Settings;
-use arrears::daemon::{app, Clock, DaemonSettings, Shared};
-use arrears::pipeline::Pipeline;
-use arrears::scoring::Scorer;
+use arrears::broker::EmbeddedBroker;
+use arrears::daemon::{app, Clock, Shared};
 use jiff::Timestamp;
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
@@ -21,8 +18,10 @@ use rdkafka::producer::{FutureProducer, FutureRecord};
 use rdkafka::{Offset, TopicPartitionList};
 use serde_json::Value;
 
-const PARTITIONS: i32 = 4;
-const DEADLINE: Duration = Duration::from_secs(60);
+mod common;
+
+use common::{DEADLINE, PARTITIONS};
+
 const STORY: &str = "tests/fixtures/promise_breaker.jsonl";
 
 /// A clock the test sets.
@@ -117,7 +116,7 @@ fn without_version(mut v: Value) -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_promise_falling_due_publishes_a_new_item_without_an_event() {
-    let broker = EmbeddedBroker::start(&DEFAULT_TOPICS, PARTITIONS).unwrap();
+    let broker = common::broker();
     let producer: FutureProducer = ClientConfig::new()
         .set("bootstrap.servers", broker.bootstrap())
         .create()
@@ -142,22 +141,9 @@ async fn a_promise_falling_due_publishes_a_new_item_without_an_event() {
     // The day before the last promise falls due.
     let clock = Arc::new(TestClock(Mutex::new(Timestamp::UNIX_EPOCH)));
     clock.set("2026-03-23T16:00:00Z");
-    let shared = Shared::new(
-        Pipeline::new(
-            Arc::new(Settings::defaults()),
-            Arc::new(Scorer::shipped().unwrap()),
-        ),
-        clock.clone(),
-    );
-    let mut settings = DaemonSettings::default();
-    settings.kafka.brokers = broker.bootstrap().to_string();
-    settings.kafka.group_id = "g-clock".into();
-    settings.kafka.session_timeout_ms = 4_000;
+    let shared = Shared::new(common::pipeline(), clock.clone());
+    let mut settings = common::settings(&broker, "g-clock");
     settings.kafka.evaluate_interval_ms = 50;
-    settings
-        .kafka
-        .properties
-        .insert("heartbeat.interval.ms".into(), "500".into());
     let (stop, rx) = tokio::sync::oneshot::channel::<()>();
     let sh = shared.clone();
     let daemon = tokio::spawn(async move {

@@ -10,13 +10,9 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use arrears::broker::{EmbeddedBroker, DEFAULT_TOPICS};
-use arrears::config::Settings;
+use arrears::broker::EmbeddedBroker;
 use arrears::daemon::{app, http, DaemonError, DaemonSettings, Shared, WallClock};
 use arrears::features::FEATURE_NAMES;
-use arrears::pipeline::Pipeline;
-use arrears::scoring::Scorer;
-use arrears::sim::{HouseDialer, SimConfig, World};
 use jiff::Timestamp;
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
@@ -28,81 +24,16 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-const PARTITIONS: i32 = 4;
-const DEADLINE: Duration = Duration::from_secs(60);
+mod common;
+
+use common::{
+    account_of, broker, offline_items, pipeline, settings, simulated_events, DEADLINE, PARTITIONS,
+};
+
 const BILLING: &str = "arrears.billing";
 const CONTACTS: &str = "arrears.contacts";
 const WORK_ITEMS: &str = "arrears.work-items";
 const INPUTS: [&str; 2] = [BILLING, CONTACTS];
-
-fn pipeline() -> Pipeline {
-    Pipeline::new(
-        Arc::new(Settings::defaults()),
-        Arc::new(Scorer::shipped().unwrap()),
-    )
-}
-
-fn settings(broker: &EmbeddedBroker, group: &str) -> DaemonSettings {
-    let mut s = DaemonSettings::default();
-    s.kafka.brokers = broker.bootstrap().to_string();
-    s.kafka.group_id = group.to_string();
-    // Short, but above the mock cluster's 3 s initial rebalance delay.
-    s.kafka.session_timeout_ms = 4_000;
-    // No clock re-evaluation: the items depend on the events only, like the offline pipeline's.
-    s.kafka.evaluate_interval_ms = 0;
-    s.kafka.max_in_flight = 64;
-    s.kafka
-        .properties
-        .insert("heartbeat.interval.ms".into(), "500".into());
-    if let Ok(d) = std::env::var("ARREARS_TEST_KAFKA_DEBUG") {
-        s.kafka.properties.insert("debug".into(), d);
-    }
-    s.http.enabled = false;
-    s
-}
-
-fn broker() -> EmbeddedBroker {
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(std::env::var("ARREARS_LOG").unwrap_or_else(|_| "arrears=info".into()))
-        .with_test_writer()
-        .try_init();
-    EmbeddedBroker::start(&DEFAULT_TOPICS, PARTITIONS).unwrap()
-}
-
-/// A small simulated portfolio's events, in stream order.
-fn simulated_events(accounts: usize, days: u32, seed: u64) -> Vec<String> {
-    let cfg = SimConfig::new(accounts, days, seed);
-    let mut world = World::new(&cfg);
-    let mut dialer = HouseDialer::new(cfg.calls_per_day(), seed);
-    let mut out = Vec::new();
-    world.run(&mut dialer, &mut out, |_| {}).unwrap();
-    String::from_utf8(out)
-        .unwrap()
-        .lines()
-        .map(str::to_string)
-        .collect()
-}
-
-fn account_of(line: &str) -> String {
-    arrears::events::peek_account_id(line.as_bytes()).expect("an event with an account id")
-}
-
-/// The final item of every account, as the offline pipeline computes them (event-time clock).
-fn offline_items(lines: &[String]) -> HashMap<String, Value> {
-    let mut p = pipeline();
-    let mut ids = Vec::new();
-    for line in lines {
-        if p.process_record(line.as_bytes()).is_ok() {
-            ids.push(account_of(line));
-        }
-    }
-    ids.into_iter()
-        .filter_map(|id| {
-            let item = p.item(&id)?;
-            Some((id, serde_json::to_value(item).unwrap()))
-        })
-        .collect()
-}
 
 /// The offline pipeline's clock after `lines`: the latest event time.
 fn end_clock(lines: &[String]) -> Timestamp {

@@ -8,12 +8,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use arrears::broker::{EmbeddedBroker, DEFAULT_TOPICS};
-use arrears::config::Settings;
+use arrears::broker::EmbeddedBroker;
 use arrears::daemon::{app, DaemonSettings, Shared, WallClock};
-use arrears::pipeline::Pipeline;
-use arrears::scoring::Scorer;
-use arrears::sim::{HouseDialer, SimConfig, World};
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::{Headers, Message};
@@ -23,65 +19,9 @@ use serde_json::Value;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-const PARTITIONS: i32 = 4;
-const DEADLINE: Duration = Duration::from_secs(60);
+mod common;
 
-fn pipeline() -> Pipeline {
-    Pipeline::new(
-        Arc::new(Settings::defaults()),
-        Arc::new(Scorer::shipped().unwrap()),
-    )
-}
-
-fn settings(broker: &EmbeddedBroker, group: &str) -> DaemonSettings {
-    let mut s = DaemonSettings::default();
-    s.kafka.brokers = broker.bootstrap().to_string();
-    s.kafka.group_id = group.to_string();
-    // Short, but above the mock cluster's 3 s initial rebalance delay: with 1 s the group never
-    // completes its first join.
-    s.kafka.session_timeout_ms = 4_000;
-    s.kafka.evaluate_interval_ms = 0;
-    s.kafka.max_in_flight = 64;
-    s.kafka
-        .properties
-        .insert("heartbeat.interval.ms".into(), "500".into());
-    if let Ok(d) = std::env::var("ARREARS_TEST_KAFKA_DEBUG") {
-        s.kafka.properties.insert("debug".into(), d);
-    }
-    s.http.enabled = false;
-    s
-}
-
-/// A small simulated portfolio's events, in stream order.
-fn simulated_events(accounts: usize, days: u32, seed: u64) -> Vec<String> {
-    let cfg = SimConfig::new(accounts, days, seed);
-    let mut world = World::new(&cfg);
-    let mut dialer = HouseDialer::new(cfg.calls_per_day(), seed);
-    let mut out = Vec::new();
-    world.run(&mut dialer, &mut out, |_| {}).unwrap();
-    String::from_utf8(out)
-        .unwrap()
-        .lines()
-        .map(str::to_string)
-        .collect()
-}
-
-/// The final item of every account, as the offline pipeline computes them (event-time clock).
-fn offline_items(lines: &[String]) -> HashMap<String, Value> {
-    let mut p = pipeline();
-    let mut ids = Vec::new();
-    for line in lines {
-        if p.process_record(line.as_bytes()).is_ok() {
-            ids.push(arrears::events::peek_account_id(line.as_bytes()).unwrap());
-        }
-    }
-    ids.into_iter()
-        .filter_map(|id| {
-            let item = p.item(&id)?;
-            Some((id, serde_json::to_value(item).unwrap()))
-        })
-        .collect()
-}
+use common::{broker, offline_items, settings, simulated_events, DEADLINE, PARTITIONS};
 
 async fn produce(broker: &EmbeddedBroker, topic: &str, records: &[(Option<String>, String)]) {
     let producer: FutureProducer = ClientConfig::new()
@@ -202,7 +142,7 @@ struct Running {
 }
 
 fn start(settings: &DaemonSettings) -> Running {
-    let shared = Shared::new(pipeline(), Arc::new(WallClock));
+    let shared = Shared::new(common::pipeline(), Arc::new(WallClock));
     let (stop, rx) = oneshot::channel::<()>();
     let s = settings.clone();
     let task = tokio::spawn(async move {
@@ -219,14 +159,6 @@ impl Running {
         let _ = self.stop.send(());
         self.task.await.unwrap().unwrap();
     }
-}
-
-fn broker() -> EmbeddedBroker {
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(std::env::var("ARREARS_LOG").unwrap_or_else(|_| "arrears=info".into()))
-        .with_test_writer()
-        .try_init();
-    EmbeddedBroker::start(&DEFAULT_TOPICS, PARTITIONS).unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -8,12 +8,9 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use arrears::broker::{EmbeddedBroker, DEFAULT_TOPICS};
-use arrears::config::Settings;
-use arrears::daemon::{app, http, DaemonSettings, Shared, WallClock};
-use arrears::pipeline::Pipeline;
+use arrears::broker::EmbeddedBroker;
+use arrears::daemon::{app, http, Shared, WallClock};
 use arrears::scoring::Scorer;
-use arrears::sim::{HouseDialer, SimConfig, World};
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::Message;
@@ -21,21 +18,9 @@ use rdkafka::producer::{FutureProducer, FutureRecord};
 use rdkafka::{Offset, TopicPartitionList};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-const PARTITIONS: i32 = 4;
-const DEADLINE: Duration = Duration::from_secs(60);
+mod common;
 
-fn simulated_events(accounts: usize, days: u32, seed: u64) -> Vec<String> {
-    let cfg = SimConfig::new(accounts, days, seed);
-    let mut world = World::new(&cfg);
-    let mut dialer = HouseDialer::new(cfg.calls_per_day(), seed);
-    let mut out = Vec::new();
-    world.run(&mut dialer, &mut out, |_| {}).unwrap();
-    String::from_utf8(out)
-        .unwrap()
-        .lines()
-        .map(str::to_string)
-        .collect()
-}
+use common::{simulated_events, DEADLINE, PARTITIONS};
 
 fn event_type(line: &str) -> String {
     let v: serde_json::Value = serde_json::from_str(line).unwrap();
@@ -114,18 +99,14 @@ fn first_value(broker: &EmbeddedBroker, topic: &str) -> Vec<u8> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metrics_count_a_known_stream() {
-    let broker = EmbeddedBroker::start(&DEFAULT_TOPICS, PARTITIONS).unwrap();
+    let broker = common::broker();
     let lines = simulated_events(8, 20, 11);
     // The stream: every simulated event, one of them twice (a duplicate event id), and one
     // malformed record.
     let mut records: Vec<(&str, String, String)> = lines
         .iter()
         .map(|l| {
-            let topic = if event_type(l) == "contact_attempt" {
-                "arrears.contacts"
-            } else {
-                "arrears.billing"
-            };
+            let topic = arrears::broker::input_topic(&event_type(l));
             let key = arrears::events::peek_account_id(l.as_bytes()).unwrap();
             (topic, key, l.clone())
         })
@@ -158,13 +139,7 @@ async fn metrics_count_a_known_stream() {
             .unwrap();
     }
 
-    let shared = Shared::new(
-        Pipeline::new(
-            Arc::new(Settings::defaults()),
-            Arc::new(Scorer::shipped().unwrap()),
-        ),
-        Arc::new(WallClock),
-    );
+    let shared = Shared::new(common::pipeline(), Arc::new(WallClock));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap().to_string();
     let server = tokio::spawn(http::serve(
@@ -172,16 +147,8 @@ async fn metrics_count_a_known_stream() {
         shared.clone(),
         std::future::pending(),
     ));
-    let mut settings = DaemonSettings::default();
-    settings.kafka.brokers = broker.bootstrap().to_string();
-    settings.kafka.group_id = "g-metrics".into();
-    settings.kafka.session_timeout_ms = 4_000;
-    settings.kafka.evaluate_interval_ms = 0;
+    let mut settings = common::settings(&broker, "g-metrics");
     settings.kafka.stats_interval_ms = 500;
-    settings
-        .kafka
-        .properties
-        .insert("heartbeat.interval.ms".into(), "500".into());
     let (stop, rx) = tokio::sync::oneshot::channel::<()>();
     let s = settings.clone();
     let sh = shared.clone();

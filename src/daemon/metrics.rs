@@ -31,6 +31,9 @@ struct Population {
     counts: [[u64; SCORE_BINS]; 2],
 }
 
+/// The label of `arrears_policy_blocks_total`: a profile's rule, or a rule of every profile.
+type RuleLabel = (Option<std::sync::Arc<str>>, &'static str);
+
 /// The labels of `arrears_work_items_published_total`.
 type ItemLabels = (Status, Segment, Option<Strategy>);
 
@@ -49,6 +52,8 @@ pub struct Metrics {
     published_cache: Mutex<HashMap<ItemLabels, IntCounter>>,
     holds: Vec<IntCounter>,
     policy_blocks: IntCounterVec,
+    /// Cached `policy_blocks` handles by (profile, rule).
+    policy_cache: Mutex<HashMap<RuleLabel, IntCounter>>,
     pub changelog_writes: IntCounter,
     pub restore_duration: Histogram,
     pub restored_accounts: IntCounter,
@@ -229,6 +234,7 @@ impl Metrics {
             published_cache: Mutex::new(HashMap::new()),
             holds,
             policy_blocks,
+            policy_cache: Mutex::new(HashMap::new()),
             changelog_writes: counter(
                 &r,
                 "arrears_changelog_writes_total",
@@ -345,16 +351,25 @@ impl Metrics {
         if let Some(h) = item.hold_reason {
             self.holds[h as usize].inc();
         }
+        let mut cache = self.policy_cache.lock().unwrap_or_else(|e| e.into_inner());
         for r in &item.reasons {
-            match &r.rule {
-                Some(Rule::Always(name)) => self.policy_blocks.with_label_values(&[name]).inc(),
-                Some(Rule::Profile { profile, rule, .. }) => self
-                    .policy_blocks
-                    .with_label_values(&[&format!("{profile}.{rule}")])
-                    .inc(),
-                None => {}
-            }
+            let key: RuleLabel = match &r.rule {
+                Some(Rule::Always(name)) => (None, *name),
+                Some(Rule::Profile { profile, rule, .. }) => (Some(profile.clone()), *rule),
+                None => continue,
+            };
+            cache
+                .entry(key)
+                .or_insert_with_key(|(profile, rule)| {
+                    let label = match profile {
+                        Some(p) => format!("{p}.{rule}"),
+                        None => (*rule).to_string(),
+                    };
+                    self.policy_blocks.with_label_values(&[&label])
+                })
+                .inc();
         }
+        drop(cache);
         self.scores[0].observe(item.scores.willingness);
         self.scores[1].observe(item.scores.ability);
     }

@@ -1,0 +1,94 @@
+//! Helpers shared by the tests that run the daemon against librdkafka's embedded mock cluster.
+//! Each test file uses only some of them.
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use arrears::broker::{EmbeddedBroker, DEFAULT_TOPICS};
+use arrears::config::Settings;
+use arrears::daemon::DaemonSettings;
+use arrears::pipeline::Pipeline;
+use arrears::scoring::Scorer;
+use arrears::sim::{HouseDialer, SimConfig, World};
+use serde_json::Value;
+
+/// Partitions of every topic of the test broker.
+pub const PARTITIONS: i32 = 4;
+/// Longest any wait in a test polls its condition.
+pub const DEADLINE: Duration = Duration::from_secs(60);
+
+/// The engine with the shipped configuration and models.
+pub fn pipeline() -> Pipeline {
+    Pipeline::new(
+        Arc::new(Settings::defaults()),
+        Arc::new(Scorer::shipped().unwrap()),
+    )
+}
+
+/// A daemon of consumer group `group` on `broker`, tuned for the mock cluster; no clock
+/// re-evaluation (the items depend on the events only, like the offline pipeline's), no HTTP.
+pub fn settings(broker: &EmbeddedBroker, group: &str) -> DaemonSettings {
+    let mut s = DaemonSettings::default();
+    s.kafka.brokers = broker.bootstrap().to_string();
+    s.kafka.group_id = group.to_string();
+    // Short, but above the mock cluster's 3 s initial rebalance delay: with 1 s the group never
+    // completes its first join.
+    s.kafka.session_timeout_ms = 4_000;
+    s.kafka.evaluate_interval_ms = 0;
+    s.kafka.max_in_flight = 64;
+    s.kafka
+        .properties
+        .insert("heartbeat.interval.ms".into(), "500".into());
+    if let Ok(d) = std::env::var("ARREARS_TEST_KAFKA_DEBUG") {
+        s.kafka.properties.insert("debug".into(), d);
+    }
+    s.http.enabled = false;
+    s
+}
+
+/// An embedded broker with the contract's topics (and test logs from `ARREARS_LOG`).
+pub fn broker() -> EmbeddedBroker {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(std::env::var("ARREARS_LOG").unwrap_or_else(|_| "arrears=info".into()))
+        .with_test_writer()
+        .try_init();
+    EmbeddedBroker::start(&DEFAULT_TOPICS, PARTITIONS).unwrap()
+}
+
+/// A small simulated portfolio's events, in stream order.
+pub fn simulated_events(accounts: usize, days: u32, seed: u64) -> Vec<String> {
+    let cfg = SimConfig::new(accounts, days, seed);
+    let mut world = World::new(&cfg);
+    let mut dialer = HouseDialer::new(cfg.calls_per_day(), seed);
+    let mut out = Vec::new();
+    world.run(&mut dialer, &mut out, |_| {}).unwrap();
+    String::from_utf8(out)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+/// The account id of an event line.
+pub fn account_of(line: &str) -> String {
+    arrears::events::peek_account_id(line.as_bytes()).expect("an event with an account id")
+}
+
+/// The final item of every account, as the offline pipeline computes them (event-time clock).
+pub fn offline_items(lines: &[String]) -> HashMap<String, Value> {
+    let mut p = pipeline();
+    let mut ids = Vec::new();
+    for line in lines {
+        if p.process_record(line.as_bytes()).is_ok() {
+            ids.push(account_of(line));
+        }
+    }
+    ids.into_iter()
+        .filter_map(|id| {
+            let item = p.item(&id)?;
+            Some((id, serde_json::to_value(item).unwrap()))
+        })
+        .collect()
+}
