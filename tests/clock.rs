@@ -12,15 +12,14 @@ use arrears::broker::EmbeddedBroker;
 use arrears::daemon::{app, Clock, Shared};
 use jiff::Timestamp;
 use rdkafka::config::ClientConfig;
-use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::consumer::BaseConsumer;
 use rdkafka::message::Message;
 use rdkafka::producer::{FutureProducer, FutureRecord};
-use rdkafka::{Offset, TopicPartitionList};
 use serde_json::Value;
 
 mod common;
 
-use common::{DEADLINE, PARTITIONS};
+use common::DEADLINE;
 
 const STORY: &str = "tests/fixtures/promise_breaker.jsonl";
 
@@ -47,17 +46,7 @@ struct Items {
 
 impl Items {
     fn new(broker: &EmbeddedBroker) -> Items {
-        let consumer: BaseConsumer = ClientConfig::new()
-            .set("bootstrap.servers", broker.bootstrap())
-            .set("group.id", "clock-reader")
-            .create()
-            .unwrap();
-        let mut tpl = TopicPartitionList::new();
-        for p in 0..PARTITIONS {
-            tpl.add_partition_offset("arrears.work-items", p, Offset::Beginning)
-                .unwrap();
-        }
-        consumer.assign(&tpl).unwrap();
+        let consumer = common::reader(broker, "arrears.work-items");
         Items {
             consumer,
             seen: Vec::new(),

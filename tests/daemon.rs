@@ -154,18 +154,7 @@ struct TopicReader {
 
 impl TopicReader {
     fn new(broker: &EmbeddedBroker, topic: &str) -> TopicReader {
-        let consumer: BaseConsumer = ClientConfig::new()
-            .set("bootstrap.servers", broker.bootstrap())
-            .set("group.id", "test-reader")
-            .set("enable.auto.commit", "false")
-            .create()
-            .unwrap();
-        let mut tpl = TopicPartitionList::new();
-        for p in 0..PARTITIONS {
-            tpl.add_partition_offset(topic, p, Offset::Beginning)
-                .unwrap();
-        }
-        consumer.assign(&tpl).unwrap();
+        let consumer = common::reader(broker, topic);
         TopicReader {
             consumer,
             topic: topic.to_string(),

@@ -15,7 +15,6 @@ use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::Message;
 use rdkafka::producer::{FutureProducer, FutureRecord};
-use rdkafka::{Offset, TopicPartitionList};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 mod common;
@@ -77,17 +76,7 @@ fn count_records(broker: &EmbeddedBroker, topic: &str) -> usize {
 }
 
 fn first_value(broker: &EmbeddedBroker, topic: &str) -> Vec<u8> {
-    let c: BaseConsumer = ClientConfig::new()
-        .set("bootstrap.servers", broker.bootstrap())
-        .set("group.id", "metrics-reader")
-        .create()
-        .unwrap();
-    let mut tpl = TopicPartitionList::new();
-    for p in 0..PARTITIONS {
-        tpl.add_partition_offset(topic, p, Offset::Beginning)
-            .unwrap();
-    }
-    c.assign(&tpl).unwrap();
+    let c = common::reader(broker, topic);
     let start = Instant::now();
     loop {
         if let Some(m) = c.poll(Duration::from_millis(100)) {

@@ -12,6 +12,9 @@ use arrears::daemon::DaemonSettings;
 use arrears::pipeline::Pipeline;
 use arrears::scoring::Scorer;
 use arrears::sim::{HouseDialer, SimConfig, World};
+use rdkafka::config::ClientConfig;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::{Offset, TopicPartitionList};
 use serde_json::Value;
 
 /// Partitions of every topic of the test broker.
@@ -91,4 +94,22 @@ pub fn offline_items(lines: &[String]) -> HashMap<String, Value> {
             Some((id, serde_json::to_value(item).unwrap()))
         })
         .collect()
+}
+
+/// A consumer of every partition of `topic` from the beginning (no group membership, no
+/// commits).
+pub fn reader(broker: &EmbeddedBroker, topic: &str) -> BaseConsumer {
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", broker.bootstrap())
+        .set("group.id", "test-reader")
+        .set("enable.auto.commit", "false")
+        .create()
+        .unwrap();
+    let mut tpl = TopicPartitionList::new();
+    for p in 0..PARTITIONS {
+        tpl.add_partition_offset(topic, p, Offset::Beginning)
+            .unwrap();
+    }
+    consumer.assign(&tpl).unwrap();
+    consumer
 }
