@@ -1,30 +1,28 @@
-//! arrears: a streaming collections risk-scoring engine.
+//! arrears: a streaming collections risk-scoring engine. Billing and dialer events in; one
+//! priority-ranked, policy-checked work item per account out.
 //!
-//! The domain core (`events`, `account`, `features`, `scoring`, `policy`, `ranking`, `workitem`,
-//! `pipeline`) is synchronous and deterministic: no async runtime, no Kafka, no metrics registry,
-//! no wall clock. The edges (`replay`, `bench`, `sim`, `backtest`, `chart`) read and write files around it.
+//! # Layout
+//!
+//! - [`engine`]: the pure, synchronous, deterministic core: wire decoding and validation
+//!   (`events`), per-account state (`account`), `features`, `scoring` (model format, scorer,
+//!   drift), the contact `policy`, `ranking`, `workitem` and the `pipeline` that chains them.
+//!   No async runtime, Kafka, metrics registry, files, environment or clock: time is a value the
+//!   caller passes in. `clippy.toml` and `.ci/check-layout` enforce this.
+//! - [`config`]: reads `config/arrears.toml`, an optional file and `ARREARS_*` overrides into the
+//!   engine's validated [`engine::settings::Settings`].
+//! - [`replay`]: `arrears replay`, the offline edge: JSONL events in file order through the
+//!   pipeline, ranked work items out (and labelled training rows on request).
+//! - [`daemon`]: `arrears run`, the Kafka and HTTP edge: consumer, producer, changelog, timer,
+//!   metrics and the HTTP API, all started by [`daemon::spawn`].
+//! - [`tools`] (cargo feature `tools`, on by default): everything that is not the product's
+//!   runtime: the embedded broker, the demo, benchmarks, the simulator, the backtest, model
+//!   training and charts. `cargo build --release --no-default-features` leaves them out.
+//!
+//! Dependencies point one way: `tools` → `daemon` / `replay` → `config` → `engine`.
 
-pub mod account;
-pub mod backtest;
-pub mod bench;
-pub mod chart;
-
-pub mod broker;
 pub mod config;
 pub mod daemon;
-pub mod demo;
-pub mod domain;
-pub mod events;
-pub mod features;
-pub mod kafka_bench;
-pub mod pipeline;
-pub mod policy;
-pub mod ranking;
+pub mod engine;
 pub mod replay;
-pub mod scoring;
-pub mod sim;
-#[cfg(test)]
-pub mod testkit;
-pub mod training;
-pub mod training_rows;
-pub mod workitem;
+#[cfg(feature = "tools")]
+pub mod tools;

@@ -30,24 +30,31 @@ enum LogFormat {
 
 #[derive(Subcommand)]
 enum Command {
+    #[cfg(feature = "tools")]
     /// Everything in one process: embedded broker, simulated stream, daemon, live ranked worklist.
-    Demo(arrears::demo::DemoArgs),
+    Demo(arrears::tools::demo::DemoArgs),
     /// Run the Kafka daemon: consume, score, publish work items; HTTP API.
     Run(arrears::daemon::RunArgs),
+    #[cfg(feature = "tools")]
     /// Run an embedded Kafka-protocol broker (librdkafka mock cluster) with the contract's topics.
-    Broker(arrears::broker::BrokerArgs),
+    Broker(arrears::tools::broker::BrokerArgs),
     /// Apply a JSONL event file offline and print every account's latest work item, ranked.
     Replay(arrears::replay::ReplayArgs),
+    #[cfg(feature = "tools")]
     /// Write a synthetic portfolio's event stream (reproducible per seed).
-    Simulate(arrears::sim::SimulateArgs),
+    Simulate(arrears::tools::sim::SimulateArgs),
+    #[cfg(feature = "tools")]
     /// Fit a willingness or ability model (logistic regression) on a CSV of labelled rows.
-    Train(arrears::training::TrainArgs),
+    Train(arrears::tools::training::TrainArgs),
+    #[cfg(feature = "tools")]
     /// Score a CSV of labelled rows with a model: metrics, calibration and an HTML report.
-    Evaluate(arrears::training::EvaluateArgs),
+    Evaluate(arrears::tools::training::EvaluateArgs),
+    #[cfg(feature = "tools")]
     /// Compare dialer strategies in a closed loop over the simulator.
-    Backtest(arrears::backtest::BacktestArgs),
+    Backtest(arrears::tools::backtest::BacktestArgs),
+    #[cfg(feature = "tools")]
     /// Measure replay throughput on a simulated event file and print the numbers.
-    Bench(arrears::bench::BenchArgs),
+    Bench(arrears::tools::bench::BenchArgs),
 }
 
 fn init_tracing(format: LogFormat) {
@@ -76,15 +83,22 @@ fn main() -> ExitCode {
                 ExitCode::from(e.exit_code())
             }
         },
-        Command::Demo(args) => report(arrears::demo::cmd_demo(&args)),
+        #[cfg(feature = "tools")]
+        Command::Demo(args) => report(arrears::tools::demo::cmd_demo(&args)),
         Command::Run(args) => report(arrears::daemon::cmd_run(&args)),
-        Command::Broker(args) => report(arrears::broker::cmd_broker(&args)),
-        Command::Simulate(args) => report(arrears::sim::cmd_simulate(&args)),
-        Command::Bench(args) => report(arrears::bench::run(&args)),
-        Command::Train(args) => report(arrears::training::train(&args)),
-        Command::Evaluate(args) => report(arrears::training::evaluate(&args)),
-        Command::Backtest(args) => report(arrears::backtest::run(&args).map(|r| {
-            print!("{}", arrears::backtest::table(&r));
+        #[cfg(feature = "tools")]
+        Command::Broker(args) => report(arrears::tools::broker::cmd_broker(&args)),
+        #[cfg(feature = "tools")]
+        Command::Simulate(args) => report(arrears::tools::sim::cmd_simulate(&args)),
+        #[cfg(feature = "tools")]
+        Command::Bench(args) => report(arrears::tools::bench::run(&args)),
+        #[cfg(feature = "tools")]
+        Command::Train(args) => report(arrears::tools::training::train(&args)),
+        #[cfg(feature = "tools")]
+        Command::Evaluate(args) => report(arrears::tools::training::evaluate(&args)),
+        #[cfg(feature = "tools")]
+        Command::Backtest(args) => report(arrears::tools::backtest::run(&args).map(|r| {
+            print!("{}", arrears::tools::backtest::table(&r));
             eprintln!("wrote {} and {}", args.json.display(), args.chart.display());
         })),
     }

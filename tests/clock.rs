@@ -8,8 +8,8 @@ use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use arrears::broker::EmbeddedBroker;
 use arrears::daemon::{app, Clock, Shared};
+use arrears::tools::broker::EmbeddedBroker;
 use jiff::Timestamp;
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::BaseConsumer;
@@ -116,7 +116,7 @@ async fn a_promise_falling_due_publishes_a_new_item_without_an_event() {
         .map(str::to_string)
         .collect();
     for line in &lines {
-        let key = arrears::events::peek_account_id(line.as_bytes()).unwrap();
+        let key = arrears::engine::events::peek_account_id(line.as_bytes()).unwrap();
         producer
             .send(
                 FutureRecord::to("arrears.billing").key(&key).payload(line),

@@ -10,9 +10,9 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use arrears::broker::EmbeddedBroker;
 use arrears::daemon::{app, http, DaemonError, DaemonSettings, Shared, WallClock};
-use arrears::features::FEATURE_NAMES;
+use arrears::engine::features::FEATURE_NAMES;
+use arrears::tools::broker::EmbeddedBroker;
 use jiff::Timestamp;
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};

@@ -5,7 +5,7 @@
 use std::sync::mpsc;
 use std::time::Duration;
 
-use arrears::demo::{run_blocking, DemoArgs};
+use arrears::tools::demo::{run_blocking, DemoArgs};
 
 #[test]
 fn the_demo_streams_ranks_and_stops_by_itself() {

@@ -2,8 +2,8 @@
 //! `models/golden.json` (within 1e-9). `scripts/train-models.sh` re-records the file after
 //! retraining, by running this test with `ARREARS_BLESS=1`.
 
-use arrears::features::{F, N_FEATURES};
-use arrears::scoring::Scorer;
+use arrears::engine::features::{F, N_FEATURES};
+use arrears::engine::scoring::Scorer;
 use serde_json::{json, Value};
 
 /// Fixed, hand-picked feature vectors: an empty history, a typical fresh delinquency, a habitual

@@ -8,8 +8,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use arrears::broker::EmbeddedBroker;
 use arrears::daemon::{app, DaemonSettings, Shared, WallClock};
+use arrears::tools::broker::EmbeddedBroker;
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::BaseConsumer;
 use rdkafka::message::{Headers, Message};
@@ -44,7 +44,12 @@ async fn produce(broker: &EmbeddedBroker, topic: &str, records: &[(Option<String
 fn keyed(lines: &[String]) -> Vec<(Option<String>, String)> {
     lines
         .iter()
-        .map(|l| (arrears::events::peek_account_id(l.as_bytes()), l.clone()))
+        .map(|l| {
+            (
+                arrears::engine::events::peek_account_id(l.as_bytes()),
+                l.clone(),
+            )
+        })
         .collect()
 }
 
@@ -169,7 +174,7 @@ async fn events_in_give_the_offline_pipelines_work_items() {
 async fn a_poison_record_goes_to_dead_letter_and_the_stream_goes_on() {
     let broker = broker();
     let lines = simulated_events(2, 5, 9);
-    let account = arrears::events::peek_account_id(lines[0].as_bytes()).unwrap();
+    let account = arrears::engine::events::peek_account_id(lines[0].as_bytes()).unwrap();
     let mut records = vec![
         (Some(account.clone()), "{not json".to_string()),
         (Some("someone-else".to_string()), lines[0].clone()),

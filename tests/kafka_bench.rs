@@ -1,7 +1,7 @@
 //! `arrears bench --kafka` at a tiny size: every phase runs through the embedded broker and
 //! accounts for every record. Counts only; no timing is ever asserted.
 
-use arrears::kafka_bench::{self, Params};
+use arrears::tools::bench::kafka::{self, Params};
 
 fn params() -> Params {
     Params {
@@ -19,7 +19,7 @@ fn params() -> Params {
 
 #[test]
 fn throughput_reads_and_applies_every_event() {
-    let t = kafka_bench::throughput(&params()).unwrap();
+    let t = kafka::throughput(&params()).unwrap();
     assert_eq!(t.events, 2_000);
     assert_eq!(t.billing_events + t.contacts_events, 2_000);
     assert!(t.contacts_events > 0 && t.billing_events > 0, "{t:?}");
@@ -36,7 +36,7 @@ fn throughput_reads_and_applies_every_event() {
 
 #[test]
 fn latency_measures_only_events_that_changed_an_item() {
-    let l = kafka_bench::latency(&params()).unwrap();
+    let l = kafka::latency(&params()).unwrap();
     assert_eq!(l.sent, 1_000);
     assert!(l.warmup_events > 0);
     assert_eq!(l.applied, l.sent + l.warmup_events, "{l:?}");
@@ -47,7 +47,7 @@ fn latency_measures_only_events_that_changed_an_item() {
 
 #[test]
 fn restore_brings_back_every_written_account() {
-    let r = kafka_bench::restore(&params()).unwrap();
+    let r = kafka::restore(&params()).unwrap();
     assert_eq!(r.written, 2_000);
     assert_eq!(r.restored, 2_000);
     assert!(r.templates > 100 && r.templates <= 300, "{r:?}");

@@ -8,9 +8,9 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use arrears::broker::EmbeddedBroker;
 use arrears::daemon::{app, http, Shared, WallClock};
-use arrears::scoring::Scorer;
+use arrears::engine::scoring::Scorer;
+use arrears::tools::broker::EmbeddedBroker;
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::Message;
@@ -95,8 +95,8 @@ async fn metrics_count_a_known_stream() {
     let mut records: Vec<(&str, String, String)> = lines
         .iter()
         .map(|l| {
-            let topic = arrears::broker::input_topic(&event_type(l));
-            let key = arrears::events::peek_account_id(l.as_bytes()).unwrap();
+            let topic = arrears::tools::broker::input_topic(&event_type(l));
+            let key = arrears::engine::events::peek_account_id(l.as_bytes()).unwrap();
             (topic, key, l.clone())
         })
         .collect();

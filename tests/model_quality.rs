@@ -6,14 +6,14 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use arrears::config::Settings;
-use arrears::features::{FEATURE_NAMES, N_FEATURES};
-use arrears::pipeline::Pipeline;
+use arrears::engine::features::{FEATURE_NAMES, N_FEATURES};
+use arrears::engine::pipeline::Pipeline;
+use arrears::engine::scoring::Scorer;
+use arrears::engine::settings::Settings;
 use arrears::replay::apply_lines;
-use arrears::scoring::Scorer;
-use arrears::sim::{HouseDialer, SimConfig, World};
-use arrears::training::metrics::auc;
-use arrears::training_rows::Collector;
+use arrears::replay::training_rows::Collector;
+use arrears::tools::sim::{HouseDialer, SimConfig, World};
+use arrears::tools::training::metrics::auc;
 
 /// Spearman rank correlation (average ranks for ties).
 fn spearman(x: &[f64], y: &[f64]) -> f64 {

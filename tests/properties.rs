@@ -22,10 +22,10 @@ use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, OnceLock};
 
-use arrears::config::Settings;
-use arrears::pipeline::{Applied, Pipeline};
-use arrears::scoring::Scorer;
-use arrears::workitem::WorkItem;
+use arrears::engine::pipeline::{Applied, Pipeline};
+use arrears::engine::scoring::Scorer;
+use arrears::engine::settings::Settings;
+use arrears::engine::workitem::WorkItem;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp, ToSpan};

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use arrears::sim::*;
+use arrears::tools::sim::*;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan};
@@ -359,7 +359,7 @@ fn cli_writes_stream_and_truth_file() {
         start: Date::constant(2026, 3, 2),
         capacity: 0.05,
         quiet: true,
-        book: arrears::sim::Book::Full,
+        book: arrears::tools::sim::Book::Full,
     };
     cmd_simulate(&args).unwrap();
     let stream = std::fs::read(&out).unwrap();

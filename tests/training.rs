@@ -3,8 +3,8 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use arrears::scoring::{Model, Transform};
-use arrears::training::{
+use arrears::engine::scoring::{Model, Transform};
+use arrears::tools::training::{
     evaluate, fit, train, EvaluateArgs, FitOptions, ReadOptions, Table, TrainArgs, TrainError,
     DEFAULT_ALPHAS,
 };
@@ -96,7 +96,7 @@ fn score_csv(m: &Model, text: &str) -> (Vec<f64>, Vec<u8>) {
         ..Default::default()
     };
     let t = Table::from_reader(text.as_bytes(), "fresh", 0, &opts, false).unwrap();
-    let scores = arrears::training::score_table(m, &t).unwrap();
+    let scores = arrears::tools::training::score_table(m, &t).unwrap();
     let j = t.column_index("y").unwrap();
     let labels = t.column(j).iter().map(|&v| v as u8).collect();
     (scores, labels)
@@ -161,10 +161,10 @@ fn learns_a_known_logistic_relationship() {
     assert_eq!(d["rows"], 3000);
     assert_eq!(
         d["edges"],
-        serde_json::json!(arrears::scoring::ScoreDistribution::decile_edges())
+        serde_json::json!(arrears::engine::scoring::ScoreDistribution::decile_edges())
     );
-    let reference = arrears::scoring::ScoreDistribution {
-        edges: arrears::scoring::ScoreDistribution::decile_edges(),
+    let reference = arrears::engine::scoring::ScoreDistribution {
+        edges: arrears::engine::scoring::ScoreDistribution::decile_edges(),
         shares: serde_json::from_value(d["shares"].clone()).unwrap(),
     };
     assert!((reference.shares.iter().sum::<f64>() - 1.0).abs() < 1e-9);
@@ -173,7 +173,7 @@ fn learns_a_known_logistic_relationship() {
     for s in scores {
         counts[reference.bin(s)] += 1;
     }
-    let psi = arrears::scoring::psi(&reference, &counts).unwrap();
+    let psi = arrears::engine::scoring::psi(&reference, &counts).unwrap();
     assert!(
         psi < 0.02,
         "PSI of all rows against the training rows: {psi}"
@@ -400,7 +400,7 @@ fn calibrated_on_fresh_data_even_with_a_rare_outcome() {
             "intercept {intercept}: mean predicted {mean:.4} vs observed {rate:.4}"
         );
         // Group by group (deciles of the score), predicted within 0.06 of observed.
-        for g in arrears::training::metrics::calibration_table(&scores, &labels, 10) {
+        for g in arrears::tools::training::metrics::calibration_table(&scores, &labels, 10) {
             assert!(
                 (g.mean_predicted - g.observed).abs() < 0.06,
                 "intercept {intercept}: {g:?}"
@@ -471,7 +471,7 @@ fn evaluate_writes_html_and_pngs() {
     ] {
         assert!(html.contains(needle), "report mentions {needle}");
     }
-    for png in arrears::training::report::CHARTS {
+    for png in arrears::tools::training::report::CHARTS {
         assert!(html.contains(png), "report shows {png}");
         let bytes = std::fs::read(report.join(png)).unwrap();
         assert!(bytes.starts_with(b"\x89PNG"), "{png} is a PNG");

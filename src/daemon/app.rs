@@ -19,10 +19,10 @@ use rdkafka::producer::{DeliveryFuture, FutureProducer, Producer};
 
 use tracing::Instrument;
 
-use crate::domain::{EventType, RejectReason, Status};
-use crate::events::{self, Reject};
-use crate::pipeline::{Applied, Pipeline};
-use crate::workitem::WorkItem;
+use crate::engine::domain::{EventType, RejectReason, Status};
+use crate::engine::events::{self, Reject};
+use crate::engine::pipeline::{Applied, Pipeline};
+use crate::engine::workitem::WorkItem;
 
 use super::changelog::{self, Positions};
 use super::metrics::score_bin;

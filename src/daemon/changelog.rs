@@ -1,5 +1,5 @@
 //! The changelog: one record per changed account (key = account id, value = the account's
-//! [`Pipeline::snapshot`](crate::pipeline::Pipeline::snapshot) plus the input positions it
+//! [`Pipeline::snapshot`](crate::engine::pipeline::Pipeline::snapshot) plus the input positions it
 //! reflects), written to the changelog partition with the same number as the input partition,
 //! and read back from the beginning to the high watermark when a partition is assigned.
 //!

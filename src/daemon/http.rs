@@ -14,7 +14,7 @@ use serde::Deserialize;
 use serde_json::json;
 use tokio::net::TcpListener;
 
-use crate::features::FEATURE_NAMES;
+use crate::engine::features::FEATURE_NAMES;
 
 use super::{DaemonError, Shared};
 

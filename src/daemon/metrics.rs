@@ -12,9 +12,9 @@ use prometheus::{
     IntGaugeVec, Opts, Registry, TextEncoder,
 };
 
-use crate::domain::{EventType, HoldReason, RejectReason, Segment, Status, Strategy};
-use crate::scoring::{self, Scorer};
-use crate::workitem::{Rule, WorkItem};
+use crate::engine::domain::{EventType, HoldReason, RejectReason, Segment, Status, Strategy};
+use crate::engine::scoring::{self, Scorer};
+use crate::engine::workitem::{Rule, WorkItem};
 
 /// Bins of the score distributions (and of the models' reference distributions): ten of 0.1.
 pub const SCORE_BINS: usize = 10;

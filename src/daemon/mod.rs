@@ -21,9 +21,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use jiff::Timestamp;
 
-use crate::config::Settings;
-use crate::pipeline::Pipeline;
-use crate::scoring::Scorer;
+use crate::engine::pipeline::Pipeline;
+use crate::engine::scoring::Scorer;
+use crate::engine::settings::Settings;
 
 use metrics::Metrics;
 

@@ -1,6 +1,6 @@
 //! The daemon's own configuration: the `[kafka]` and `[http]` tables of the same TOML file (and
 //! `ARREARS_KAFKA__…` / `ARREARS_HTTP__…` environment overrides), read separately from the scoring
-//! [`Settings`](crate::config::Settings) so each section keeps denying unknown keys.
+//! [`Settings`](crate::engine::settings::Settings) so each section keeps denying unknown keys.
 //!
 //! Owns parsing, validation (every problem at once) and the librdkafka client configurations;
 //! secrets in passthrough properties are masked whenever they are shown.
@@ -13,7 +13,8 @@ use figment::Figment;
 use rdkafka::config::ClientConfig;
 use serde::{Deserialize, Serialize};
 
-use crate::config::{ConfigError, PROPERTY_ENV};
+use crate::config::PROPERTY_ENV;
+use crate::engine::settings::ConfigError;
 
 /// `[kafka]`: brokers, topics, group, limits, and any librdkafka property passed through.
 #[derive(Debug, Clone, Deserialize, Serialize)]

@@ -14,8 +14,8 @@ use rdkafka::producer::future_producer::OwnedDeliveryResult;
 use rdkafka::producer::{DeliveryFuture, FutureProducer, FutureRecord, Producer};
 use rdkafka::ClientContext;
 
-use crate::events::Reject;
-use crate::workitem::WorkItem;
+use crate::engine::events::Reject;
+use crate::engine::workitem::WorkItem;
 
 use super::settings::DaemonSettings;
 use super::Shared;

@@ -6,12 +6,12 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use arrears::broker::{EmbeddedBroker, DEFAULT_TOPICS};
-use arrears::config::Settings;
 use arrears::daemon::DaemonSettings;
-use arrears::pipeline::Pipeline;
-use arrears::scoring::Scorer;
-use arrears::sim::{HouseDialer, SimConfig, World};
+use arrears::engine::pipeline::Pipeline;
+use arrears::engine::scoring::Scorer;
+use arrears::engine::settings::Settings;
+use arrears::tools::broker::{EmbeddedBroker, DEFAULT_TOPICS};
+use arrears::tools::sim::{HouseDialer, SimConfig, World};
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::{Offset, TopicPartitionList};
@@ -76,7 +76,7 @@ pub fn simulated_events(accounts: usize, days: u32, seed: u64) -> Vec<String> {
 
 /// The account id of an event line.
 pub fn account_of(line: &str) -> String {
-    arrears::events::peek_account_id(line.as_bytes()).expect("an event with an account id")
+    arrears::engine::events::peek_account_id(line.as_bytes()).expect("an event with an account id")
 }
 
 /// The final item of every account, as the offline pipeline computes them (event-time clock).

@@ -19,12 +19,12 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
-use crate::config::Settings;
-use crate::domain::{Channel, Party, Status};
-use crate::pipeline::Pipeline;
-use crate::scoring::Scorer;
-use crate::sim::{self, Dialer, PlannedContact, SimConfig, World, WorldView};
-use crate::workitem::WorkItem;
+use crate::engine::domain::{Channel, Party, Status};
+use crate::engine::pipeline::Pipeline;
+use crate::engine::scoring::Scorer;
+use crate::engine::settings::Settings;
+use crate::engine::workitem::WorkItem;
+use crate::tools::sim::{self, Dialer, PlannedContact, SimConfig, World, WorldView};
 
 /// How a dialer orders the engine's open items.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
@@ -91,7 +91,7 @@ pub struct BacktestArgs {
     /// The simulated portfolio: `collections` (every account starts delinquent: the queue a
     /// collections team works) or `full` (a whole lending book).
     #[arg(long, value_enum, default_value = "collections")]
-    pub book: crate::sim::Book,
+    pub book: crate::tools::sim::Book,
     /// Run at most this many simulations at once (default: the number of cores).
     #[arg(long)]
     pub jobs: Option<usize>,
@@ -204,7 +204,7 @@ impl Dialer for EngineDialer {
                 channel,
                 at,
                 third_party: action.party == Party::ThirdParty,
-                disclose_debt: action.disclosure == crate::domain::Disclosure::Full,
+                disclose_debt: action.disclosure == crate::engine::domain::Disclosure::Full,
             });
         }
         plan
@@ -362,7 +362,7 @@ pub fn run(args: &BacktestArgs) -> anyhow::Result<Report> {
                 };
                 let mut cfg = SimConfig::new(args.accounts, args.days, seed);
                 cfg.capacity = args.capacity;
-                cfg.collections_book = args.book == crate::sim::Book::Collections;
+                cfg.collections_book = args.book == crate::tools::sim::Book::Collections;
                 let r = run_one(&settings, &scorer, &cfg, order);
                 results.lock().expect("no worker panicked").push((i, r));
                 progress.inc(1);
@@ -413,10 +413,10 @@ pub fn run(args: &BacktestArgs) -> anyhow::Result<Report> {
 }
 
 fn draw(report: &Report, path: &std::path::Path) -> anyhow::Result<()> {
-    let series: Vec<crate::chart::Series> = report
+    let series: Vec<crate::tools::chart::Series> = report
         .runs
         .iter()
-        .map(|r| crate::chart::Series {
+        .map(|r| crate::tools::chart::Series {
             name: format!("{} (seed {})", r.strategy, r.seed),
             points: r
                 .cumulative_usd_cents
@@ -426,7 +426,7 @@ fn draw(report: &Report, path: &std::path::Path) -> anyhow::Result<()> {
                 .collect(),
         })
         .collect();
-    crate::chart::line_chart(
+    crate::tools::chart::line_chart(
         path,
         "Cumulative collections by strategy",
         "day",

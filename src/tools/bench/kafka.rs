@@ -35,12 +35,12 @@ use rdkafka::producer::{BaseRecord, DeliveryResult, Producer, ProducerContext, T
 use rdkafka::{ClientContext, Offset, TopicPartitionList};
 use serde::{Deserialize, Serialize};
 
-use crate::broker::{EmbeddedBroker, DEFAULT_TOPICS};
-use crate::config::Settings;
 use crate::daemon::{app, changelog, DaemonError, DaemonSettings, Shared, WallClock};
-use crate::pipeline::Pipeline;
-use crate::scoring::Scorer;
-use crate::sim::{HouseDialer, SimConfig, World};
+use crate::engine::pipeline::Pipeline;
+use crate::engine::scoring::Scorer;
+use crate::engine::settings::Settings;
+use crate::tools::broker::{EmbeddedBroker, DEFAULT_TOPICS};
+use crate::tools::sim::{HouseDialer, SimConfig, World};
 
 const BILLING: &str = "arrears.billing";
 const CONTACTS: &str = "arrears.contacts";
@@ -123,7 +123,7 @@ impl Params {
         4_000 * self.partitions as u64
     }
 
-    pub fn new(bench: &crate::bench::BenchArgs, k: &KafkaBenchArgs) -> Params {
+    pub fn new(bench: &crate::tools::bench::BenchArgs, k: &KafkaBenchArgs) -> Params {
         Params {
             events: bench.events,
             days: bench.days,
@@ -252,7 +252,7 @@ pub struct Report {
 // The command
 
 /// `arrears bench --kafka`: runs the selected phases and prints their numbers.
-pub fn run(bench: &crate::bench::BenchArgs, k: &KafkaBenchArgs) -> anyhow::Result<()> {
+pub fn run(bench: &crate::tools::bench::BenchArgs, k: &KafkaBenchArgs) -> anyhow::Result<()> {
     let p = Params::new(bench, k);
     let mut report = Report {
         params: p.clone(),
@@ -1101,8 +1101,10 @@ fn memory() -> (u64, u64) {
 // ---------------------------------------------------------------------------------------------
 // Shared pieces
 
-fn rejects_by_reason(stats: &crate::pipeline::Stats) -> std::collections::BTreeMap<String, u64> {
-    crate::domain::RejectReason::ALL
+fn rejects_by_reason(
+    stats: &crate::engine::pipeline::Stats,
+) -> std::collections::BTreeMap<String, u64> {
+    crate::engine::domain::RejectReason::ALL
         .iter()
         .filter(|r| stats.rejected[**r as usize] > 0)
         .map(|r| (r.as_str().to_string(), stats.rejected[*r as usize]))
@@ -1209,14 +1211,14 @@ struct Peek {
 fn route(line: String) -> Routed {
     match serde_json::from_str::<Peek>(&line) {
         Ok(p) => Routed {
-            topic: crate::broker::input_topic(&p.kind),
+            topic: crate::tools::broker::input_topic(&p.kind),
             key: p.account_id,
             occurred_at: p.occurred_at,
             line,
         },
         Err(_) => Routed {
             topic: BILLING,
-            key: crate::events::peek_account_id(line.as_bytes()).unwrap_or_default(),
+            key: crate::engine::events::peek_account_id(line.as_bytes()).unwrap_or_default(),
             occurred_at: Timestamp::UNIX_EPOCH,
             line,
         },
@@ -1409,7 +1411,7 @@ impl Daemon {
     }
 
     /// Stops the daemon (drain, commit, leave) and returns its pipeline's counters.
-    fn stop(self, rt: &tokio::runtime::Runtime) -> anyhow::Result<crate::pipeline::Stats> {
+    fn stop(self, rt: &tokio::runtime::Runtime) -> anyhow::Result<crate::engine::pipeline::Stats> {
         let _ = self.stop.send(());
         let Some(task) = self.task else {
             bail!("the daemon had already stopped");

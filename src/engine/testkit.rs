@@ -3,8 +3,8 @@
 use jiff::Timestamp;
 use serde_json::{json, Value};
 
-use crate::account::Account;
-use crate::events::{decode, Event};
+use crate::engine::account::Account;
+use crate::engine::events::{decode, Event};
 
 /// Makes events for one account with increasing ids.
 #[derive(Clone)]

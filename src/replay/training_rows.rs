@@ -13,9 +13,9 @@ use std::io::Write;
 use jiff::tz::TimeZone;
 use jiff::{Span, Timestamp};
 
-use crate::account::Account;
-use crate::features::{self, FEATURE_NAMES, N_FEATURES};
-use crate::pipeline::Pipeline;
+use crate::engine::account::Account;
+use crate::engine::features::{self, FEATURE_NAMES, N_FEATURES};
+use crate::engine::pipeline::Pipeline;
 
 /// Days after a snapshot in which labels are observed.
 pub const LABEL_WINDOW_DAYS: i64 = 30;
@@ -132,9 +132,9 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::config::Settings;
-    use crate::scoring::Scorer;
-    use crate::testkit::{t, Story};
+    use crate::engine::scoring::Scorer;
+    use crate::engine::settings::Settings;
+    use crate::engine::testkit::{t, Story};
 
     #[test]
     fn snapshots_delinquent_accounts_daily_and_labels_the_next_30_days() {

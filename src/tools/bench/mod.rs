@@ -1,6 +1,8 @@
 //! `arrears bench`: measures replay throughput (events per second on one core) on a generated
 //! event file, and prints the numbers. A program to run on purpose, never a test.
 
+pub mod kafka;
+
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -8,9 +10,9 @@ use std::time::Instant;
 
 use anyhow::Context;
 
-use crate::config::Settings;
-use crate::pipeline::Pipeline;
-use crate::scoring::Scorer;
+use crate::engine::pipeline::Pipeline;
+use crate::engine::scoring::Scorer;
+use crate::engine::settings::Settings;
 
 #[derive(clap::Args, Debug, Clone)]
 pub struct BenchArgs {
@@ -31,7 +33,7 @@ pub struct BenchArgs {
     #[arg(long)]
     pub kafka: bool,
     #[command(flatten)]
-    pub kafka_args: crate::kafka_bench::KafkaBenchArgs,
+    pub kafka_args: crate::tools::bench::kafka::KafkaBenchArgs,
 }
 
 fn count_lines(path: &std::path::Path) -> anyhow::Result<u64> {
@@ -47,7 +49,7 @@ fn simulate_about(
     days: u32,
     seed: u64,
 ) -> anyhow::Result<u64> {
-    let args = |accounts: usize, output: &std::path::Path| crate::sim::SimulateArgs {
+    let args = |accounts: usize, output: &std::path::Path| crate::tools::sim::SimulateArgs {
         accounts,
         days,
         seed,
@@ -56,19 +58,19 @@ fn simulate_about(
         start: "2026-01-05".parse().expect("a valid date"),
         capacity: 0.05,
         quiet: true,
-        book: crate::sim::Book::Full,
+        book: crate::tools::sim::Book::Full,
     };
     let pilot_accounts = 2_000;
-    crate::sim::cmd_simulate(&args(pilot_accounts, path))?;
+    crate::tools::sim::cmd_simulate(&args(pilot_accounts, path))?;
     let per_account = count_lines(path)? as f64 / pilot_accounts as f64;
     let accounts = ((events as f64 / per_account.max(1.0)).ceil() as usize).max(1);
-    crate::sim::cmd_simulate(&args(accounts, path))?;
+    crate::tools::sim::cmd_simulate(&args(accounts, path))?;
     count_lines(path)
 }
 
 pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     if args.kafka {
-        return crate::kafka_bench::run(args, &args.kafka_args);
+        return crate::tools::bench::kafka::run(args, &args.kafka_args);
     }
     let dir = tempfile::tempdir().context("creating a temporary directory")?;
     let path = args

@@ -3,12 +3,12 @@
 //! delinquency, a promise just broken) and divided by the expected effort to reach the party.
 //! Also the score-driver explanations. Pure.
 
-use crate::config::Settings;
-use crate::domain::*;
-use crate::features::{Features, F, FEATURES};
-use crate::policy::Plan;
-use crate::scoring::{Scorer, Scores};
-use crate::workitem::{Arg, Reason};
+use crate::engine::domain::*;
+use crate::engine::features::{Features, F, FEATURES};
+use crate::engine::policy::Plan;
+use crate::engine::scoring::{Scorer, Scores};
+use crate::engine::settings::Settings;
+use crate::engine::workitem::{Arg, Reason};
 
 /// Priority and expected recovery of an open plan, with the reasons behind them.
 pub struct Ranked {

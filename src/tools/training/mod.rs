@@ -27,7 +27,7 @@ pub use self::csv::{ReadOptions, Table};
 pub use self::fit::{fit, FitOptions, FitReport, DEFAULT_ALPHAS};
 pub use self::metrics::Metrics;
 pub use self::report::{default_report_dir, score_table, write_report, Evaluation};
-use crate::scoring::{Model, ModelError};
+use crate::engine::scoring::{Model, ModelError};
 
 /// Fewer rows than this cannot be split and validated meaningfully.
 pub const MIN_ROWS: usize = 50;
@@ -290,11 +290,11 @@ pub fn train(args: &TrainArgs) -> anyhow::Result<()> {
         .features
         .iter()
         .map(|f| f.name.as_str())
-        .filter(|n| !crate::features::FEATURE_NAMES.contains(n))
+        .filter(|n| !crate::engine::features::FEATURE_NAMES.contains(n))
         .collect();
     if !unknown.is_empty() {
         eprintln!(
-            "note: {} feature(s) are not engine features ({}); the engine can only load models over arrears::features::FEATURE_NAMES",
+            "note: {} feature(s) are not engine features ({}); the engine can only load models over arrears::engine::features::FEATURE_NAMES",
             unknown.len(),
             unknown.join(", ")
         );
@@ -322,8 +322,8 @@ fn parse_signs(entries: &[String]) -> anyhow::Result<Vec<(String, f64)>> {
 }
 
 /// The direction in which a feature moves the score: +1 when a larger raw value raises it.
-fn direction(f: &crate::scoring::FeatureSpec) -> f64 {
-    use crate::scoring::Transform;
+fn direction(f: &crate::engine::scoring::FeatureSpec) -> f64 {
+    use crate::engine::scoring::Transform;
     let slope = match &f.transform {
         Transform::Standard { scale, .. } => scale.signum(),
         Transform::Bins { values, .. } => (values.last().copied().unwrap_or(0.0)

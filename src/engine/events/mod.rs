@@ -12,7 +12,7 @@ use jiff::Timestamp;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::domain::*;
+use crate::engine::domain::*;
 
 /// Records larger than this are rejected as `too_large`.
 pub const MAX_RECORD_BYTES: usize = 64 * 1024;
@@ -897,5 +897,4 @@ pub fn peek_account_id(bytes: &[u8]) -> Option<String> {
 }
 
 #[cfg(test)]
-#[path = "events_tests.rs"]
 mod tests;

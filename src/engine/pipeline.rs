@@ -12,15 +12,15 @@ use std::sync::Arc;
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
 
-use crate::account::Account;
-use crate::config::Settings;
-use crate::domain::*;
-use crate::events::{self, Event, EventBody, Reject};
-use crate::features::{self, Features};
-use crate::policy::{self, Decision};
-use crate::ranking;
-use crate::scoring::{Scorer, Scores};
-use crate::workitem::{Action, ItemScores, WorkItem};
+use crate::engine::account::Account;
+use crate::engine::domain::*;
+use crate::engine::events::{self, Event, EventBody, Reject};
+use crate::engine::features::{self, Features};
+use crate::engine::policy::{self, Decision};
+use crate::engine::ranking;
+use crate::engine::scoring::{Scorer, Scores};
+use crate::engine::settings::Settings;
+use crate::engine::workitem::{Action, ItemScores, WorkItem};
 
 /// An account and what identifies its latest published work item. The item itself is not kept:
 /// it is a pure function of the account and the clock, re-computed on demand from
@@ -444,7 +444,7 @@ impl Pipeline {
             items.push(item);
         }
         self.stats.items_changed += changed as u64;
-        items.sort_by(crate::workitem::rank_order);
+        items.sort_by(crate::engine::workitem::rank_order);
         (items, changed)
     }
 
@@ -521,7 +521,7 @@ impl Pipeline {
             .filter(|e| e.version > 0)
             .map(|e| self.materialize(e))
             .collect();
-        items.sort_by(crate::workitem::rank_order);
+        items.sort_by(crate::engine::workitem::rank_order);
         items
     }
 
@@ -562,7 +562,7 @@ impl Pipeline {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testkit::Story;
+    use crate::engine::testkit::Story;
 
     fn pipeline() -> Pipeline {
         Pipeline::new(

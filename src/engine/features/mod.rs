@@ -9,8 +9,8 @@ use jiff::civil::{Date, Weekday};
 use jiff::tz::TimeZone;
 use jiff::{Span, Timestamp, ToSpan};
 
-use crate::account::{Account, Promise};
-use crate::domain::*;
+use crate::engine::account::{Account, Promise};
+use crate::engine::domain::*;
 
 /// One feature of the model vector: its name (the models' column name), a human-readable reason
 /// code used in explanations, and what it means.
@@ -507,5 +507,4 @@ fn best_hour_rate(acc: &Account) -> f64 {
 }
 
 #[cfg(test)]
-#[path = "features_tests.rs"]
 mod tests;

@@ -19,7 +19,7 @@
 //! 6. **Reference distribution**: the final model scores the training rows through the engine's
 //!    own path ([`Model::predict_row`]: transforms, linear score, calibration) and the shares of
 //!    those scores in ten bins of width 0.1 are stored as `metadata.score_distribution`, the
-//!    reference the daemon's population stability index ([`crate::scoring::psi`]) compares live
+//!    reference the daemon's population stability index ([`crate::engine::scoring::psi`]) compares live
 //!    scores against.
 
 use std::fmt;
@@ -38,7 +38,7 @@ use super::calibrate::{apply, fit_isotonic, fit_platt};
 use super::metrics::{log_loss, Metrics};
 use super::preprocess::{design, learn_feature, FeatureSummary};
 use super::{steps_bar, Table, TrainError, MIN_CLASS_ROWS, MIN_ROWS};
-use crate::scoring::{psi, Calibration, Model, ScoreDistribution, MODEL_FORMAT};
+use crate::engine::scoring::{psi, Calibration, Model, ScoreDistribution, MODEL_FORMAT};
 
 /// Share of the training part held back to choose the regularisation.
 pub const INNER_VALIDATION: f64 = 0.2;

@@ -26,12 +26,12 @@ use rdkafka::{ClientContext, Offset, TopicPartitionList};
 use serde::Deserialize;
 use tokio::sync::{mpsc, watch};
 
-use crate::broker::{EmbeddedBroker, DEFAULT_TOPICS};
-use crate::config::Settings;
 use crate::daemon::{app, http, Clock, DaemonSettings, Shared};
-use crate::pipeline::Pipeline;
-use crate::scoring::Scorer;
-use crate::sim::{HouseDialer, SimConfig, World};
+use crate::engine::pipeline::Pipeline;
+use crate::engine::scoring::Scorer;
+use crate::engine::settings::Settings;
+use crate::tools::broker::{EmbeddedBroker, DEFAULT_TOPICS};
+use crate::tools::sim::{HouseDialer, SimConfig, World};
 
 const BILLING: &str = "arrears.billing";
 const WORK_ITEMS: &str = "arrears.work-items";
@@ -588,11 +588,15 @@ fn route(line: String, tz: &Mutex<HashMap<String, String>>) -> (&'static str, St
             if let Some(zone) = p.timezone {
                 lock(tz).insert(p.account_id.clone(), zone);
             }
-            (crate::broker::input_topic(&p.kind), p.account_id, line)
+            (
+                crate::tools::broker::input_topic(&p.kind),
+                p.account_id,
+                line,
+            )
         }
         // Not expected from the simulator; the daemon will dead-letter it with a reason.
         Err(_) => {
-            let key = crate::events::peek_account_id(line.as_bytes()).unwrap_or_default();
+            let key = crate::engine::events::peek_account_id(line.as_bytes()).unwrap_or_default();
             (BILLING, key, line)
         }
     }

@@ -5,9 +5,9 @@ use jiff::tz::TimeZone;
 use serde_json::json;
 
 use super::*;
-use crate::config::Settings;
-use crate::features::compute;
-use crate::testkit::{t, Story};
+use crate::engine::features::compute;
+use crate::engine::settings::Settings;
+use crate::engine::testkit::{t, Story};
 
 fn decide_with(story: &Story, now: &str, segment: Segment, profile: &str) -> Decision {
     let settings = Settings::defaults();

@@ -8,8 +8,8 @@ use anyhow::Context;
 
 use super::metrics::{calibration_table, deciles, histogram_by_label, roc_curve, Group, Metrics};
 use super::{Table, TrainError};
-use crate::chart::{line_chart, Series};
-use crate::scoring::Model;
+use crate::engine::scoring::Model;
+use crate::tools::chart::{line_chart, Series};
 
 /// Scores every row of `table` with `model`, finding features by column name.
 pub fn score_table(model: &Model, table: &Table) -> Result<Vec<f64>, TrainError> {

@@ -1,7 +1,7 @@
 //! Calibration maps fitted on hold-out scores: Platt scaling (two parameters, Newton's method) and
 //! isotonic regression (pool adjacent violators). Both produce the model file's [`Calibration`].
 
-use crate::scoring::Calibration;
+use crate::engine::scoring::Calibration;
 
 fn sigmoid(z: f64) -> f64 {
     1.0 / (1.0 + (-z).exp())
@@ -134,7 +134,7 @@ pub fn fit_isotonic(p: &[f64], y: &[u8]) -> Calibration {
 /// Applies a calibration map to a raw probability (same arithmetic as the scorer).
 /// Applies a calibration: the serving code's own function.
 pub fn apply(c: &Calibration, p: f64) -> f64 {
-    crate::scoring::apply_calibration(c, p)
+    crate::engine::scoring::apply_calibration(c, p)
 }
 
 #[cfg(test)]

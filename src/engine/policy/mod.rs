@@ -13,12 +13,12 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::{Span, Timestamp, ToSpan};
 
-use crate::account::{Account, AttemptRec};
-use crate::config::{Profile, Settings, ThirdParties};
-use crate::domain::*;
-use crate::events::Contact;
-use crate::features::{local_midnight, Features};
-use crate::workitem::Reason;
+use crate::engine::account::{Account, AttemptRec};
+use crate::engine::domain::*;
+use crate::engine::events::Contact;
+use crate::engine::features::{local_midnight, Features};
+use crate::engine::settings::{Profile, Settings, ThirdParties};
+use crate::engine::workitem::Reason;
 
 /// Rule ids that hold in every profile.
 pub mod always {
@@ -770,5 +770,4 @@ fn call_or_hold_from(
 }
 
 #[cfg(test)]
-#[path = "policy_tests.rs"]
 mod tests;

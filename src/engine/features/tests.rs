@@ -4,7 +4,7 @@ use jiff::tz::TimeZone;
 use serde_json::json;
 
 use super::*;
-use crate::testkit::{t, Story};
+use crate::engine::testkit::{t, Story};
 
 fn at(story: &Story, now: &str) -> Features {
     let acc = story.account();

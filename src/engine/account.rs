@@ -8,8 +8,8 @@ use jiff::civil::Date;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::*;
-use crate::events::{Attempt, Contact, Event, EventBody, ProfileFields, Reject};
+use crate::engine::domain::*;
+use crate::engine::events::{Attempt, Contact, Event, EventBody, ProfileFields, Reject};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Statement {

@@ -2,6 +2,8 @@
 //! stdin in file order, writes every account's latest work item as ranked JSONL, sends rejected
 //! lines (original text, line number, reason) to `--rejects`, and prints a summary on stderr.
 
+pub mod training_rows;
+
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
 use std::path::PathBuf;
@@ -9,12 +11,12 @@ use std::sync::Arc;
 
 use jiff::Timestamp;
 
-use crate::config::Settings;
-use crate::domain::RejectReason;
-use crate::pipeline::Pipeline;
-use crate::scoring::Scorer;
-use crate::training_rows::Collector;
-use crate::workitem::WorkItem;
+use crate::engine::domain::RejectReason;
+use crate::engine::pipeline::Pipeline;
+use crate::engine::scoring::Scorer;
+use crate::engine::settings::Settings;
+use crate::engine::workitem::WorkItem;
+use crate::replay::training_rows::Collector;
 
 #[derive(clap::Args, Debug, Clone)]
 pub struct ReplayArgs {
@@ -43,7 +45,7 @@ pub struct ReplayArgs {
 }
 
 fn parse_as_of(s: &str) -> Result<Timestamp, String> {
-    crate::events::parse_timestamp(s).ok_or_else(|| {
+    crate::engine::events::parse_timestamp(s).ok_or_else(|| {
         format!("{s:?} is not an RFC 3339 timestamp with offset, e.g. 2026-04-15T12:00:00Z")
     })
 }
@@ -129,7 +131,7 @@ pub fn apply_lines(
         }
         let result = match rows.as_deref_mut() {
             None => pipeline.process_record(line),
-            Some(collector) => match crate::events::decode(line) {
+            Some(collector) => match crate::engine::events::decode(line) {
                 Ok(ev) => {
                     collector.before_event(pipeline, ev.occurred_at);
                     pipeline.apply(&ev)
@@ -141,7 +143,7 @@ pub fn apply_lines(
             },
         };
         match result {
-            Ok(crate::pipeline::Applied::Duplicate) => s.duplicates += 1,
+            Ok(crate::engine::pipeline::Applied::Duplicate) => s.duplicates += 1,
             Ok(_) => s.applied += 1,
             Err(r) => {
                 s.rejected[r.reason as usize] += 1;

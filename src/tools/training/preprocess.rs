@@ -7,7 +7,7 @@
 use ndarray::{Array2, ShapeBuilder};
 
 use super::TrainError;
-use crate::scoring::{FeatureSpec, Model, Transform};
+use crate::engine::scoring::{FeatureSpec, Model, Transform};
 
 /// Quantile of sorted values, linear interpolation between order statistics.
 pub fn quantile(sorted: &[f64], q: f64) -> f64 {

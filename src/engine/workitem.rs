@@ -10,7 +10,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 use smallvec::SmallVec;
 
-use crate::domain::*;
+use crate::engine::domain::*;
 
 /// One argument of a reason's detail, kept as a value so that evaluating an account formats no
 /// text; the detail is written out only when the item is serialized.
@@ -97,7 +97,7 @@ impl std::fmt::Display for Detail {
 #[macro_export]
 macro_rules! detail {
     ($t:literal $(, $a:expr)* $(,)?) => {
-        $crate::workitem::Detail::new($t, ::smallvec::smallvec![$($crate::workitem::Arg::from($a)),*])
+        $crate::engine::workitem::Detail::new($t, ::smallvec::smallvec![$($crate::engine::workitem::Arg::from($a)),*])
     };
 }
 

@@ -12,14 +12,14 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::Score;
-use crate::features::{FEATURE_NAMES, N_FEATURES};
+use crate::engine::domain::Score;
+use crate::engine::features::{FEATURE_NAMES, N_FEATURES};
 
 /// The format tag every model file carries.
 pub const MODEL_FORMAT: &str = "arrears.model.v1";
 
-pub const SHIPPED_WILLINGNESS: &str = include_str!("../models/willingness.json");
-pub const SHIPPED_ABILITY: &str = include_str!("../models/ability.json");
+pub const SHIPPED_WILLINGNESS: &str = include_str!("../../../models/willingness.json");
+pub const SHIPPED_ABILITY: &str = include_str!("../../../models/ability.json");
 
 #[derive(Debug, thiserror::Error)]
 pub enum ModelError {
@@ -496,7 +496,7 @@ impl Scorer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::features::F;
+    use crate::engine::features::F;
 
     fn two_feature_model(name: &str, a: (&str, f64), b: (&str, f64)) -> BoundModel {
         let spec = |(feature, coefficient): (&str, f64)| FeatureSpec {
