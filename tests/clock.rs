@@ -3,6 +3,7 @@
 //! `arrears replay --as-of` computes for the same moment (all but the version, which counts the
 //! evaluations each run happened to make). Waits poll a condition until a deadline.
 
+use arrears::daemon::topics;
 use std::process::Command;
 use std::str::FromStr;
 use std::sync::{Arc, Mutex};
@@ -46,7 +47,7 @@ struct Items {
 
 impl Items {
     fn new(broker: &EmbeddedBroker) -> Items {
-        let consumer = common::reader(broker, "arrears.work-items");
+        let consumer = common::reader(broker, topics::WORK_ITEMS);
         Items {
             consumer,
             seen: Vec::new(),
@@ -119,7 +120,7 @@ async fn a_promise_falling_due_publishes_a_new_item_without_an_event() {
         let key = arrears::engine::events::peek_account_id(line.as_bytes()).unwrap();
         producer
             .send(
-                FutureRecord::to("arrears.billing").key(&key).payload(line),
+                FutureRecord::to(topics::BILLING).key(&key).payload(line),
                 Duration::from_secs(5),
             )
             .await

@@ -5,6 +5,7 @@
 //! worklist and account explanations, never with a phone number. No sleeps that hope: every wait
 //! polls a condition until a deadline and panics saying what it waited for.
 
+use arrears::daemon::topics::{BILLING, CONTACTS, WORK_ITEMS};
 use std::collections::{BTreeSet, HashMap};
 use std::future::Future;
 use std::sync::Arc;
@@ -30,9 +31,6 @@ use common::{
     account_of, broker, offline_items, pipeline, settings, simulated_events, DEADLINE, PARTITIONS,
 };
 
-const BILLING: &str = "arrears.billing";
-const CONTACTS: &str = "arrears.contacts";
-const WORK_ITEMS: &str = "arrears.work-items";
 const INPUTS: [&str; 2] = [BILLING, CONTACTS];
 
 /// The offline pipeline's clock after `lines`: the latest event time.

@@ -2,6 +2,7 @@
 //! what the stream must cause, the exposition passes `promtool check metrics`, and no label
 //! carries an account id. Waits poll a condition until a deadline; no sleeps that hope.
 
+use arrears::daemon::topics;
 use std::collections::HashMap;
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -102,7 +103,7 @@ async fn metrics_count_a_known_stream() {
         .collect();
     let dup = records[records.len() / 2].clone();
     records.push(dup.clone());
-    records.push(("arrears.billing", dup.1.clone(), "{broken".to_string()));
+    records.push((topics::BILLING, dup.1.clone(), "{broken".to_string()));
     let mut expected: HashMap<(String, String), u64> = HashMap::new();
     for (topic, _, line) in &records {
         let ty = if line.starts_with("{broken") {
@@ -188,20 +189,20 @@ async fn metrics_count_a_known_stream() {
         1.0
     );
     // Every published version is on the work-items topic, every applied event on the changelog.
-    let items = count_records(&broker, "arrears.work-items") as f64;
+    let items = count_records(&broker, topics::WORK_ITEMS) as f64;
     assert_eq!(
         sum(&scrape, "arrears_work_items_published_total", ""),
         items
     );
     assert_eq!(
         value(&scrape, "arrears_changelog_writes_total"),
-        count_records(&broker, "arrears.changelog") as f64
+        count_records(&broker, topics::CHANGELOG) as f64
     );
     assert_eq!(
         value(&scrape, "arrears_changelog_writes_total"),
         lines.len() as f64
     );
-    assert_eq!(count_records(&broker, "arrears.dead-letter"), 1);
+    assert_eq!(count_records(&broker, topics::DEAD_LETTER), 1);
     assert_eq!(
         value(&scrape, "arrears_score_count{model=\"willingness\"}"),
         items
@@ -234,7 +235,7 @@ async fn metrics_count_a_known_stream() {
         assert!(!scrape.contains(id.as_str()), "account id {id} in /metrics");
     }
     let item: serde_json::Value =
-        serde_json::from_slice(&first_value(&broker, "arrears.work-items")).unwrap();
+        serde_json::from_slice(&first_value(&broker, topics::WORK_ITEMS)).unwrap();
     assert!(ids.contains(item["account_id"].as_str().unwrap()));
 
     // The exposition passes Prometheus' own linter.

@@ -14,6 +14,7 @@ pub mod metrics;
 pub mod settings;
 pub mod sink;
 pub mod source;
+pub mod topics;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};

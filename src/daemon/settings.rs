@@ -14,6 +14,8 @@ use rdkafka::config::ClientConfig;
 use serde::{Deserialize, Serialize};
 
 use crate::config::PROPERTY_ENV;
+
+use super::topics;
 use crate::engine::settings::ConfigError;
 
 /// `[kafka]`: brokers, topics, group, limits, and any librdkafka property passed through.
@@ -57,11 +59,11 @@ impl Default for KafkaConfig {
         KafkaConfig {
             brokers: "127.0.0.1:9092".into(),
             group_id: "arrears".into(),
-            billing_topic: "arrears.billing".into(),
-            contacts_topic: "arrears.contacts".into(),
-            work_items_topic: "arrears.work-items".into(),
-            dead_letter_topic: "arrears.dead-letter".into(),
-            changelog_topic: "arrears.changelog".into(),
+            billing_topic: topics::BILLING.into(),
+            contacts_topic: topics::CONTACTS.into(),
+            work_items_topic: topics::WORK_ITEMS.into(),
+            dead_letter_topic: topics::DEAD_LETTER.into(),
+            changelog_topic: topics::CHANGELOG.into(),
             session_timeout_ms: 10_000,
             max_poll_interval_ms: 300_000,
             queued_max_messages_kbytes: 16_384,

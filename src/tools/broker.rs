@@ -14,22 +14,23 @@ use rdkafka::producer::{BaseProducer, Producer};
 use tokio::net::{TcpListener, TcpStream};
 
 /// The topics `arrears broker` creates by default (the contract's four and the changelog).
-pub const DEFAULT_TOPICS: [&str; 5] = [
-    "arrears.billing",
-    "arrears.contacts",
-    "arrears.work-items",
-    "arrears.dead-letter",
-    "arrears.changelog",
-];
+pub const DEFAULT_TOPICS: [&str; 5] = crate::daemon::topics::ALL;
 
-/// The input topic an event type is published on by default: contact attempts come from dialers
-/// on `arrears.contacts`, every other event from billing systems on `arrears.billing`.
-pub fn input_topic(event_type: &str) -> &'static str {
-    if event_type == "contact_attempt" {
-        DEFAULT_TOPICS[1]
-    } else {
-        DEFAULT_TOPICS[0]
-    }
+pub use crate::daemon::topics::input_topic;
+
+/// Daemon settings for a consumer group `group` on the embedded broker at `bootstrap`: the one
+/// place the mock cluster's tuning is spelled. The session timeout must stay above the mock
+/// cluster's 3 s initial rebalance delay (with 1 s the group never completes its first join); a
+/// 500 ms heartbeat makes rebalances quick.
+pub fn daemon_settings(bootstrap: &str, group: &str) -> crate::daemon::DaemonSettings {
+    let mut s = crate::daemon::DaemonSettings::default();
+    s.kafka.brokers = bootstrap.to_string();
+    s.kafka.group_id = group.to_string();
+    s.kafka.session_timeout_ms = 4_000;
+    s.kafka
+        .properties
+        .insert("heartbeat.interval.ms".into(), "500".into());
+    s
 }
 
 #[derive(clap::Args, Debug, Clone)]

@@ -33,17 +33,9 @@ pub fn pipeline() -> Pipeline {
 /// A daemon of consumer group `group` on `broker`, tuned for the mock cluster; no clock
 /// re-evaluation (the items depend on the events only, like the offline pipeline's), no HTTP.
 pub fn settings(broker: &EmbeddedBroker, group: &str) -> DaemonSettings {
-    let mut s = DaemonSettings::default();
-    s.kafka.brokers = broker.bootstrap().to_string();
-    s.kafka.group_id = group.to_string();
-    // Short, but above the mock cluster's 3 s initial rebalance delay: with 1 s the group never
-    // completes its first join.
-    s.kafka.session_timeout_ms = 4_000;
+    let mut s = arrears::tools::broker::daemon_settings(broker.bootstrap(), group);
     s.kafka.evaluate_interval_ms = 0;
     s.kafka.max_in_flight = 64;
-    s.kafka
-        .properties
-        .insert("heartbeat.interval.ms".into(), "500".into());
     if let Ok(d) = std::env::var("ARREARS_TEST_KAFKA_DEBUG") {
         s.kafka.properties.insert("debug".into(), d);
     }

@@ -18,6 +18,7 @@
 //! the changelog goes through in waves of [`Params::restore_wave`] records; every phase checks
 //! that nothing unread was deleted (the daemon runs by the pipeline counters they print).
 
+use crate::daemon::topics::{BILLING, CHANGELOG, CONTACTS, WORK_ITEMS};
 use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -42,10 +43,6 @@ use crate::engine::settings::Settings;
 use crate::tools::broker::{EmbeddedBroker, DEFAULT_TOPICS};
 use crate::tools::sim::{HouseDialer, SimConfig, World};
 
-const BILLING: &str = "arrears.billing";
-const CONTACTS: &str = "arrears.contacts";
-const WORK_ITEMS: &str = "arrears.work-items";
-const CHANGELOG: &str = "arrears.changelog";
 /// Longest a phase waits without any progress before giving up.
 const STALL: Duration = Duration::from_secs(180);
 /// How long the restore phase lets `changelog::read_partitions` run (the daemon's default is
@@ -1362,13 +1359,10 @@ impl Daemon {
         group: &str,
         fetch_wait_ms: Option<u32>,
     ) -> anyhow::Result<Daemon> {
-        let mut s = DaemonSettings::default();
-        s.kafka.brokers = bootstrap.to_string();
-        s.kafka.group_id = group.to_string();
+        let mut s = crate::tools::broker::daemon_settings(bootstrap, group);
         s.kafka.evaluate_interval_ms = 0;
         s.http.enabled = false;
         for (k, v) in [
-            ("heartbeat.interval.ms", "500"),
             // The completion signal is the group's committed offsets: commit often.
             ("auto.commit.interval.ms", "100"),
             ("log_level", "3"),

@@ -8,6 +8,7 @@
 //! simulated portfolio lives in its own calendar. No phone number is ever printed: the view keeps
 //! only account ids, scores and the action's channel, strategy and window.
 
+use crate::daemon::topics::{BILLING, DEAD_LETTER, WORK_ITEMS};
 use std::collections::HashMap;
 use std::future::Future;
 use std::io::{IsTerminal, Write};
@@ -26,16 +27,12 @@ use rdkafka::{ClientContext, Offset, TopicPartitionList};
 use serde::Deserialize;
 use tokio::sync::{mpsc, watch};
 
-use crate::daemon::{app, http, Clock, DaemonSettings, Shared};
+use crate::daemon::{app, http, Clock, Shared};
 use crate::engine::pipeline::Pipeline;
 use crate::engine::scoring::Scorer;
 use crate::engine::settings::Settings;
 use crate::tools::broker::{EmbeddedBroker, DEFAULT_TOPICS};
 use crate::tools::sim::{HouseDialer, SimConfig, World};
-
-const BILLING: &str = "arrears.billing";
-const WORK_ITEMS: &str = "arrears.work-items";
-const DEAD_LETTER: &str = "arrears.dead-letter";
 
 #[derive(clap::Args, Debug, Clone)]
 pub struct DemoArgs {
@@ -279,16 +276,8 @@ pub async fn run(
         Pipeline::new(Arc::new(settings), Arc::new(scorer)),
         clock.clone(),
     );
-    let mut daemon = DaemonSettings::default();
-    daemon.kafka.brokers = bootstrap.clone();
-    daemon.kafka.group_id = "arrears-demo".into();
-    // Above the mock cluster's 3 s initial rebalance delay.
-    daemon.kafka.session_timeout_ms = 4_000;
+    let mut daemon = crate::tools::broker::daemon_settings(&bootstrap, "arrears-demo");
     daemon.kafka.shutdown_timeout_ms = 5_000;
-    daemon
-        .kafka
-        .properties
-        .insert("heartbeat.interval.ms".into(), "500".into());
     daemon.http.listen = format!("127.0.0.1:{}", args.port);
     let listener = http::bind(&daemon.http.listen)
         .await
