@@ -5,17 +5,14 @@
 //!
 //! Owns the ordering of effects, not the domain: every decision is the pure `Pipeline`'s.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
-use std::pin::Pin;
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::task::{Context, Poll, Waker};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, StreamConsumer};
+use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::{BorrowedMessage, Message};
-use rdkafka::producer::{DeliveryFuture, FutureProducer, Producer};
 
 use tracing::Instrument;
 
@@ -25,11 +22,13 @@ use crate::engine::pipeline::{Applied, Pipeline};
 use crate::engine::workitem::WorkItem;
 
 use super::changelog::{self, Positions};
+use super::error::DaemonError;
+use super::in_flight::{InFlight, Pending};
 use super::metrics::score_bin;
 use super::settings::DaemonSettings;
-use super::sink::{self, DeliveryError, Sink, SinkContext, Source};
+use super::shared::Shared;
+use super::sink::{Sink, Source};
 use super::source::{check_co_partitioned, Ownership, SourceContext};
-use super::{DaemonError, Shared};
 
 /// What one input record comes to, decided under the pipeline lock.
 enum Outcome {
@@ -42,160 +41,6 @@ enum Outcome {
         items: Vec<WorkItem>,
         changelog: Vec<u8>,
     },
-}
-
-/// An input record (or a clock tick) whose outputs are not all acknowledged yet.
-pub struct Pending {
-    source: Option<(String, i32, i64)>,
-    received: Instant,
-    acks: Vec<(&'static str, DeliveryFuture)>,
-}
-
-impl Pending {
-    /// Polls the outstanding acknowledgements; a resolved one is removed (cancel-safe).
-    fn poll_acks(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), DeliveryError>> {
-        while let Some((topic, f)) = self.acks.last_mut() {
-            let topic = *topic;
-            let Poll::Ready(result) = Pin::new(f).poll(cx) else {
-                return Poll::Pending;
-            };
-            self.acks.pop();
-            sink::delivered(topic, result)?;
-        }
-        Poll::Ready(Ok(()))
-    }
-}
-
-/// The inputs whose outputs are in flight, oldest first, shared by the processing loop (which
-/// settles them as acknowledgements arrive) and the rebalance callback (which finishes them
-/// before partitions are revoked). Offsets are stored strictly in this order.
-pub struct InFlight {
-    queue: Mutex<VecDeque<Pending>>,
-    producer: FutureProducer<SinkContext>,
-    flush_timeout: Duration,
-    /// A delivery that failed while the callback finished the queue; fatal for the loop.
-    failure: Mutex<Option<DeliveryError>>,
-    /// Set at shutdown: a revocation while leaving the group flushes only until then.
-    deadline: Mutex<Option<Instant>>,
-    shared: Arc<Shared>,
-}
-
-impl InFlight {
-    fn new(sink: &Sink, flush_timeout: Duration, shared: Arc<Shared>) -> InFlight {
-        InFlight {
-            queue: Mutex::new(VecDeque::new()),
-            producer: sink.producer().clone(),
-            flush_timeout,
-            failure: Mutex::new(None),
-            deadline: Mutex::new(None),
-            shared,
-        }
-    }
-
-    fn queue(&self) -> MutexGuard<'_, VecDeque<Pending>> {
-        self.queue.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    fn len(&self) -> usize {
-        self.queue().len()
-    }
-
-    fn push(&self, p: Pending) {
-        let mut q = self.queue();
-        q.push_back(p);
-        self.shared.metrics.in_flight.set(q.len() as i64);
-    }
-
-    /// Waits until the oldest entry's outputs are all acknowledged, then stores its offset.
-    async fn settle_head<C: Consumer<SourceContext>>(
-        &self,
-        consumer: &C,
-    ) -> Result<(), DaemonError> {
-        let done = std::future::poll_fn(|cx| {
-            let mut q = self.queue();
-            let Some(head) = q.front_mut() else {
-                // Emptied by a revocation meanwhile; the loop re-checks before waiting again.
-                return Poll::Ready(Ok(None));
-            };
-            match head.poll_acks(cx) {
-                Poll::Ready(Ok(())) => Poll::Ready(Ok(q.pop_front())),
-                Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
-                Poll::Pending => Poll::Pending,
-            }
-        })
-        .await
-        .inspect_err(|e| self.count_failure(e))?;
-        if let Some(done) = done {
-            self.complete(consumer, done);
-        }
-        Ok(())
-    }
-
-    /// Records a settled entry: metrics, producer health, and its input offset.
-    fn complete<C: Consumer<SourceContext>>(&self, consumer: &C, done: Pending) {
-        let m = &self.shared.metrics;
-        m.in_flight.set(self.len() as i64);
-        self.shared.set_producer_healthy(true);
-        if let Some((topic, partition, offset)) = done.source {
-            m.processing_latency
-                .observe(done.received.elapsed().as_secs_f64());
-            // Fails only for a partition no longer assigned; its next owner re-processes it.
-            if let Err(e) = consumer.store_offset(&topic, partition, offset) {
-                tracing::debug!(topic, partition, error = %e, "offset not stored");
-            }
-        }
-    }
-
-    /// Before a revocation: flushes the producer, then stores the offsets of every entry, oldest
-    /// first, whose outputs are acknowledged; returns how many. Stops at the first entry still
-    /// unacknowledged (its input is re-processed by the next owner).
-    pub fn finish(&self, consumer: &BaseConsumer<SourceContext>) -> usize {
-        let deadline = *self.deadline.lock().unwrap_or_else(|e| e.into_inner());
-        let timeout = deadline.map_or(self.flush_timeout, |d| {
-            d.saturating_duration_since(Instant::now())
-        });
-        if let Err(e) = self.producer.flush(timeout) {
-            tracing::warn!(error = %e, "flush before revocation incomplete");
-        }
-        let mut cx = Context::from_waker(Waker::noop());
-        let mut finished = 0;
-        loop {
-            let done = {
-                let mut q = self.queue();
-                let Some(head) = q.front_mut() else { break };
-                match head.poll_acks(&mut cx) {
-                    Poll::Ready(Ok(())) => q.pop_front(),
-                    Poll::Ready(Err(e)) => {
-                        self.count_failure(&e);
-                        tracing::error!(error = %e, "delivery failed while finishing in-flight work");
-                        *self.failure.lock().unwrap_or_else(|e| e.into_inner()) = Some(e);
-                        break;
-                    }
-                    Poll::Pending => break,
-                }
-            };
-            if let Some(done) = done {
-                self.complete(consumer, done);
-                finished += 1;
-            }
-        }
-        finished
-    }
-
-    /// Counts a failed delivery by its error code.
-    fn count_failure(&self, e: &DeliveryError) {
-        let code = e.source.rdkafka_error_code();
-        self.shared
-            .metrics
-            .producer_error(code.map_or("unknown", sink::error_code_name));
-    }
-
-    fn take_failure(&self) -> Option<DeliveryError> {
-        self.failure
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take()
-    }
 }
 
 /// A changelog value and the partition it goes to.
@@ -501,11 +346,7 @@ impl Daemon<'_> {
         tracing::info!(pending = self.in_flight.len(), "shutting down: draining");
         let timeout = self.settings.shutdown_timeout();
         let deadline = tokio::time::Instant::now() + timeout;
-        *self
-            .in_flight
-            .deadline
-            .lock()
-            .unwrap_or_else(|e| e.into_inner()) = Some(deadline.into_std());
+        self.in_flight.set_deadline(deadline.into_std());
         while self.in_flight.len() > 0 {
             match tokio::time::timeout_at(deadline, self.in_flight.settle_head(&consumer)).await {
                 Ok(r) => r?,

@@ -16,7 +16,8 @@ use tokio::net::TcpListener;
 
 use crate::engine::features::FEATURE_NAMES;
 
-use super::{DaemonError, Shared};
+use super::error::DaemonError;
+use super::shared::Shared;
 
 /// The API's routes over `shared`.
 pub fn router(shared: Arc<Shared>) -> Router {

@@ -1,151 +1,49 @@
-//! `arrears run`: the Kafka daemon. The async shell around the synchronous [`Pipeline`]:
-//! `source` (group consumer, rebalances, co-partitioning check), `sink` (work items, changelog,
-//! dead letters through one idempotent producer), `changelog` (state records and restore),
-//! `app` (the processing loop: offsets stored only after outputs are acknowledged), `http`
-//! (health, readiness and the worklist API) and `settings` (the `[kafka]` and `[http]` tables).
+//! `arrears run`: the Kafka and HTTP edge around the synchronous engine. [`spawn`] starts it (the
+//! one way: `arrears run`, the demo, the Kafka bench and the tests all use it).
 //!
-//! Tokio and rdkafka live here and in `broker`, never in the domain core. No phone number is
-//! ever logged; account ids only at debug level.
+//! - `source`: the group consumer, rebalance callbacks, the co-partitioning check;
+//! - `sink`: work items, changelog records and dead letters through one idempotent producer;
+//! - `in_flight`: inputs whose outputs await acknowledgement, settled in order;
+//! - `changelog`: state records and restore; `app`: the processing loop (offsets stored only
+//!   after outputs are acknowledged), the clock timer and graceful shutdown;
+//! - `http`: health, readiness, metrics and the worklist API; `metrics`: the Prometheus registry;
+//! - leaves: `shared` (state shared by loop, callbacks and API), `error`, `clock`, `shutdown`,
+//!   `settings` (the `[kafka]` and `[http]` tables), `topics` (the contract's topic names).
+//!
+//! Tokio and rdkafka live here and in the tools, never in the engine. No phone number is ever
+//! logged; account ids only at debug level.
 
 pub mod app;
 pub mod changelog;
+pub mod clock;
+pub mod error;
 pub mod http;
+pub mod in_flight;
 pub mod metrics;
 pub mod settings;
+pub mod shared;
+pub mod shutdown;
 pub mod sink;
 pub mod source;
 pub mod topics;
 
+use std::future::Future;
+use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 
-use jiff::Timestamp;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
 
 use crate::engine::pipeline::Pipeline;
 use crate::engine::scoring::Scorer;
 use crate::engine::settings::Settings;
 
-use metrics::Metrics;
-
+pub use clock::{Clock, WallClock};
+pub use error::DaemonError;
 pub use settings::DaemonSettings;
-
-/// Where the daemon's time comes from: the wall clock in production, a value in tests.
-pub trait Clock: Send + Sync {
-    fn now(&self) -> Timestamp;
-}
-
-/// The wall clock.
-pub struct WallClock;
-
-impl Clock for WallClock {
-    fn now(&self) -> Timestamp {
-        Timestamp::now()
-    }
-}
-
-/// State shared by the processing loop, the Kafka callbacks and the HTTP API.
-pub struct Shared {
-    pipeline: Mutex<Pipeline>,
-    /// Partitions assigned and restored.
-    restored: AtomicBool,
-    /// The producer reaches a broker (cleared on a fatal or all-brokers-down error, set again
-    /// by the next acknowledged delivery).
-    producer_healthy: AtomicBool,
-    pub clock: Arc<dyn Clock>,
-    pub metrics: Metrics,
-}
-
-impl Shared {
-    pub fn new(pipeline: Pipeline, clock: Arc<dyn Clock>) -> Arc<Shared> {
-        let metrics = Metrics::new(pipeline.scorer());
-        Arc::new(Shared {
-            pipeline: Mutex::new(pipeline),
-            restored: AtomicBool::new(false),
-            producer_healthy: AtomicBool::new(true),
-            clock,
-            metrics,
-        })
-    }
-
-    /// The pipeline; hold the guard briefly (the processing loop waits on it).
-    pub fn lock(&self) -> MutexGuard<'_, Pipeline> {
-        self.pipeline.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Ready to serve: partitions assigned and restored, models loaded (a `Shared` is only built
-    /// around a pipeline with a loaded scorer) and the producer healthy.
-    pub fn is_ready(&self) -> bool {
-        self.readiness().iter().all(|(_, ok)| *ok)
-    }
-
-    /// Each readiness check and whether it passes, for `/readyz`.
-    pub fn readiness(&self) -> [(&'static str, bool); 3] {
-        [
-            (
-                "partitions assigned and restored",
-                self.restored.load(Ordering::Acquire),
-            ),
-            ("models loaded", true),
-            (
-                "producer healthy",
-                self.producer_healthy.load(Ordering::Acquire),
-            ),
-        ]
-    }
-
-    fn set_restored(&self, restored: bool) {
-        self.restored.store(restored, Ordering::Release);
-        self.update_ready_gauge();
-    }
-
-    fn set_producer_healthy(&self, healthy: bool) {
-        if self.producer_healthy.swap(healthy, Ordering::AcqRel) != healthy {
-            self.update_ready_gauge();
-        }
-    }
-
-    fn update_ready_gauge(&self) {
-        self.metrics.ready.set(i64::from(self.is_ready()));
-    }
-
-    /// Refreshes the gauges computed from the whole state (accounts, state bytes, drift), then
-    /// renders every metric; called per scrape.
-    pub fn render_metrics(&self) -> String {
-        {
-            let pl = self.lock();
-            self.metrics.accounts.set(pl.len() as i64);
-            self.metrics.state_bytes.set(pl.state_bytes() as i64);
-            self.metrics.update_psi(pl.scorer());
-        }
-        self.metrics.render()
-    }
-}
-
-/// What stopped the daemon.
-#[derive(Debug, thiserror::Error)]
-pub enum DaemonError {
-    #[error("kafka: {0}")]
-    Kafka(#[from] rdkafka::error::KafkaError),
-    #[error(transparent)]
-    Topology(#[from] source::TopologyError),
-    #[error(transparent)]
-    Delivery(#[from] sink::DeliveryError),
-    #[error(transparent)]
-    Restore(#[from] changelog::RestoreError),
-    #[error("changelog partition {partition} holds an unreadable record: {source}")]
-    CorruptChangelog {
-        partition: i32,
-        source: serde_json::Error,
-    },
-    #[error("restore task failed: {0}")]
-    Join(#[from] tokio::task::JoinError),
-    #[error("http server on {addr}: {source}")]
-    Http {
-        addr: String,
-        source: std::io::Error,
-    },
-}
+pub use shared::Shared;
+pub use shutdown::shutdown_signal;
 
 #[derive(clap::Args, Debug, Clone)]
 pub struct RunArgs {
@@ -154,25 +52,93 @@ pub struct RunArgs {
     pub config: Option<PathBuf>,
 }
 
-/// Completes on SIGINT or SIGTERM.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
+/// A daemon started by [`spawn`]: the state it shares with its HTTP API, the API's address, and
+/// the tasks that run both until the shutdown future completes or [`Running::stop`] is called.
+pub struct Running {
+    /// The pipeline, readiness and metrics the daemon and its API share.
+    pub shared: Arc<Shared>,
+    /// Where the HTTP API listens; `None` when `http.enabled` is false.
+    pub http_addr: Option<SocketAddr>,
+    stop: watch::Sender<bool>,
+    daemon: JoinHandle<Result<(), DaemonError>>,
+    http: Option<JoinHandle<Result<(), DaemonError>>>,
+}
+
+/// Starts the daemon on the current tokio runtime: binds the HTTP API (when enabled), then runs
+/// the processing loop until `shutdown` completes or [`Running::stop`] is called; either way it
+/// drains, commits and leaves the group. The HTTP API serves until the loop has stopped. The one
+/// way the daemon is started: by `arrears run`, the demo, the Kafka bench and the tests.
+pub async fn spawn(
+    settings: DaemonSettings,
+    shared: Arc<Shared>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<Running, DaemonError> {
+    let (stop, mut stop_rx) = watch::channel(false);
+    let (done_tx, mut done_rx) = watch::channel(false);
+    let (http, http_addr) = if settings.http.enabled {
+        let listener = http::bind(&settings.http.listen).await?;
+        let addr = listener.local_addr().map_err(|source| DaemonError::Http {
+            addr: settings.http.listen.clone(),
+            source,
+        })?;
+        tracing::info!(listen = %addr, "http api listening");
+        let served = http::serve(listener, shared.clone(), async move {
+            let _ = done_rx.wait_for(|d| *d).await;
+        });
+        (Some(tokio::spawn(served)), Some(addr))
+    } else {
+        (None, None)
     };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+    let sh = shared.clone();
+    let daemon = tokio::spawn(async move {
+        let stopped = async move {
+            tokio::select! {
+                () = shutdown => {},
+                _ = stop_rx.wait_for(|s| *s) => {},
             }
-            Err(_) => std::future::pending::<()>().await,
+        };
+        let result = app::run(&settings, sh, stopped).await;
+        let _ = done_tx.send(true);
+        result
+    });
+    Ok(Running {
+        shared,
+        http_addr,
+        stop,
+        daemon,
+        http,
+    })
+}
+
+impl Running {
+    /// Asks for a graceful stop: drain, commit, leave the group (as SIGTERM does).
+    pub fn stop(&self) {
+        let _ = self.stop.send(true);
+    }
+
+    /// Whether the processing loop has stopped (by a stop request or a fatal error).
+    pub fn is_finished(&self) -> bool {
+        self.daemon.is_finished()
+    }
+
+    /// Waits for the processing loop, then the HTTP API; the first error wins.
+    pub async fn join(self) -> Result<(), DaemonError> {
+        let result = self.daemon.await;
+        let http = match self.http {
+            Some(h) => h.await,
+            None => Ok(Ok(())),
+        };
+        result??;
+        http??;
+        Ok(())
+    }
+
+    /// Stops both tasks at once, with no drain and no commit: what a crash leaves behind.
+    pub fn abort(self) {
+        self.daemon.abort();
+        if let Some(h) = self.http {
+            h.abort();
         }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
     }
 }
 
@@ -186,27 +152,11 @@ pub async fn run(args: &RunArgs) -> anyhow::Result<()> {
     )?;
     let pipeline = Pipeline::new(Arc::new(settings), Arc::new(scorer));
     let shared = Shared::new(pipeline, Arc::new(WallClock));
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let http = if daemon.http.enabled {
-        let listener = http::bind(&daemon.http.listen).await?;
-        tracing::info!(listen = %daemon.http.listen, "http api listening");
-        let mut rx = stop_rx.clone();
-        Some(tokio::spawn(http::serve(
-            listener,
-            shared.clone(),
-            async move {
-                let _ = rx.wait_for(|s| *s).await;
-            },
-        )))
-    } else {
-        None
-    };
-    let result = app::run(&daemon, shared, shutdown_signal()).await;
-    let _ = stop_tx.send(true);
-    if let Some(h) = http {
-        h.await??;
-    }
-    Ok(result?)
+    spawn(daemon, shared, shutdown_signal())
+        .await?
+        .join()
+        .await?;
+    Ok(())
 }
 
 /// `arrears run`: a multi-threaded runtime around [`run`].

@@ -18,7 +18,7 @@ use crate::engine::events::Reject;
 use crate::engine::workitem::WorkItem;
 
 use super::settings::DaemonSettings;
-use super::Shared;
+use super::shared::Shared;
 
 /// The producer's context: counts client errors by code and tracks producer health for
 /// `/readyz` (librdkafka keeps retrying; only a fatal error or all brokers down is unhealthy).

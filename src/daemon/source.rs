@@ -20,8 +20,8 @@ use rdkafka::error::KafkaError;
 use rdkafka::statistics::Statistics;
 use rdkafka::ClientContext;
 
-use super::app::InFlight;
-use super::Shared;
+use super::in_flight::InFlight;
+use super::shared::Shared;
 
 /// A change of the partitions this instance owns, by partition number (the same number in every
 /// input topic and in the changelog).

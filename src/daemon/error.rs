@@ -1,0 +1,30 @@
+//! What stops the daemon: every fatal error of the edge, named for what failed.
+
+use super::changelog;
+use super::sink;
+use super::source;
+
+/// What stopped the daemon.
+#[derive(Debug, thiserror::Error)]
+pub enum DaemonError {
+    #[error("kafka: {0}")]
+    Kafka(#[from] rdkafka::error::KafkaError),
+    #[error(transparent)]
+    Topology(#[from] source::TopologyError),
+    #[error(transparent)]
+    Delivery(#[from] sink::DeliveryError),
+    #[error(transparent)]
+    Restore(#[from] changelog::RestoreError),
+    #[error("changelog partition {partition} holds an unreadable record: {source}")]
+    CorruptChangelog {
+        partition: i32,
+        source: serde_json::Error,
+    },
+    #[error("restore task failed: {0}")]
+    Join(#[from] tokio::task::JoinError),
+    #[error("http server on {addr}: {source}")]
+    Http {
+        addr: String,
+        source: std::io::Error,
+    },
+}
