@@ -1,12 +1,15 @@
-//! Loading configuration at the edge: `config/arrears.toml` (compiled in as the defaults), an
-//! optional file, and `ARREARS_<SECTION>__<KEY>` environment overrides, layered with figment and
-//! handed to [`Settings::validate`]. The engine never reads files or the environment itself.
+//! Loading at the edge: `config/arrears.toml` (compiled in as the defaults), an optional file,
+//! and `ARREARS_<SECTION>__<KEY>` environment overrides, layered with figment and handed to
+//! [`Settings::validate`]; and model files, parsed by [`Model::from_json`]. The engine never
+//! reads files or the environment itself.
 
 use std::path::Path;
 
 use figment::providers::{Env, Format, Toml};
 use figment::Figment;
 
+use crate::engine::scoring::{BoundModel, Model, ModelError, Scorer};
+use crate::engine::scoring::{SHIPPED_ABILITY, SHIPPED_WILLINGNESS};
 use crate::engine::settings::{ConfigError, RawConfig, Settings};
 
 /// The shipped configuration file, which is also the built-in default.
@@ -60,6 +63,35 @@ impl Settings {
     }
 }
 
+impl Model {
+    /// Reads and validates a model file.
+    pub fn load(path: &Path) -> Result<Model, ModelError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ModelError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Model::from_json(&text, &path.display().to_string())
+    }
+}
+
+impl Scorer {
+    /// Loads the configured models; an empty path means the shipped one.
+    pub fn load(willingness: &str, ability: &str) -> Result<Scorer, ModelError> {
+        let one = |path: &str, shipped: &str, name: &str| -> Result<BoundModel, ModelError> {
+            let model = if path.is_empty() {
+                Model::from_json(shipped, name)?
+            } else {
+                Model::load(Path::new(path))?
+            };
+            BoundModel::bind(model, if path.is_empty() { name } else { path })
+        };
+        Ok(Scorer::new(
+            one(willingness, SHIPPED_WILLINGNESS, "models/willingness.json")?,
+            one(ability, SHIPPED_ABILITY, "models/ability.json")?,
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -99,5 +131,11 @@ mod tests {
     fn missing_file_is_a_clear_error() {
         let err = Settings::load(Some(Path::new("/nonexistent/arrears.toml")), false).unwrap_err();
         assert!(err.to_string().contains("does not exist"));
+    }
+
+    #[test]
+    fn a_missing_model_file_is_a_clear_error() {
+        let err = Model::load(Path::new("/nonexistent/model.json")).unwrap_err();
+        assert!(err.to_string().contains("/nonexistent/model.json"));
     }
 }

@@ -8,7 +8,7 @@
 //!   after outputs are acknowledged), the clock timer and graceful shutdown;
 //! - `http`: health, readiness, metrics and the worklist API; `metrics`: the Prometheus registry;
 //! - leaves: `shared` (state shared by loop, callbacks and API), `error`, `clock`, `shutdown`,
-//!   `settings` (the `[kafka]` and `[http]` tables), `topics` (the contract's topic names).
+//!   `settings` (the `[kafka]` and `[http]` tables), `sensitive` (masked values), `topics` (the contract's topic names).
 //!
 //! Tokio and rdkafka live here and in the tools, never in the engine. No phone number is ever
 //! logged; account ids only at debug level.
@@ -20,6 +20,7 @@ pub mod error;
 pub mod http;
 pub mod in_flight;
 pub mod metrics;
+pub mod sensitive;
 pub mod settings;
 pub mod shared;
 pub mod shutdown;

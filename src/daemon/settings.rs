@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::PROPERTY_ENV;
 
+use super::sensitive::{Sensitive, MASK};
 use super::topics;
 use crate::engine::settings::ConfigError;
 
@@ -51,7 +52,7 @@ pub struct KafkaConfig {
     /// librdkafka `statistics.interval.ms` of the consumer (consumer-lag gauges; 0: off).
     pub stats_interval_ms: u64,
     /// Any other librdkafka property, for every client (TLS, SASL…). Secrets are masked in logs.
-    pub properties: BTreeMap<String, String>,
+    pub properties: BTreeMap<String, Sensitive<String>>,
 }
 
 impl Default for KafkaConfig {
@@ -163,7 +164,7 @@ impl DaemonSettings {
                 continue;
             }
             let property = name.to_ascii_lowercase().replace('_', ".");
-            self.kafka.properties.insert(property, value);
+            self.kafka.properties.insert(property, value.into());
         }
         problems.extend(self.problems());
         if problems.is_empty() {
@@ -252,7 +253,11 @@ impl DaemonSettings {
             .properties
             .iter()
             .map(|(k, v)| {
-                let shown = if is_secret(k) { "********" } else { v.as_str() };
+                let shown = if is_secret(k) {
+                    MASK
+                } else {
+                    v.expose().as_str()
+                };
                 (k.clone(), shown.to_string())
             })
             .collect()
@@ -262,7 +267,7 @@ impl DaemonSettings {
         let mut c = ClientConfig::new();
         c.set("bootstrap.servers", &self.kafka.brokers);
         for (k, v) in &self.kafka.properties {
-            c.set(k, v);
+            c.set(k, v.expose());
         }
         c
     }

@@ -37,7 +37,7 @@ pub fn settings(broker: &EmbeddedBroker, group: &str) -> DaemonSettings {
     s.kafka.evaluate_interval_ms = 0;
     s.kafka.max_in_flight = 64;
     if let Ok(d) = std::env::var("ARREARS_TEST_KAFKA_DEBUG") {
-        s.kafka.properties.insert("debug".into(), d);
+        s.kafka.properties.insert("debug".into(), d.into());
     }
     s.http.enabled = false;
     s

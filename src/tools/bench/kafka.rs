@@ -1372,7 +1372,7 @@ impl Daemon {
         if let Some(ms) = fetch_wait_ms {
             s.kafka
                 .properties
-                .insert("fetch.wait.max.ms".into(), ms.to_string());
+                .insert("fetch.wait.max.ms".into(), ms.to_string().into());
         }
         let problems = s.problems();
         anyhow::ensure!(problems.is_empty(), "daemon settings: {problems:?}");

@@ -1,0 +1,83 @@
+//! [`Sensitive<T>`]: a value that may hold a secret (a librdkafka property such as
+//! `sasl.password`). Its `Debug` and `Display` print a mask, never the value, so a settings
+//! struct can be logged or put in an error message whole; the value is reached only on purpose,
+//! through [`Sensitive::expose`] (or `Deref`), where it is handed to librdkafka.
+
+use std::fmt;
+use std::ops::Deref;
+
+use serde::{Deserialize, Serialize};
+
+/// What `Debug` and `Display` print instead of the value.
+pub const MASK: &str = "********";
+
+/// A value whose `Debug` and `Display` never show it (serialised as the plain value).
+#[derive(Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Sensitive<T>(T);
+
+impl<T> Sensitive<T> {
+    pub fn new(value: T) -> Sensitive<T> {
+        Sensitive(value)
+    }
+
+    /// The value itself: only for handing it to the client that needs it.
+    pub fn expose(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T> Deref for Sensitive<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T> fmt::Debug for Sensitive<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(MASK)
+    }
+}
+
+impl<T> fmt::Display for Sensitive<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(MASK)
+    }
+}
+
+impl From<String> for Sensitive<String> {
+    fn from(s: String) -> Self {
+        Sensitive(s)
+    }
+}
+
+impl From<&str> for Sensitive<String> {
+    fn from(s: &str) -> Self {
+        Sensitive(s.to_string())
+    }
+}
+
+impl PartialEq<&str> for Sensitive<String> {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    #[test]
+    fn debug_and_display_never_show_the_value() {
+        let s = Sensitive::from("hunter2");
+        assert_eq!(format!("{s:?}"), MASK);
+        assert_eq!(format!("{s}"), MASK);
+        let map: BTreeMap<String, Sensitive<String>> =
+            [("sasl.password".to_string(), s.clone())].into();
+        assert!(!format!("{map:?}").contains("hunter2"));
+        assert_eq!(s.expose(), "hunter2");
+        assert_eq!(serde_json::to_string(&s).unwrap(), "\"hunter2\"");
+    }
+}

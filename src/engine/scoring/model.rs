@@ -1,0 +1,185 @@
+//! The project's explicit JSON model format (`arrears.model.v1`): ordered features with their
+//! preprocessing, coefficients, intercept, calibration and metadata; parsed and validated in one
+//! step, so a bad file is an error at load, never a panic.
+
+use serde::{Deserialize, Serialize};
+
+use super::drift::ScoreDistribution;
+use super::error::{ModelError, MODEL_FORMAT};
+
+pub const SHIPPED_WILLINGNESS: &str = include_str!("../../../models/willingness.json");
+
+pub const SHIPPED_ABILITY: &str = include_str!("../../../models/ability.json");
+
+/// How a raw feature value becomes a model input.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Transform {
+    /// (x - center) / scale
+    Standard { center: f64, scale: f64 },
+    /// Monotone bins: value `values[i]` for x < edges[i] (first match), `values[edges.len()]` above
+    /// (weight of evidence in a classic scorecard).
+    Bins { edges: Vec<f64>, values: Vec<f64> },
+}
+
+impl Transform {
+    pub fn apply(&self, x: f64) -> f64 {
+        match self {
+            Transform::Standard { center, scale } => (x - center) / scale,
+            Transform::Bins { edges, values } => {
+                let i = edges.partition_point(|e| *e <= x);
+                values[i]
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeatureSpec {
+    pub name: String,
+    /// Value used when the input is missing (NaN).
+    pub impute: f64,
+    /// Optional [low, high] clipping before the transform.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clip: Option<[f64; 2]>,
+    pub transform: Transform,
+    pub coefficient: f64,
+    /// Portfolio mean of the transformed value: explanations measure contributions against it.
+    #[serde(default)]
+    pub baseline: f64,
+}
+
+/// Maps the linear score's probability to a calibrated one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Calibration {
+    /// p' = sigmoid(a * logit(p) + b)
+    Platt { a: f64, b: f64 },
+    /// Piecewise-linear interpolation through increasing points (x: raw probability, y: calibrated).
+    Isotonic { x: Vec<f64>, y: Vec<f64> },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Model {
+    pub format: String,
+    pub name: String,
+    pub version: String,
+    /// `judgmental_scorecard` (expert weights) or `logistic_regression` (trained).
+    pub kind: String,
+    /// What the model predicts, in words.
+    pub target: String,
+    pub features: Vec<FeatureSpec>,
+    pub intercept: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calibration: Option<Calibration>,
+    /// Training data, metrics, dates: free-form, for the model card.
+    #[serde(default)]
+    pub metadata: serde_json::Value,
+}
+
+pub fn sigmoid(z: f64) -> f64 {
+    1.0 / (1.0 + (-z).exp())
+}
+
+/// Maps a raw probability through a calibration (the same function in training and serving).
+pub fn apply_calibration(c: &Calibration, p: f64) -> f64 {
+    match c {
+        Calibration::Platt { a, b } => {
+            let p = p.clamp(1e-12, 1.0 - 1e-12);
+            sigmoid(a * (p / (1.0 - p)).ln() + b)
+        }
+        Calibration::Isotonic { x, y } => {
+            let i = x.partition_point(|v| *v <= p);
+            if i == 0 {
+                y[0]
+            } else if i == x.len() {
+                y[x.len() - 1]
+            } else {
+                let (x0, x1, y0, y1) = (x[i - 1], x[i], y[i - 1], y[i]);
+                if x1 > x0 {
+                    y0 + (y1 - y0) * (p - x0) / (x1 - x0)
+                } else {
+                    y1
+                }
+            }
+        }
+    }
+}
+
+impl Model {
+    /// Parses and validates a model; `path` names it in errors.
+    pub fn from_json(text: &str, path: &str) -> Result<Model, ModelError> {
+        let m: Model = serde_json::from_str(text).map_err(|e| ModelError::Parse {
+            path: path.into(),
+            detail: e.to_string(),
+        })?;
+        if m.format != MODEL_FORMAT {
+            return Err(ModelError::Format {
+                path: path.into(),
+                found: m.format,
+            });
+        }
+        let invalid = |detail: String| ModelError::Invalid {
+            path: path.into(),
+            detail,
+        };
+        if !m.intercept.is_finite() {
+            return Err(invalid("intercept is not finite".into()));
+        }
+        for f in &m.features {
+            let ok = match &f.transform {
+                Transform::Standard { center, scale } => {
+                    center.is_finite() && scale.is_finite() && *scale != 0.0
+                }
+                Transform::Bins { edges, values } => {
+                    values.len() == edges.len() + 1
+                        && edges.windows(2).all(|w| w[0] < w[1])
+                        && values.iter().all(|v| v.is_finite())
+                }
+            };
+            if !ok || !f.coefficient.is_finite() || !f.impute.is_finite() {
+                return Err(invalid(format!(
+                    "feature {}: bad transform or coefficient",
+                    f.name
+                )));
+            }
+        }
+        if let Some(Calibration::Isotonic { x, y }) = &m.calibration {
+            if x.len() != y.len() || x.is_empty() || x.windows(2).any(|w| w[0] > w[1]) {
+                return Err(invalid(
+                    "isotonic calibration needs increasing x and equal lengths".into(),
+                ));
+            }
+        }
+        ScoreDistribution::from_metadata(&m.metadata, path)?;
+        Ok(m)
+    }
+
+    /// The transformed input of feature spec `f` for raw value `x`.
+    pub fn input(f: &FeatureSpec, x: f64) -> f64 {
+        let mut x = if x.is_nan() { f.impute } else { x };
+        if let Some([lo, hi]) = f.clip {
+            x = x.clamp(lo, hi);
+        }
+        f.transform.apply(x)
+    }
+
+    /// Probability from a slice of raw values in the order of `self.features`.
+    pub fn predict_row(&self, raw: impl Iterator<Item = f64>) -> f64 {
+        let z = self.intercept
+            + self
+                .features
+                .iter()
+                .zip(raw)
+                .map(|(f, x)| f.coefficient * Model::input(f, x))
+                .sum::<f64>();
+        self.calibrate(sigmoid(z))
+    }
+
+    pub fn calibrate(&self, p: f64) -> f64 {
+        match &self.calibration {
+            None => p,
+            Some(c) => apply_calibration(c, p),
+        }
+    }
+}

@@ -1,0 +1,117 @@
+//! The [`Scorer`]: two models bound to the engine's feature order, turning a feature vector into
+//! willingness and ability in [0, 1], with per-feature contributions for explanations.
+
+use crate::engine::domain::Score;
+use crate::engine::features::{FEATURE_NAMES, N_FEATURES};
+
+use super::drift::ScoreDistribution;
+use super::error::ModelError;
+use super::model::{Model, SHIPPED_ABILITY, SHIPPED_WILLINGNESS};
+
+/// A model bound to the engine's feature vector.
+#[derive(Debug, Clone)]
+pub struct BoundModel {
+    pub model: Model,
+    /// For each model feature, its index in the engine's vector.
+    index: Vec<usize>,
+    /// `metadata.score_distribution`, parsed.
+    reference: Option<ScoreDistribution>,
+}
+
+impl BoundModel {
+    pub fn bind(model: Model, path: &str) -> Result<BoundModel, ModelError> {
+        let mut index = Vec::with_capacity(model.features.len());
+        let mut unknown = Vec::new();
+        for f in &model.features {
+            match FEATURE_NAMES.iter().position(|n| *n == f.name) {
+                Some(i) => index.push(i),
+                None => unknown.push(f.name.clone()),
+            }
+        }
+        if !unknown.is_empty() {
+            return Err(ModelError::FeatureMismatch {
+                path: path.into(),
+                unknown,
+                known: FEATURE_NAMES.join(", "),
+            });
+        }
+        let reference = ScoreDistribution::from_metadata(&model.metadata, path)?;
+        Ok(BoundModel {
+            model,
+            index,
+            reference,
+        })
+    }
+
+    /// The distribution of the model's scores on its training rows, for [`psi`]; `None` for a
+    /// model without one (e.g. a judgmental scorecard).
+    pub fn reference(&self) -> Option<&ScoreDistribution> {
+        self.reference.as_ref()
+    }
+
+    pub fn predict(&self, v: &[f64; N_FEATURES]) -> f64 {
+        self.model.predict_row(self.index.iter().map(|&i| v[i]))
+    }
+
+    /// Contribution of each model feature to the linear score, against the portfolio baseline:
+    /// (engine feature index, coefficient × (input − baseline)).
+    pub fn contributions<'a>(
+        &'a self,
+        v: &'a [f64; N_FEATURES],
+    ) -> impl Iterator<Item = (usize, f64)> + 'a {
+        self.model
+            .features
+            .iter()
+            .zip(&self.index)
+            .map(move |(f, &i)| (i, f.coefficient * (Model::input(f, v[i]) - f.baseline)))
+    }
+}
+
+/// Both scores of an account.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Scores {
+    pub willingness: Score,
+    pub ability: Score,
+}
+
+/// Willingness and ability models, bound to the feature vector.
+#[derive(Debug, Clone)]
+pub struct Scorer {
+    pub willingness: BoundModel,
+    pub ability: BoundModel,
+    /// What work items report as `scores.model_version`.
+    pub model_version: std::sync::Arc<str>,
+}
+
+impl Scorer {
+    pub fn new(willingness: BoundModel, ability: BoundModel) -> Scorer {
+        let (w, a) = (&willingness.model.version, &ability.model.version);
+        let model_version = if w == a {
+            w.as_str().into()
+        } else {
+            format!("{w}+{a}").into()
+        };
+        Scorer {
+            willingness,
+            ability,
+            model_version,
+        }
+    }
+
+    /// The models compiled into the binary.
+    pub fn shipped() -> Result<Scorer, ModelError> {
+        let w = Model::from_json(SHIPPED_WILLINGNESS, "models/willingness.json")?;
+        let a = Model::from_json(SHIPPED_ABILITY, "models/ability.json")?;
+        Ok(Scorer::new(
+            BoundModel::bind(w, "models/willingness.json")?,
+            BoundModel::bind(a, "models/ability.json")?,
+        ))
+    }
+
+    pub fn score(&self, v: &[f64; N_FEATURES]) -> Scores {
+        Scores {
+            willingness: Score::new(self.willingness.predict(v)),
+            ability: Score::new(self.ability.predict(v)),
+        }
+    }
+}
