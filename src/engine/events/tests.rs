@@ -1,6 +1,7 @@
 //! Unit tests of event decoding: every event type, every reject reason the decoder owns.
 
 use super::*;
+use crate::engine::domain::*;
 
 fn ok(line: &str) -> Event {
     decode(line.as_bytes()).unwrap_or_else(|e| panic!("{line} rejected: {e}"))
