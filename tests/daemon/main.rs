@@ -1,0 +1,16 @@
+//! The daemon as a group of instances against librdkafka's embedded mock cluster, and its HTTP
+//! API: two instances share the partitions and the survivor of a graceful stop ends with the
+//! offline pipeline's (and `arrears replay`'s) items; a graceful shutdown commits every input
+//! offset so the next instance re-processes nothing; the API answers health, readiness, the
+//! worklist and account explanations, never with a phone number. No sleeps that hope: every wait
+//! polls a condition until a deadline and panics saying what it waited for.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod group;
+mod http_api;
+mod instances;
+mod items;
+mod kafka_io;
+mod shutdown;
