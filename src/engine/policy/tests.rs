@@ -2,9 +2,11 @@
 //! special accounts, third parties, strategies and the tone ladder.
 
 use jiff::tz::TimeZone;
+use jiff::Timestamp;
 use serde_json::json;
 
 use super::*;
+use crate::engine::domain::*;
 use crate::engine::features::compute;
 use crate::engine::settings::Settings;
 use crate::engine::testkit::{t, Story};
