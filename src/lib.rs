@@ -20,9 +20,29 @@
 //!
 //! Dependencies point one way: `tools` → `daemon` / `replay` → `config` → `engine`.
 
+#[allow(
+    clippy::disallowed_methods,
+    clippy::disallowed_types,
+    reason = "the edge that reads the configuration and model files and the environment"
+)]
 pub mod config;
+#[allow(
+    clippy::disallowed_methods,
+    clippy::disallowed_types,
+    reason = "the Kafka and HTTP edge: the wall clock, latency timers, secret files, environment"
+)]
 pub mod daemon;
 pub mod engine;
+#[allow(
+    clippy::disallowed_methods,
+    clippy::disallowed_types,
+    reason = "the offline edge: input, output and reject files"
+)]
 pub mod replay;
 #[cfg(feature = "tools")]
+#[allow(
+    clippy::disallowed_methods,
+    clippy::disallowed_types,
+    reason = "tools: files, timers and the environment are their job"
+)]
 pub mod tools;

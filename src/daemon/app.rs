@@ -347,7 +347,7 @@ impl Daemon<'_> {
         let timeout = self.settings.shutdown_timeout();
         let deadline = tokio::time::Instant::now() + timeout;
         self.in_flight.set_deadline(deadline.into_std());
-        while self.in_flight.len() > 0 {
+        while !self.in_flight.is_empty() {
             match tokio::time::timeout_at(deadline, self.in_flight.settle_head(&consumer)).await {
                 Ok(r) => r?,
                 Err(_) => {

@@ -67,6 +67,10 @@ impl InFlight {
         self.queue.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.queue().is_empty()
+    }
+
     pub fn len(&self) -> usize {
         self.queue().len()
     }

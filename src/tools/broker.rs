@@ -113,6 +113,10 @@ impl EmbeddedBroker {
     /// port: the mock cluster always binds a kernel-chosen port, so a fixed port is a loopback
     /// TCP relay to it, and the broker advertises the relay in its metadata. Returns the relay
     /// listener; serve it with [`relay`].
+    #[allow(
+        unsafe_code,
+        reason = "librdkafka has no safe API to re-advertise a mock broker"
+    )]
     pub async fn listen_on(&mut self, port: u16) -> Result<TcpListener, BrokerError> {
         let listener = TcpListener::bind(("127.0.0.1", port))
             .await

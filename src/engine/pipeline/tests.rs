@@ -1,4 +1,4 @@
-//! Unit tests of the pipeline: apply, duplicates, versions, snapshots and the clock.
+//! Unit tests of the pipeline: snapshot and restore continue an account exactly.
 
 use super::*;
 use crate::engine::testkit::Story;
