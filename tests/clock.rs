@@ -3,6 +3,12 @@
 //! `arrears replay --as-of` computes for the same moment (all but the version, which counts the
 //! evaluations each run happened to make). Waits poll a condition until a deadline.
 
+#![allow(
+    clippy::disallowed_methods,
+    clippy::disallowed_types,
+    reason = "integration tests drive the edges: files, timers and the environment"
+)]
+
 use arrears::daemon::topics;
 use std::process::Command;
 use std::str::FromStr;

@@ -2,6 +2,12 @@
 //! worklist; it stops by itself after `--duration` within a bounded time, shows a ranked worklist
 //! with open items and ends with a summary of the events sent.
 
+#![allow(
+    clippy::disallowed_methods,
+    clippy::disallowed_types,
+    reason = "integration tests drive the edges: files, timers and the environment"
+)]
+
 use std::sync::mpsc;
 use std::time::Duration;
 

@@ -2,6 +2,12 @@
 //! `models/golden.json` (within 1e-9). `scripts/train-models.sh` re-records the file after
 //! retraining, by running this test with `ARREARS_BLESS=1`.
 
+#![allow(
+    clippy::disallowed_methods,
+    clippy::disallowed_types,
+    reason = "integration tests drive the edges: files, timers and the environment"
+)]
+
 use arrears::engine::features::{F, N_FEATURES};
 use arrears::engine::scoring::Scorer;
 use serde_json::{json, Value};

@@ -4,6 +4,12 @@
 //! items (versions included) equal an uninterrupted run. No sleeps that hope: every wait polls
 //! a condition until a deadline.
 
+#![allow(
+    clippy::disallowed_methods,
+    clippy::disallowed_types,
+    reason = "integration tests drive the edges: files, timers and the environment"
+)]
+
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};

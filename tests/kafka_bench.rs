@@ -1,6 +1,12 @@
 //! `arrears bench --kafka` at a tiny size: every phase runs through the embedded broker and
 //! accounts for every record. Counts only; no timing is ever asserted.
 
+#![allow(
+    clippy::disallowed_methods,
+    clippy::disallowed_types,
+    reason = "integration tests drive the edges: files, timers and the environment"
+)]
+
 use arrears::tools::bench::kafka::{self, Params};
 
 fn params() -> Params {

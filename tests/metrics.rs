@@ -2,6 +2,12 @@
 //! what the stream must cause, the exposition passes `promtool check metrics`, and no label
 //! carries an account id. Waits poll a condition until a deadline; no sleeps that hope.
 
+#![allow(
+    clippy::disallowed_methods,
+    clippy::disallowed_types,
+    reason = "integration tests drive the edges: files, timers and the environment"
+)]
+
 use arrears::daemon::topics;
 use std::collections::HashMap;
 use std::io::Write;

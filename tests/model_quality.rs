@@ -3,6 +3,12 @@
 //!
 //! Run with `cargo test --release --test model_quality -- --nocapture` to see the figures.
 
+#![allow(
+    clippy::disallowed_methods,
+    clippy::disallowed_types,
+    reason = "integration tests drive the edges: files, timers and the environment"
+)]
+
 use std::collections::HashMap;
 use std::sync::Arc;
 

@@ -1,5 +1,11 @@
 //! `arrears train` / `arrears evaluate` on small synthetic CSVs where the truth is known.
 
+#![allow(
+    clippy::disallowed_methods,
+    clippy::disallowed_types,
+    reason = "integration tests drive the edges: files, timers and the environment"
+)]
+
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 

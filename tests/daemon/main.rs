@@ -5,6 +5,12 @@
 //! worklist and account explanations, never with a phone number. No sleeps that hope: every wait
 //! polls a condition until a deadline and panics saying what it waited for.
 
+#![allow(
+    clippy::disallowed_methods,
+    clippy::disallowed_types,
+    reason = "integration tests drive the edges: files, timers and the environment"
+)]
+
 #[path = "../common/mod.rs"]
 mod common;
 

@@ -17,6 +17,12 @@
 //! each work item against it after every event and after `evaluate_all` at later clocks. Items are
 //! checked in their published form (the JSON of the contract), not through the crate's structs.
 
+#![allow(
+    clippy::disallowed_methods,
+    clippy::disallowed_types,
+    reason = "integration tests drive the edges: files, timers and the environment"
+)]
+
 mod builder;
 mod builder_steps;
 mod calling_hours;

@@ -22,6 +22,12 @@
 //! byte-identical second replay, `--output` equal to standard output, and
 //! `../shared/tools/contract_check.py` reporting 0 problems.
 
+#![allow(
+    clippy::disallowed_methods,
+    clippy::disallowed_types,
+    reason = "integration tests drive the edges: files, timers and the environment"
+)]
+
 mod checks;
 mod cli;
 mod expect;

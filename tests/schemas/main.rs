@@ -14,6 +14,12 @@
 //! formats asserted). It is a test requirement, like python3 itself: without it these tests fail
 //! and say to `pip install jsonschema`; they never skip.
 
+#![allow(
+    clippy::disallowed_methods,
+    clippy::disallowed_types,
+    reason = "integration tests drive the edges: files, timers and the environment"
+)]
+
 mod events;
 mod outputs;
 mod probe_kit;

@@ -1,10 +1,10 @@
 //! `arrears bench`: measures replay throughput (events per second on one core) on a generated
 //! event file, and prints the numbers. A program to run on purpose, never a test.
 
+mod args;
 pub mod kafka;
 
 use std::io::Write;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -14,27 +14,7 @@ use crate::engine::pipeline::Pipeline;
 use crate::engine::scoring::Scorer;
 use crate::engine::settings::Settings;
 
-#[derive(clap::Args, Debug, Clone)]
-pub struct BenchArgs {
-    /// Events to generate (approximately; the simulator runs whole days).
-    #[arg(long, default_value_t = 1_000_000)]
-    pub events: u64,
-    /// Days of portfolio history to simulate.
-    #[arg(long, default_value_t = 60)]
-    pub days: u32,
-    /// Seed for the generated portfolio.
-    #[arg(long, default_value_t = 7)]
-    pub seed: u64,
-    /// Keep the generated event file here (a temporary file otherwise).
-    #[arg(long)]
-    pub keep: Option<PathBuf>,
-    /// Measure the daemon through the embedded Kafka broker instead: throughput, latency at a
-    /// steady rate, and changelog restore.
-    #[arg(long)]
-    pub kafka: bool,
-    #[command(flatten)]
-    pub kafka_args: crate::tools::bench::kafka::KafkaBenchArgs,
-}
+pub use self::args::BenchArgs;
 
 fn count_lines(path: &std::path::Path) -> anyhow::Result<u64> {
     let data = std::fs::read(path)?;
@@ -70,7 +50,7 @@ fn simulate_about(
 
 pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     if args.kafka {
-        return crate::tools::bench::kafka::run(args, &args.kafka_args);
+        return kafka::run(args, &args.kafka_args);
     }
     let dir = tempfile::tempdir().context("creating a temporary directory")?;
     let path = args

@@ -10,12 +10,12 @@ use super::account::{
     Account, CloseReason, FeeKind, Flag, Follow, PayMode, PayPlan, ReversalPlan, Stmt, NEVER,
 };
 use super::calendar::{day_in_month, next_dom, Zones, DAY, HOUR};
+use super::config::SimConfig;
 use super::output::Line;
 use super::rng::{chance, exp_wait};
+use super::stats::SimStats;
 use super::traits::{phone, Product, Traits};
 use super::violations::Violations;
-use super::world::SimStats;
-use super::SimConfig;
 
 /// One processing step of one account.
 pub(crate) struct Ctx<'w> {

@@ -9,7 +9,7 @@ use rand::Rng;
 use super::account::{Flag, Follow, PayMode, PayPlan};
 use super::behaviour::Ctx;
 use super::calendar::{weekday, DAY, HOUR};
-use super::dialer::{Channel, PlannedContact};
+use super::channel::{Channel, PlannedContact};
 use super::rng::{chance, pick_weighted};
 use super::traits::Role;
 

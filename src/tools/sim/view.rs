@@ -9,7 +9,6 @@ use jiff::Timestamp;
 use super::account::{Account, Flag};
 use super::calendar::{date_of, ts, Zones, ZONES};
 use super::traits::{Role, Traits};
-use super::world::World;
 
 /// The world as a dialer may see it at one instant.
 pub struct WorldView<'a> {
@@ -21,14 +20,18 @@ pub struct WorldView<'a> {
 }
 
 impl<'a> WorldView<'a> {
-    pub(crate) fn new(world: &'a World, at: i64) -> WorldView<'a> {
-        let zones = world.zones();
+    pub(crate) fn new(
+        traits: &'a [Traits],
+        accounts: &'a [Account],
+        zones: &'a Zones,
+        at: i64,
+    ) -> WorldView<'a> {
         let zone_days = (0..ZONES.len())
             .map(|z| zones.local_day(z as u8, at))
             .collect();
         WorldView {
-            traits: world.all_traits(),
-            accounts: world.accounts(),
+            traits,
+            accounts,
             zones,
             at,
             zone_days,

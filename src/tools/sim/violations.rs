@@ -10,7 +10,7 @@ use std::fmt;
 
 use super::account::{Account, Flag};
 use super::calendar::{DAY, HOUR};
-use super::dialer::Channel;
+use super::channel::Channel;
 
 /// Counts of contacts that broke the contact policy (a contact can break several rules).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

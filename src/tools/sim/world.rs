@@ -1,5 +1,6 @@
 //! The world: every simulated account (hidden traits and true state), the day loop that merges the
-//! accounts' own agendas with the dialer's contacts in time order, and the run statistics.
+//! accounts' own agendas with the dialer's contacts in time order; it keeps the run's
+//! [`SimStats`] and [`Violations`].
 //!
 //! Within a day, things happen in global time order (ties: account agenda before contacts, then
 //! account index), and each event line goes to the dialer's `observe` as it is produced, so an
@@ -7,74 +8,18 @@
 //! contact.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap};
+use std::collections::BinaryHeap;
 
 use super::account::{Account, NEVER};
 use super::behaviour::Ctx;
 use super::calendar::{ts, Zones, DAY};
+use super::config::SimConfig;
 use super::dialer::Dialer;
 use super::rng::{mix, stream, STREAM_STEP, STREAM_TRAITS};
+use super::stats::{DayStats, SimStats};
 use super::traits::{account_index, TraitDists, Traits};
 use super::view::WorldView;
 use super::violations::Violations;
-use super::SimConfig;
-
-/// One day's figures.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct DayStats {
-    pub day: u32,
-    pub events: u64,
-    /// Payments less reversals, in US cents at the simulator's fixed rates.
-    pub collected_usd_cents: i64,
-    pub payments: u64,
-    pub reversals: u64,
-    pub calls: u64,
-    pub right_party_contacts: u64,
-    pub promises_made: u64,
-    pub promises_kept: u64,
-    pub accounts_cured: u64,
-}
-
-/// Whole-run figures.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SimStats {
-    pub events: u64,
-    /// Payments less reversals, in US cents at the simulator's fixed rates.
-    pub collected_usd_cents: i64,
-    /// Payments less reversals per currency, minor units.
-    pub collected_by_currency: BTreeMap<&'static str, i64>,
-    pub payments: u64,
-    pub reversals: u64,
-    pub fees: u64,
-    /// Delinquent accounts brought current by a payment.
-    pub accounts_cured: u64,
-    pub calls: u64,
-    pub texts: u64,
-    pub letters: u64,
-    pub right_party_contacts: u64,
-    pub third_party_contacts: u64,
-    pub promises_made: u64,
-    /// Promises whose payments reached the amount by the due date plus one day of grace.
-    pub promises_kept: u64,
-    pub promises_broken: u64,
-    pub paid_off: u64,
-    pub charged_off: u64,
-    /// Planned contacts the world could not make (unknown account or contact, outside the day,
-    /// account not yet opened).
-    pub contacts_rejected: u64,
-    /// Planned contacts the dialer withdrew at `confirm`.
-    pub contacts_cancelled: u64,
-    pub days: Vec<DayStats>,
-}
-
-impl SimStats {
-    pub(crate) fn today(&mut self) -> &mut DayStats {
-        if self.days.is_empty() {
-            self.days.push(DayStats::default());
-        }
-        self.days.last_mut().expect("a day is open")
-    }
-}
 
 /// All debtors, their hidden traits and true state.
 pub struct World {
@@ -141,22 +86,12 @@ impl World {
 
     /// The dialer's view of the world at an instant.
     pub fn view_at(&self, at: jiff::Timestamp) -> WorldView<'_> {
-        WorldView::new(self, at.as_second())
+        WorldView::new(&self.traits, &self.accounts, &self.zones, at.as_second())
     }
 
     /// Start of simulated day `day` (UTC midnight).
     pub fn day_start(&self, day: u32) -> jiff::Timestamp {
         ts(self.start + i64::from(day) * DAY)
-    }
-
-    pub(crate) fn zones(&self) -> &Zones {
-        &self.zones
-    }
-    pub(crate) fn all_traits(&self) -> &[Traits] {
-        &self.traits
-    }
-    pub(crate) fn accounts(&self) -> &[Account] {
-        &self.accounts
     }
 
     /// Simulates one day (day index `day`, 0-based): billing events, debtor-initiated payments,
@@ -175,7 +110,7 @@ impl World {
             ..DayStats::default()
         });
         let planned = {
-            let view = WorldView::new(self, ds);
+            let view = WorldView::new(&self.traits, &self.accounts, &self.zones, ds);
             dialer.plan_day(ts(ds), ts(de), &view)
         };
         let mut order: Vec<(i64, usize, usize)> = Vec::with_capacity(planned.len());
@@ -211,7 +146,7 @@ impl World {
                 (_, Some((at, i, p))) => {
                     next_contact += 1;
                     let ok = {
-                        let view = WorldView::new(self, at);
+                        let view = WorldView::new(&self.traits, &self.accounts, &self.zones, at);
                         dialer.confirm(&planned[p], &view)
                     };
                     if !ok {

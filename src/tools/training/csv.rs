@@ -10,7 +10,8 @@ use std::path::Path;
 
 use ndarray::{Array2, ArrayView1, Axis};
 
-use super::{progress_bar, TrainError};
+use super::error::TrainError;
+use super::progress::progress_bar;
 
 /// Which columns to read, and how.
 #[derive(Debug, Clone, Default)]
@@ -124,7 +125,7 @@ impl Table {
             return Err(TrainError::TooFewRows {
                 part: "input (no header)".into(),
                 rows: 0,
-                min: super::MIN_ROWS,
+                min: super::error::MIN_ROWS,
             });
         }
         check_duplicates(header.iter().map(String::as_str))?;

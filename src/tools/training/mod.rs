@@ -6,131 +6,38 @@
 //!   Platt or isotonic calibration on the hold-out. See [`fit`](mod@fit) for the method.
 //! - [`train`] and [`evaluate`] are the `arrears train` / `arrears evaluate` commands.
 //!
+//! This file is the facade and the two commands; the parts are `csv` (reading), `preprocess`,
+//! `fit` (with its leaves `options`, `split`, `solver`, `fit_report`), `calibrate`, `metrics`,
+//! `report` (evaluation), and the shared leaves `error` ([`TrainError`]) and `progress` (bars).
+//!
 //! Everything is deterministic for the same input, options and seed: the model file is
 //! byte-identical (the training time is left out unless `--record-training-time`).
 
 mod calibrate;
 pub mod csv;
+mod error;
 pub mod fit;
+mod fit_report;
 pub mod metrics;
+mod options;
 pub mod preprocess;
+mod progress;
 pub mod report;
+mod solver;
+mod split;
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::Context;
-use indicatif::{ProgressBar, ProgressFinish, ProgressStyle};
 
 pub use self::csv::{ReadOptions, Table};
+pub use self::error::{TrainError, MIN_CLASS_ROWS, MIN_ROWS};
 pub use self::fit::{fit, FitOptions, FitReport, DEFAULT_ALPHAS};
 pub use self::metrics::Metrics;
 pub use self::report::{default_report_dir, score_table, write_report, Evaluation};
-use crate::engine::scoring::{Model, ModelError};
-
-/// Fewer rows than this cannot be split and validated meaningfully.
-pub const MIN_ROWS: usize = 50;
-/// Each class needs at least this many rows.
-pub const MIN_CLASS_ROWS: usize = 10;
-
-/// Why training or evaluation failed.
-#[derive(Debug, thiserror::Error)]
-pub enum TrainError {
-    #[error("{path}: cannot read: {source}")]
-    Io {
-        path: String,
-        source: std::io::Error,
-    },
-    #[error("{path}: malformed CSV: {detail}")]
-    Csv { path: String, detail: String },
-    #[error("target column {target:?} not found; the columns are: {}", columns.join(", "))]
-    MissingTarget {
-        target: String,
-        columns: Vec<String>,
-    },
-    #[error("{what} not in the input: {}; the columns are: {}", missing.join(", "), columns.join(", "))]
-    UnknownColumns {
-        what: String,
-        missing: Vec<String>,
-        columns: Vec<String>,
-    },
-    #[error("duplicate column name {column:?}")]
-    DuplicateColumn { column: String },
-    #[error("row {row} (line {line}), column {column:?}: {value:?} is not a number (empty, NA and NaN mean missing; exclude non-numeric columns with --exclude {column})")]
-    NonNumeric {
-        row: u64,
-        line: u64,
-        column: String,
-        value: String,
-    },
-    #[error("row {row} (line {line}): target {column:?} is {value:?}; it must be 0 or 1")]
-    BadTarget {
-        row: u64,
-        line: u64,
-        column: String,
-        value: String,
-    },
-    #[error("row {row}: time column {column:?} is empty")]
-    BadTime { column: String, row: u64 },
-    #[error("column {column:?} is constant on the training rows{}; it cannot inform the model — exclude it with --exclude {column}", match value { Some(v) => format!(" (always {v})"), None => " (always missing)".to_string() })]
-    ConstantColumn { column: String, value: Option<f64> },
-    #[error(
-        "the {part} has only one class: every {target} is {class}; a model needs both 0 and 1"
-    )]
-    OneClass {
-        part: String,
-        target: String,
-        class: u8,
-    },
-    #[error("too few rows: the {part} has {rows}, at least {min} are needed")]
-    TooFewRows {
-        part: String,
-        rows: usize,
-        min: usize,
-    },
-    #[error("{detail}")]
-    BadOption { detail: String },
-    #[error("{detail}")]
-    Shape { detail: String },
-    #[error("logistic regression failed: {detail}")]
-    Fit { detail: String },
-    #[error(transparent)]
-    Model(#[from] ModelError),
-}
-
-/// A byte-count bar for reading (hidden when disabled or when stderr is not a terminal).
-pub(crate) fn progress_bar(enabled: bool, bytes: u64, what: &str) -> ProgressBar {
-    if !enabled || !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::new(bytes).with_finish(ProgressFinish::AndClear);
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{msg:>10} [{bar:40}] {binary_bytes}/{binary_total_bytes} ({eta})",
-        )
-        .expect("valid template")
-        .progress_chars("=> "),
-    );
-    bar.set_message(what.to_string());
-    bar
-}
-
-/// A step-count bar for fitting (hidden when disabled or when stderr is not a terminal).
-pub(crate) fn steps_bar(enabled: bool, steps: u64, what: &str) -> ProgressBar {
-    if !enabled || !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::new(steps).with_finish(ProgressFinish::AndClear);
-    bar.set_style(
-        ProgressStyle::with_template("{msg:>10} [{bar:40}] {pos}/{len} fits ({elapsed})")
-            .expect("valid template")
-            .progress_chars("=> "),
-    );
-    bar.set_message(what.to_string());
-    bar.enable_steady_tick(std::time::Duration::from_millis(200));
-    bar
-}
+use crate::engine::scoring::Model;
 
 /// `arrears train`: fit a model from a CSV of feature rows and a 0/1 outcome.
 #[derive(Debug, Clone, clap::Args)]

@@ -6,7 +6,7 @@
 
 use ndarray::{Array2, ShapeBuilder};
 
-use super::TrainError;
+use super::error::TrainError;
 use crate::engine::scoring::{FeatureSpec, Model, Transform};
 
 /// Quantile of sorted values, linear interpolation between order statistics.

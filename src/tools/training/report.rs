@@ -6,8 +6,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
+use super::csv::Table;
+use super::error::TrainError;
 use super::metrics::{calibration_table, deciles, histogram_by_label, roc_curve, Group, Metrics};
-use super::{Table, TrainError};
 use crate::engine::scoring::Model;
 use crate::tools::chart::{line_chart, Series};
 
