@@ -15,7 +15,7 @@ use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use arrears::daemon::{app, Clock, Shared};
+use arrears::daemon::{Clock, Shared};
 use arrears::tools::broker::EmbeddedBroker;
 use jiff::Timestamp;
 use rdkafka::config::ClientConfig;
@@ -140,14 +140,7 @@ async fn a_promise_falling_due_publishes_a_new_item_without_an_event() {
     let shared = Shared::new(common::pipeline(), clock.clone());
     let mut settings = common::settings(&broker, "g-clock");
     settings.kafka.evaluate_interval_ms = 50;
-    let (stop, rx) = tokio::sync::oneshot::channel::<()>();
-    let sh = shared.clone();
-    let daemon = tokio::spawn(async move {
-        app::run(&settings, sh, async move {
-            let _ = rx.await;
-        })
-        .await
-    });
+    let daemon = common::start_daemon(&settings, shared.clone()).await;
 
     let mut items = Items::new(&broker);
     let held = items
@@ -185,6 +178,5 @@ async fn a_promise_falling_due_publishes_a_new_item_without_an_event() {
         .clone();
     assert_eq!(without_version(due), without_version(p1));
 
-    stop.send(()).unwrap();
-    daemon.await.unwrap().unwrap();
+    common::stop_daemon(daemon).await;
 }

@@ -11,18 +11,14 @@
 )]
 
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use arrears::daemon::{app, DaemonSettings, Shared, WallClock};
 use arrears::tools::broker::EmbeddedBroker;
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::BaseConsumer;
 use rdkafka::message::{Headers, Message};
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use serde_json::Value;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 
 mod common;
 
@@ -135,31 +131,6 @@ async fn wait_for(
     }
 }
 
-struct Running {
-    stop: oneshot::Sender<()>,
-    task: JoinHandle<Result<(), arrears::daemon::DaemonError>>,
-}
-
-fn start(settings: &DaemonSettings) -> Running {
-    let shared = Shared::new(common::pipeline(), Arc::new(WallClock));
-    let (stop, rx) = oneshot::channel::<()>();
-    let s = settings.clone();
-    let task = tokio::spawn(async move {
-        app::run(&s, shared, async move {
-            let _ = rx.await;
-        })
-        .await
-    });
-    Running { stop, task }
-}
-
-impl Running {
-    async fn stop(self) {
-        let _ = self.stop.send(());
-        self.task.await.unwrap().unwrap();
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn events_in_give_the_offline_pipelines_work_items() {
     let broker = broker();
@@ -167,13 +138,13 @@ async fn events_in_give_the_offline_pipelines_work_items() {
     let expected = offline_items(&lines);
     assert!(expected.len() >= 10);
     produce(&broker, "arrears.billing", &keyed(&lines)).await;
-    let daemon = start(&settings(&broker, "g-equal"));
+    let daemon = common::start_default(&settings(&broker, "g-equal")).await;
     let mut items = TopicReader::new(&broker, "arrears.work-items");
     wait_for(&mut items, "every account's final item", |r| {
         r.latest() == expected
     })
     .await;
-    daemon.stop().await;
+    common::stop_daemon(daemon).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -188,7 +159,7 @@ async fn a_poison_record_goes_to_dead_letter_and_the_stream_goes_on() {
     records.extend(keyed(&lines));
     produce(&broker, "arrears.contacts", &records).await;
     let expected = offline_items(&lines);
-    let daemon = start(&settings(&broker, "g-poison"));
+    let daemon = common::start_default(&settings(&broker, "g-poison")).await;
     let mut dead = TopicReader::new(&broker, "arrears.dead-letter");
     wait_for(&mut dead, "two dead letters", |r| r.records.len() >= 2).await;
     let mut items = TopicReader::new(&broker, "arrears.work-items");
@@ -196,7 +167,7 @@ async fn a_poison_record_goes_to_dead_letter_and_the_stream_goes_on() {
         r.latest() == expected
     })
     .await;
-    daemon.stop().await;
+    common::stop_daemon(daemon).await;
 
     let by_error: HashMap<&str, _> = dead
         .records
@@ -242,23 +213,22 @@ async fn a_crash_mid_stream_then_restart_gives_the_uninterrupted_items() {
     produce(&broker, "arrears.billing", &keyed(head)).await;
     let s = settings(&broker, "g-restart");
     let mut items = TopicReader::new(&broker, "arrears.work-items");
-    let first = start(&s);
+    let first = common::start_default(&s).await;
     wait_for(&mut items, "some items from the first instance", |r| {
         r.records.len() >= 20
     })
     .await;
     // A crash somewhere in the first half: the task is dropped, no drain, no final commit.
-    first.task.abort();
-    let _ = first.task.await;
+    first.abort().await;
     produce(&broker, "arrears.billing", &keyed(tail)).await;
-    let second = start(&s);
+    let second = common::start_default(&s).await;
     wait_for(
         &mut items,
         "every account's final item after the restart",
         |r| r.latest() == expected,
     )
     .await;
-    second.stop().await;
+    common::stop_daemon(second).await;
     // Versions only grow per account across the restart.
     let mut last: HashMap<Vec<u8>, u64> = HashMap::new();
     for (k, v, _) in &items.records {

@@ -15,7 +15,7 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use arrears::daemon::{app, http, Shared, WallClock};
+use arrears::daemon::{http, Shared, WallClock};
 use arrears::engine::scoring::Scorer;
 use arrears::tools::broker::EmbeddedBroker;
 use rdkafka::config::ClientConfig;
@@ -136,6 +136,7 @@ async fn metrics_count_a_known_stream() {
     }
 
     let shared = Shared::new(common::pipeline(), Arc::new(WallClock));
+    // The API is served on its own here, so it can still answer after the daemon has stopped.
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap().to_string();
     let server = tokio::spawn(http::serve(
@@ -145,15 +146,7 @@ async fn metrics_count_a_known_stream() {
     ));
     let mut settings = common::settings(&broker, "g-metrics");
     settings.kafka.stats_interval_ms = 500;
-    let (stop, rx) = tokio::sync::oneshot::channel::<()>();
-    let s = settings.clone();
-    let sh = shared.clone();
-    let daemon = tokio::spawn(async move {
-        app::run(&s, sh, async move {
-            let _ = rx.await;
-        })
-        .await
-    });
+    let daemon = common::start_daemon(&settings, shared.clone()).await;
 
     // Wait until every record is consumed and its outputs acknowledged, and lag is reported.
     let total = records.len() as f64;
@@ -266,8 +259,7 @@ async fn metrics_count_a_known_stream() {
         String::from_utf8_lossy(&out.stderr)
     );
 
-    stop.send(()).unwrap();
-    daemon.await.unwrap().unwrap();
+    common::stop_daemon(daemon).await;
     let (status, body) = get(&addr, "/readyz").await;
     assert_eq!(status, 503, "{body}");
     server.abort();

@@ -20,7 +20,7 @@ pub enum DaemonError {
         partition: i32,
         source: serde_json::Error,
     },
-    #[error("restore task failed: {0}")]
+    #[error("a daemon task failed: {0}")]
     Join(#[from] tokio::task::JoinError),
     #[error("http server on {addr}: {source}")]
     Http {

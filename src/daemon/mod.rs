@@ -61,6 +61,7 @@ pub struct Running {
     /// Where the HTTP API listens; `None` when `http.enabled` is false.
     pub http_addr: Option<SocketAddr>,
     stop: watch::Sender<bool>,
+    done: watch::Receiver<bool>,
     daemon: JoinHandle<Result<(), DaemonError>>,
     http: Option<JoinHandle<Result<(), DaemonError>>>,
 }
@@ -75,7 +76,8 @@ pub async fn spawn(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<Running, DaemonError> {
     let (stop, mut stop_rx) = watch::channel(false);
-    let (done_tx, mut done_rx) = watch::channel(false);
+    let (done_tx, done) = watch::channel(false);
+    let mut done_rx = done.clone();
     let (http, http_addr) = if settings.http.enabled {
         let listener = http::bind(&settings.http.listen).await?;
         let addr = listener.local_addr().map_err(|source| DaemonError::Http {
@@ -106,6 +108,7 @@ pub async fn spawn(
         shared,
         http_addr,
         stop,
+        done,
         daemon,
         http,
     })
@@ -122,6 +125,12 @@ impl Running {
         self.daemon.is_finished()
     }
 
+    /// Completes once the processing loop has stopped; [`Running::join`] then tells why.
+    pub async fn stopped(&self) {
+        let mut done = self.done.clone();
+        let _ = done.wait_for(|d| *d).await;
+    }
+
     /// Waits for the processing loop, then the HTTP API; the first error wins.
     pub async fn join(self) -> Result<(), DaemonError> {
         let result = self.daemon.await;
@@ -134,11 +143,14 @@ impl Running {
         Ok(())
     }
 
-    /// Stops both tasks at once, with no drain and no commit: what a crash leaves behind.
-    pub fn abort(self) {
+    /// Stops both tasks at once, with no drain and no commit (what a crash leaves behind), and
+    /// waits until they are gone.
+    pub async fn abort(self) {
         self.daemon.abort();
+        let _ = self.daemon.await;
         if let Some(h) = self.http {
             h.abort();
+            let _ = h.await;
         }
     }
 }

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use arrears::daemon::DaemonSettings;
+use arrears::daemon::{DaemonSettings, Running, Shared, WallClock};
 use arrears::engine::pipeline::Pipeline;
 use arrears::engine::scoring::Scorer;
 use arrears::engine::settings::Settings;
@@ -104,4 +104,26 @@ pub fn reader(broker: &EmbeddedBroker, topic: &str) -> BaseConsumer {
     }
     consumer.assign(&tpl).unwrap();
     consumer
+}
+
+/// Starts a daemon through `arrears::daemon::spawn` (the one way it is started), stopped only by
+/// [`stop_daemon`] or `Running::abort`.
+pub async fn start_daemon(settings: &DaemonSettings, shared: Arc<Shared>) -> Running {
+    arrears::daemon::spawn(settings.clone(), shared, std::future::pending())
+        .await
+        .expect("the daemon starts")
+}
+
+/// A daemon with the shipped engine and the wall clock.
+pub async fn start_default(settings: &DaemonSettings) -> Running {
+    start_daemon(settings, Shared::new(pipeline(), Arc::new(WallClock))).await
+}
+
+/// Graceful stop (drain, commit, leave the group) within [`DEADLINE`]; it must return `Ok`.
+pub async fn stop_daemon(running: Running) {
+    running.stop();
+    let result = tokio::time::timeout(DEADLINE, running.join())
+        .await
+        .expect("timed out waiting for the daemon to stop");
+    assert!(result.is_ok(), "graceful stop returned {result:?}");
 }

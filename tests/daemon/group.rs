@@ -20,8 +20,8 @@ async fn two_instances_then_one_stops_the_survivor_gives_the_same_items() {
     produce(&broker, BILLING, &keyed(head)).await;
 
     let s = settings(&broker, "g-pair");
-    let a = start(&s);
-    let b = start(&s);
+    let a = start(&s).await;
+    let b = start(&s).await;
     let mut items = TopicReader::new(&broker, WORK_ITEMS);
     wait_for(
         &mut items,

@@ -95,7 +95,7 @@ async fn http_api_answers_from_the_daemons_state() {
         "not ready before a daemon owns partitions: {body}"
     );
 
-    let daemon = start_with(&settings(&broker, "g-http"), shared.clone());
+    let daemon = start_with(&settings(&broker, "g-http"), shared.clone()).await;
     let mut items = TopicReader::new(&broker, WORK_ITEMS);
     wait_for(&mut items, "every account's final item", |r| {
         r.latest() == expected

@@ -96,7 +96,7 @@ async fn graceful_shutdown_commits_everything() {
 
     let s = settings(&broker, "g-commit");
     let mut items = TopicReader::new(&broker, WORK_ITEMS);
-    let first = start(&s);
+    let first = start(&s).await;
     wait_for(&mut items, "every account's final item", |r| {
         r.latest() == expected
     })
@@ -120,7 +120,7 @@ async fn graceful_shutdown_commits_everything() {
     // account per input partition, produced once it is ready, marks the end of every partition:
     // when all their items are out, every older record has been read, and the graceful stop
     // delivers whatever it caused.
-    let second = start(&s);
+    let second = start(&s).await;
     wait_until("the second instance ready", || {
         let ready = second.shared.is_ready();
         async move { ready }

@@ -32,7 +32,7 @@ use rdkafka::{Offset, TopicPartitionList};
 use tokio::sync::{mpsc, watch};
 
 use crate::daemon::topics::{DEAD_LETTER, WORK_ITEMS};
-use crate::daemon::{app, http, Shared};
+use crate::daemon::Shared;
 use crate::engine::pipeline::Pipeline;
 use crate::engine::scoring::Scorer;
 use crate::engine::settings::Settings;
@@ -92,26 +92,16 @@ pub async fn run(
     let mut daemon = crate::tools::broker::daemon_settings(&bootstrap, "arrears-demo");
     daemon.kafka.shutdown_timeout_ms = 5_000;
     daemon.http.listen = format!("127.0.0.1:{}", args.port);
-    let listener = http::bind(&daemon.http.listen)
+    let listen = daemon.http.listen.clone();
+    let running = crate::daemon::spawn(daemon, shared.clone(), std::future::pending())
         .await
-        .with_context(|| format!("cannot serve the HTTP API on {}", daemon.http.listen))?;
-    let addr = listener
-        .local_addr()
-        .context("cannot read the HTTP API's address")?;
+        .with_context(|| format!("cannot start the daemon with its HTTP API on {listen}"))?;
+    let addr = running
+        .http_addr
+        .context("the demo's daemon serves its HTTP API")?;
     let api = addr.to_string();
-    let (stop_tx, stop_rx) = watch::channel(false);
     let stopped = |mut rx: watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|s| *s).await;
-    };
-    let http_task = tokio::spawn(http::serve(
-        listener,
-        shared.clone(),
-        stopped(stop_rx.clone()),
-    ));
-    let mut daemon_task = {
-        let shared = shared.clone();
-        let rx = stop_rx.clone();
-        tokio::spawn(async move { app::run(&daemon, shared, stopped(rx)).await })
     };
 
     writeln!(
@@ -207,13 +197,13 @@ pub async fn run(
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     tokio::pin!(shutdown);
-    let mut daemon_result = None;
+    let mut stopped_early = false;
     let mut frame = 0u64;
     loop {
         tokio::select! {
             () = &mut shutdown => break,
-            r = &mut daemon_task => {
-                daemon_result = Some(r);
+            () = running.stopped() => {
+                stopped_early = true;
                 break;
             }
             _ = tick.tick() => {
@@ -244,23 +234,14 @@ pub async fn run(
             progress.error(format!("producer flush: {e}"));
         }
     }
-    let _ = stop_tx.send(true);
-    let joined = match daemon_result {
-        Some(r) => Some(r),
-        None => tokio::time::timeout(Duration::from_secs(20), &mut daemon_task)
-            .await
-            .ok(),
-    };
+    running.stop();
+    let joined = tokio::time::timeout(Duration::from_secs(20), running.join()).await;
     let daemon_result: anyhow::Result<()> = match joined {
-        Some(Ok(Ok(()))) => Ok(()),
-        Some(Ok(Err(e))) => Err(anyhow::Error::new(e).context("the daemon stopped")),
-        Some(Err(e)) => Err(anyhow::anyhow!("the daemon task failed: {e}")),
-        None => {
-            daemon_task.abort();
-            Err(anyhow::anyhow!("the daemon did not stop within 20 s"))
-        }
+        Ok(Ok(())) if stopped_early => Err(anyhow::anyhow!("the daemon stopped by itself")),
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => Err(anyhow::Error::new(e).context("the daemon stopped")),
+        Err(_) => Err(anyhow::anyhow!("the daemon did not stop within 20 s")),
     };
-    let http_result = http_task.await;
     // Let the reader catch up with what the daemon published while draining.
     tokio::time::sleep(Duration::from_millis(500)).await;
     reader_stop.store(true, Ordering::Release);
@@ -300,10 +281,5 @@ pub async fn run(
     drop(broker);
 
     daemon_result?;
-    match http_result {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => return Err(anyhow::Error::new(e).context("the HTTP API stopped")),
-        Err(e) => anyhow::bail!("the HTTP API task failed: {e}"),
-    }
     Ok(summary)
 }

@@ -11,7 +11,7 @@ use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::{Offset, TopicPartitionList};
 
-use crate::daemon::{app, DaemonError, Shared, WallClock};
+use crate::daemon::{Shared, WallClock};
 use crate::engine::pipeline::Pipeline;
 use crate::engine::scoring::Scorer;
 use crate::engine::settings::Settings;
@@ -82,8 +82,7 @@ pub(super) fn topic_records(
 /// A daemon on the runtime, as `arrears run` would run it (HTTP off, no clock re-evaluation).
 pub(super) struct Daemon {
     pub(super) shared: Arc<Shared>,
-    pub(super) stop: tokio::sync::oneshot::Sender<()>,
-    pub(super) task: Option<tokio::task::JoinHandle<Result<(), DaemonError>>>,
+    pub(super) running: Option<crate::daemon::Running>,
 }
 
 impl Daemon {
@@ -112,29 +111,26 @@ impl Daemon {
         let problems = s.problems();
         anyhow::ensure!(problems.is_empty(), "daemon settings: {problems:?}");
         let shared = Shared::new(pipeline()?, Arc::new(WallClock));
-        let (stop, rx) = tokio::sync::oneshot::channel::<()>();
-        let sh = shared.clone();
-        let task = rt.spawn(async move {
-            app::run(&s, sh, async move {
-                let _ = rx.await;
-            })
-            .await
-        });
+        let running = rt
+            .block_on(crate::daemon::spawn(
+                s,
+                shared.clone(),
+                std::future::pending(),
+            ))
+            .context("cannot start the daemon")?;
         Ok(Daemon {
             shared,
-            stop,
-            task: Some(task),
+            running: Some(running),
         })
     }
 
     /// Fails if the daemon stopped by itself.
     pub(super) fn check(&mut self, rt: &tokio::runtime::Runtime) -> anyhow::Result<()> {
-        match self.task.take_if(|t| t.is_finished()) {
+        match self.running.take_if(|r| r.is_finished()) {
             None => Ok(()),
-            Some(task) => match rt.block_on(task) {
-                Ok(Ok(())) => bail!("the daemon stopped during the measurement"),
-                Ok(Err(e)) => Err(anyhow::Error::new(e).context("the daemon failed")),
-                Err(e) => bail!("the daemon task failed: {e}"),
+            Some(running) => match rt.block_on(running.join()) {
+                Ok(()) => bail!("the daemon stopped during the measurement"),
+                Err(e) => Err(anyhow::Error::new(e).context("the daemon failed")),
             },
         }
     }
@@ -144,15 +140,12 @@ impl Daemon {
         self,
         rt: &tokio::runtime::Runtime,
     ) -> anyhow::Result<crate::engine::pipeline::Stats> {
-        let _ = self.stop.send(());
-        let Some(task) = self.task else {
+        let Some(running) = self.running else {
             bail!("the daemon had already stopped");
         };
-        match rt.block_on(task) {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => return Err(anyhow::Error::new(e).context("the daemon failed")),
-            Err(e) => bail!("the daemon task failed: {e}"),
-        }
+        running.stop();
+        rt.block_on(running.join())
+            .map_err(|e| anyhow::Error::new(e).context("the daemon failed"))?;
         let stats = self.shared.lock().stats().clone();
         Ok(stats)
     }
