@@ -23,18 +23,24 @@
     reason = "integration tests drive the edges: files, timers and the environment"
 )]
 
+mod adv_model;
+mod adv_plan;
 mod builder;
 mod builder_steps;
 mod calling_hours;
 mod caps;
 mod determinism;
+mod dnc_numbers;
 mod driver;
 mod generator;
 mod holds;
 mod model;
+mod no_panic;
 mod plan;
+mod profile_caps;
 mod ranking;
 mod third_parties;
+mod third_party_reachable;
 mod versions;
 mod view;
 mod vocab;
