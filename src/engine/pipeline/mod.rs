@@ -99,7 +99,7 @@ pub fn segment_of(s: &Scores, settings: &Settings) -> Segment {
 /// Evaluates one account at `now` (version and as_of are filled by the caller).
 pub fn evaluate(acc: &Account, now: Timestamp, settings: &Settings, scorer: &Scorer) -> Evaluation {
     let tz = acc.profile.timezone().cloned().unwrap_or(TimeZone::UTC);
-    let f = features::compute(acc, now, &tz, settings.raw.features.promise_grace_days);
+    let f = features::compute(acc, now, &tz, &features::Params::of(settings));
     let scores = scorer.score(&f.vector);
     let segment = segment_of(&scores, settings);
     let profile = settings.profile_for(acc.profile.portfolio());

@@ -2,7 +2,7 @@
 //! closed), hold flags, nothing due, cease-contact, a promise pending and a callback not yet due.
 
 use jiff::tz::TimeZone;
-use jiff::{Span, Timestamp};
+use jiff::Timestamp;
 
 use crate::engine::domain::*;
 use crate::engine::features::local_midnight;
@@ -32,7 +32,7 @@ pub(crate) fn hold_for_flags(c: &Context) -> Option<Decision> {
         if flag == Flag::BreathingSpace {
             let max = c.settings.raw.policy.breathing_space_max_days;
             if let Some(set) = acc.breathing_space_since {
-                let end = set + Span::new().seconds(max * DAY);
+                let end = shift(set, max * DAY);
                 if end <= c.now {
                     continue;
                 }

@@ -7,15 +7,19 @@ use serde_json::json;
 
 use super::*;
 use crate::engine::domain::*;
-use crate::engine::features::compute;
+use crate::engine::features::{compute, Params};
 use crate::engine::settings::Settings;
 use crate::engine::testkit::{t, Story};
+
+fn params() -> Params {
+    Params::of(&Settings::defaults())
+}
 
 fn decide_with(story: &Story, now: &str, segment: Segment, profile: &str) -> Decision {
     let settings = Settings::defaults();
     let acc = story.account();
     let tz = acc.profile.timezone().cloned().unwrap_or(TimeZone::UTC);
-    let f = compute(&acc, t(now), &tz, 1);
+    let f = compute(&acc, t(now), &tz, &params());
     decide(&Context {
         acc: &acc,
         f: &f,
@@ -469,7 +473,7 @@ fn strategies_by_segment_and_stage() {
         let mut acc = acc_story.account();
         acc.tone_used = Some(2);
         let tz = TimeZone::UTC;
-        let f = compute(&acc, t(now), &tz, 1);
+        let f = compute(&acc, t(now), &tz, &params());
         let d = decide(&Context {
             acc: &acc,
             f: &f,
@@ -499,7 +503,7 @@ fn tone_rises_one_step_at_a_time() {
     ] {
         let mut acc = s.account();
         acc.tone_used = used;
-        let f = compute(&acc, t(now), &TimeZone::UTC, 1);
+        let f = compute(&acc, t(now), &TimeZone::UTC, &params());
         let d = decide(&Context {
             acc: &acc,
             f: &f,

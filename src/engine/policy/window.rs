@@ -4,7 +4,7 @@
 
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
-use jiff::{Span, Timestamp, ToSpan};
+use jiff::{Timestamp, ToSpan};
 
 use crate::engine::account::AttemptRec;
 use crate::engine::domain::*;
@@ -41,7 +41,11 @@ pub fn calling_window(
         if end > t {
             return (start.max(earliest), end);
         }
-        date = date.checked_add(1.day()).expect("dates stay in range");
+        match date.checked_add(1.day()) {
+            Ok(next) => date = next,
+            // The last representable day (unreachable with bounded inputs): no later window.
+            Err(_) => return (Timestamp::MAX, Timestamp::MAX),
+        }
     }
 }
 
@@ -69,7 +73,7 @@ pub(crate) fn rolling_cap(
         n += 1;
         if n == cap {
             // The cap-th newest attempt leaves the window 7 days after it was made.
-            return Some(a.at + Span::new().seconds(7 * DAY));
+            return Some(shift(a.at, 7 * DAY));
         }
     }
     None
@@ -289,7 +293,7 @@ pub(crate) fn call_or_hold_from(
     let earliest = blocks.earliest.max(not_before_floor);
     reasons.extend(blocks.reasons);
     let (nb, na) = calling_window(p, tz, c.now, earliest);
-    let limit = c.now + Span::new().seconds(c.settings.raw.policy.hold_when_blocked_hours * 3600);
+    let limit = shift(c.now, c.settings.raw.policy.hold_when_blocked_hours * 3600);
     if nb > limit {
         reasons.push(Reason::new(
             "CONTACT_CAP",
@@ -305,9 +309,10 @@ pub(crate) fn call_or_hold_from(
             hold: Some(HoldReason::ContactCap),
             action: None,
             reasons,
-            wake_at: Some(
-                nb - Span::new().seconds(c.settings.raw.policy.hold_when_blocked_hours * 3600),
-            ),
+            wake_at: Some(shift(
+                nb,
+                -(c.settings.raw.policy.hold_when_blocked_hours * 3600),
+            )),
         };
     }
     reasons.push(
