@@ -5,6 +5,15 @@
 
 use serde::{Deserialize, Serialize};
 
+/// A phone number in the form do-not-call and "once per person" compare: `+` and the digits
+/// (E.164 as the contract requires it; any spacing or punctuation a producer added is dropped).
+pub fn normalise_phone(phone: &str) -> String {
+    let mut n = String::with_capacity(phone.len());
+    n.push('+');
+    n.extend(phone.chars().filter(char::is_ascii_digit));
+    n
+}
+
 /// The ISO 4217 minor-unit exponent of a currency: 0 for the yen (no minor unit), 3 for the
 /// dinars of Kuwait, Bahrain, Iraq, Jordan, Libya and Tunisia and the rial of Oman, 4 for the
 /// Chilean and Uruguayan units of account, 2 for every other code.

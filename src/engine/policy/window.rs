@@ -105,15 +105,18 @@ pub(crate) fn frequency_blocks(
         earliest: Timestamp::MIN,
         reasons: Vec::new(),
     };
-    if exempt || matches!(channel, Channel::Letter | Channel::Email) {
+    if matches!(channel, Channel::Letter | Channel::Email) {
         return b;
     }
+    // `exempt` (the debtor's own callback, where the profile allows it) lifts the 7-day caps and
+    // the post-conversation lock for that one call; never the hardship or the daily
+    // connected-call cap.
     let now = c.now;
     let attempts = &c.acc.attempts;
     let calls = |ch| ch == AttemptChannel::Call;
     let sms = |ch| ch == AttemptChannel::Sms;
     let calls_sms = |ch| matches!(ch, AttemptChannel::Call | AttemptChannel::Sms);
-    if p.max_contacts_7d > 0 {
+    if p.max_contacts_7d > 0 && !exempt {
         b.push(
             rolling_cap(attempts, calls_sms, p.max_contacts_7d, now),
             |u| {
@@ -141,7 +144,7 @@ pub(crate) fn frequency_blocks(
         });
         return b;
     }
-    let mut cap = p.max_call_attempts_7d;
+    let mut cap = if exempt { 0 } else { p.max_call_attempts_7d };
     if c.f.hardship && p.hardship_max_call_attempts_7d > 0 {
         cap = if cap == 0 {
             p.hardship_max_call_attempts_7d
@@ -157,7 +160,7 @@ pub(crate) fn frequency_blocks(
         )
         .rule(p.rule("max_call_attempts_7d"))
     });
-    if p.cooldown_after_conversation_days > 0 {
+    if p.cooldown_after_conversation_days > 0 && !exempt {
         let last_conversation = c
             .acc
             .attempts
