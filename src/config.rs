@@ -117,7 +117,10 @@ mod tests {
         .unwrap();
         let s = Settings::load(Some(&path), false).unwrap();
         let p = s.profile_for(Portfolio::Commercial);
-        assert_eq!(&*p.name, "strict", "portfolio mapping still names strict");
+        assert_eq!(
+            &*p.name, "mine",
+            "no portfolio entry: the default profile applies"
+        );
         let mine = &s.profiles["mine"];
         assert_eq!(mine.max_sms_7d, 1);
         assert_eq!(mine.max_call_attempts_7d, 7);
@@ -137,5 +140,22 @@ mod tests {
     fn a_missing_model_file_is_a_clear_error() {
         let err = Model::load(Path::new("/nonexistent/model.json")).unwrap_err();
         assert!(err.to_string().contains("/nonexistent/model.json"));
+    }
+
+    #[test]
+    fn the_default_profile_override_reaches_every_unmapped_portfolio() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.toml");
+        std::fs::write(&path, "[policy]\ndefault_profile = \"us_reg_f\"\n").unwrap();
+        let s = Settings::load(Some(&path), false).unwrap();
+        assert_eq!(&*s.profile_for(Portfolio::Consumer).name, "us_reg_f");
+        assert_eq!(&*s.profile_for(Portfolio::Commercial).name, "us_reg_f");
+        std::fs::write(
+            &path,
+            "[policy]\ndefault_profile = \"us_reg_f\"\n[policy.portfolio_profiles]\nconsumer = \"strict\"\ncommercial = \"us_ma\"\n",
+        )
+        .unwrap();
+        let err = Settings::load(Some(&path), false).unwrap_err().to_string();
+        assert!(err.contains("default_profile"), "{err}");
     }
 }

@@ -5,6 +5,66 @@
 
 use serde::{Deserialize, Serialize};
 
+/// A phone number in the form do-not-call and "once per person" compare: `+` and the digits
+/// (E.164 as the contract requires it; any spacing or punctuation a producer added is dropped).
+pub fn normalise_phone(phone: &str) -> String {
+    let mut n = String::with_capacity(phone.len());
+    n.push('+');
+    n.extend(phone.chars().filter(char::is_ascii_digit));
+    n
+}
+
+/// The ISO 4217 minor-unit exponent of a currency: 0 for the yen (no minor unit), 3 for the
+/// dinars of Kuwait, Bahrain, Iraq, Jordan, Libya and Tunisia and the rial of Oman, 4 for the
+/// Chilean and Uruguayan units of account, 2 for every other code.
+pub fn minor_unit_exponent(currency: &str) -> u32 {
+    match currency {
+        "BIF" | "CLP" | "DJF" | "GNF" | "ISK" | "JPY" | "KMF" | "KRW" | "PYG" | "RWF" | "UGX"
+        | "UYI" | "VND" | "VUV" | "XAF" | "XOF" | "XPF" => 0,
+        "BHD" | "IQD" | "JOD" | "KWD" | "LYD" | "OMR" | "TND" => 3,
+        "CLF" | "UYW" => 4,
+        _ => 2,
+    }
+}
+
+/// `minor` units of `currency` in major units (yen, dollars, dinars).
+pub fn to_major(minor: Money, currency: &str) -> f64 {
+    minor as f64 / 10f64.powi(minor_unit_exponent(currency) as i32)
+}
+
+/// Names that resolve in a tz database but are not real zones with fixed rules: `Factory` (no
+/// offset, "-00"), `localtime` (the host's zone), `posixrules`, CLDR's `Etc/Unknown`, and the
+/// `posix/` and `right/` trees (duplicates, leap-second variants).
+const NOT_ZONES: [&str; 4] = ["factory", "localtime", "posixrules", "etc/unknown"];
+
+/// The IANA zone `name`, resolved in the tz database bundled into the binary (never the host's,
+/// so the same name means the same rules on every machine), or `None` for anything that is not a
+/// real zone: fail closed.
+pub fn iana_zone(name: &str) -> Option<jiff::tz::TimeZone> {
+    static DB: std::sync::OnceLock<jiff::tz::TimeZoneDatabase> = std::sync::OnceLock::new();
+    let lower = name.to_ascii_lowercase();
+    if NOT_ZONES.contains(&lower.as_str())
+        || lower.starts_with("posix/")
+        || lower.starts_with("right/")
+    {
+        return None;
+    }
+    DB.get_or_init(jiff::tz::TimeZoneDatabase::bundled)
+        .get(name)
+        .ok()
+}
+
+/// `t` moved by `seconds`, saturating at the ends of jiff's range instead of panicking. Inputs are
+/// bounded (`events::TIME_RANGE`), so saturation is a guard, never a result.
+pub fn shift(t: jiff::Timestamp, seconds: i64) -> jiff::Timestamp {
+    t.checked_add(jiff::Span::new().seconds(seconds))
+        .unwrap_or(if seconds < 0 {
+            jiff::Timestamp::MIN
+        } else {
+            jiff::Timestamp::MAX
+        })
+}
+
 /// Money is an integer count of minor units (cents, fen) in the account's currency.
 pub type Money = i64;
 

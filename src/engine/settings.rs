@@ -10,6 +10,9 @@ use serde::{Deserialize, Serialize};
 use crate::engine::domain::{Portfolio, Stage};
 use crate::engine::workitem::Rule;
 
+/// The base currency's minor-unit exponent: ranking money is in cents of the base.
+pub const BASE_MINOR_EXPONENT: i32 = 2;
+
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("configuration could not be read: {0}")]
@@ -401,6 +404,16 @@ impl Settings {
                 }
             }
         }
+        if Portfolio::NAMES
+            .iter()
+            .all(|n| raw.policy.portfolio_profiles.contains_key(*n))
+        {
+            p(format!(
+                "policy.default_profile = {:?} is never used: every portfolio has an entry in \
+                 policy.portfolio_profiles (remove the entries that should follow the default)",
+                raw.policy.default_profile
+            ));
+        }
         if !problems.is_empty() {
             return Err(ConfigError::Invalid(problems));
         }
@@ -423,14 +436,19 @@ impl Settings {
         &self.profiles[name]
     }
 
-    /// Weight that turns minor units of `currency` into base-currency minor units.
+    /// Weight that turns minor units of `currency` into base-currency minor units (cents of the
+    /// base): `[ranking.fx_to_base]` is the price of one major unit in base major units, and each
+    /// side's ISO 4217 minor-unit exponent converts minor to major (¥1 = 1 minor unit, $1 = 100).
     pub fn fx(&self, currency: &str) -> f64 {
-        self.raw
+        let major_rate = self
+            .raw
             .ranking
             .fx_to_base
             .get(currency)
             .copied()
-            .unwrap_or(1.0)
+            .unwrap_or(1.0);
+        let exponent = crate::engine::domain::minor_unit_exponent(currency) as i32;
+        major_rate * 10f64.powi(BASE_MINOR_EXPONENT - exponent)
     }
 }
 

@@ -78,6 +78,8 @@ pub struct Summary {
     pub duplicates: u64,
     pub rejected: [u64; RejectReason::ALL.len()],
     pub accounts: usize,
+    /// Contact attempts under contact ids the profile does not list (applied to the caps).
+    pub unknown_contacts: u64,
 }
 
 impl Summary {
@@ -101,6 +103,13 @@ impl std::fmt::Display for Summary {
             if *n > 0 {
                 write!(f, "\n  rejected {}: {n}", RejectReason::ALL[i])?;
             }
+        }
+        if self.unknown_contacts > 0 {
+            write!(
+                f,
+                "\n  contact attempts under unknown contact ids (applied to the caps): {}",
+                self.unknown_contacts
+            )?;
         }
         Ok(())
     }
@@ -161,6 +170,7 @@ pub fn apply_lines(
         }
     }
     s.accounts = pipeline.len();
+    s.unknown_contacts = pipeline.stats().unknown_contacts;
     Ok(s)
 }
 

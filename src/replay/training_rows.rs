@@ -58,13 +58,13 @@ impl Collector {
     }
 
     fn snapshot(&mut self, pipeline: &Pipeline, at: Timestamp) {
-        let grace = pipeline.settings().raw.features.promise_grace_days;
+        let params = features::Params::of(pipeline.settings());
         let mut batch: Vec<Snapshot> = pipeline
             .accounts()
             .filter(|a| a.profile.opened && a.closed.is_none() && a.first_event_at <= at)
             .filter_map(|a| {
                 let tz = a.profile.timezone().cloned().unwrap_or(TimeZone::UTC);
-                let f = features::compute(a, at, &tz, grace);
+                let f = features::compute(a, at, &tz, &params);
                 (f.dpd > 0).then(|| Snapshot {
                     account_id: a.id.clone(),
                     at,

@@ -31,10 +31,16 @@ pub fn contact_attempt(add: &mut dyn FnMut(&str, Verdict, Value)) {
             with(with(ca(), "channel", Some(json!(ch))), "contact_id", None),
         );
     }
+    // The call happened: applied to the caps and counted, never rejected (contract).
     add(
         "call to an unknown contact",
-        StateOrCrossField("unknown_reference"),
+        Accepted,
         with(ca(), "contact_id", Some(json!("c9"))),
+    );
+    add(
+        "attempt in year 9999 (outside the engine's time range)",
+        StateOrCrossField("invalid_field"),
+        with(ca(), "occurred_at", Some(json!("9999-12-30T16:00:00Z"))),
     );
     add(
         "channel fax",

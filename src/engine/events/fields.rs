@@ -101,7 +101,31 @@ pub(super) fn opt_enum<T>(
 }
 
 /// Parses an RFC 3339 timestamp with an explicit offset.
+/// The instants the engine accepts: event times, callbacks and `--as-of` lie in
+/// `[1970-01-01T00:00:00Z, 2200-01-01T00:00:00Z)`, dates in `1970-01-01..=2199-12-31`. Everything
+/// the engine adds to them (windows, caps, grace days, years of ageing) stays far inside jiff's
+/// range, so no time arithmetic can overflow; a value outside is refused as `invalid_field`.
+pub const TIME_RANGE: (&str, &str) = ("1970-01-01T00:00:00Z", "2200-01-01T00:00:00Z");
+
+const OUT_OF_RANGE: &str = "must lie in [1970-01-01T00:00:00Z, 2200-01-01T00:00:00Z)";
+
+/// Whether `t` lies in [`TIME_RANGE`].
+pub fn time_in_range(t: Timestamp) -> bool {
+    // 2200-01-01T00:00:00Z is 7,258,118,400 s after the epoch.
+    (0..7_258_118_400).contains(&t.as_second())
+}
+
+/// Whether `d` lies in the dates of [`TIME_RANGE`].
+pub fn date_in_range(d: Date) -> bool {
+    (1970..=2199).contains(&d.year())
+}
+
+/// Parses an RFC 3339 timestamp (the contract's shape exactly) inside [`TIME_RANGE`].
 pub fn parse_timestamp(s: &str) -> Option<Timestamp> {
+    parse_unbounded(s).filter(|t| time_in_range(*t))
+}
+
+fn parse_unbounded(s: &str) -> Option<Timestamp> {
     // RFC 3339 `date-time` exactly: YYYY-MM-DD 'T' hh:mm:ss [.frac] ('Z' | ±hh:mm). jiff accepts
     // more (comma fractions, ±hhmm, bracketed zones), which the contract does not allow.
     let b = s.as_bytes();
@@ -150,8 +174,12 @@ pub fn parse_timestamp(s: &str) -> Option<Timestamp> {
 
 pub(super) fn timestamp(v: &Option<Cow<'_, str>>, field: &str) -> Result<Timestamp, Reject> {
     let s = req(v, field)?;
-    parse_timestamp(s)
-        .ok_or_else(|| Reject::invalid(field, "must be an RFC 3339 timestamp with offset"))
+    let t = parse_unbounded(s)
+        .ok_or_else(|| Reject::invalid(field, "must be an RFC 3339 timestamp with offset"))?;
+    if !time_in_range(t) {
+        return Err(Reject::invalid(field, OUT_OF_RANGE));
+    }
+    Ok(t)
 }
 
 pub(super) fn date(v: &Option<Cow<'_, str>>, field: &str) -> Result<Date, Reject> {
@@ -159,8 +187,16 @@ pub(super) fn date(v: &Option<Cow<'_, str>>, field: &str) -> Result<Date, Reject
     if s.len() != 10 {
         return Err(Reject::invalid(field, "must be a YYYY-MM-DD date"));
     }
-    s.parse::<Date>()
-        .map_err(|_| Reject::invalid(field, "must be a valid YYYY-MM-DD date"))
+    let d = s
+        .parse::<Date>()
+        .map_err(|_| Reject::invalid(field, "must be a valid YYYY-MM-DD date"))?;
+    if !date_in_range(d) {
+        return Err(Reject::invalid(
+            field,
+            "must lie in 1970-01-01..=2199-12-31",
+        ));
+    }
+    Ok(d)
 }
 
 pub(super) fn valid_account_id(s: &str) -> bool {

@@ -21,7 +21,7 @@ use serde::Deserialize;
 
 use crate::engine::domain::RejectReason;
 
-pub use fields::{parse_timestamp, MAX_MONEY};
+pub use fields::{date_in_range, parse_timestamp, time_in_range, MAX_MONEY, TIME_RANGE};
 pub use model::*;
 
 use diagnose::diagnose;

@@ -79,9 +79,9 @@ mod zone_by_name {
     ) -> Result<Option<(String, TimeZone)>, D::Error> {
         let name: Option<String> = Option::deserialize(d)?;
         name.map(|n| {
-            TimeZone::get(&n)
+            crate::engine::domain::iana_zone(&n)
                 .map(|tz| (n.clone(), tz))
-                .map_err(|_| serde::de::Error::custom(format!("unknown time zone {n:?}")))
+                .ok_or_else(|| serde::de::Error::custom(format!("unknown time zone {n:?}")))
         })
         .transpose()
     }

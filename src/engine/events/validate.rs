@@ -1,7 +1,5 @@
 //! From the raw wire shape to a typed [`Event`]: the per-type field rules of the contract.
 
-use jiff::tz::TimeZone;
-
 use crate::engine::domain::*;
 
 use super::fields::*;
@@ -12,8 +10,12 @@ pub(super) fn profile(raw: &Raw<'_>, opened: bool) -> Result<ProfileFields, Reje
     let mut p = ProfileFields::default();
     match raw.timezone.as_deref() {
         Some(name) => {
-            let tz = TimeZone::get(name)
-                .map_err(|_| Reject::invalid("timezone", "must be an IANA time zone name"))?;
+            let tz = iana_zone(name).ok_or_else(|| {
+                Reject::invalid(
+                    "timezone",
+                    "must be a real IANA time zone name (Factory, localtime and Etc/Unknown are not)",
+                )
+            })?;
             p.timezone = Some((name.to_owned(), tz));
         }
         None if opened => return Err(Reject::missing("timezone")),

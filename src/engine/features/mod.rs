@@ -7,7 +7,7 @@
 
 use jiff::civil::{Date, Weekday};
 use jiff::tz::TimeZone;
-use jiff::{Span, Timestamp, ToSpan};
+use jiff::{Timestamp, ToSpan};
 
 use crate::engine::account::{Account, Promise};
 use crate::engine::domain::*;
@@ -73,7 +73,7 @@ features! {
     TenureDays = "tenure_days", "TENURE", "days since the account was opened, capped at 3650";
     DaysToPayday = "days_to_payday", "DAYS_TO_PAYDAY", "days to the next payday (15 when unknown)";
     PaydayKnown = "payday_known", "PAYDAY_KNOWN", "1 when the payday is known";
-    Hardship = "hardship", "HARDSHIP", "1 with a hardship flag or hardship disclosed in 90 days";
+    Hardship = "hardship", "HARDSHIP", "1 with a hardship flag or hardship disclosed within policy.hardship_recent_days";
     DisputesLifetime = "disputes_lifetime", "DISPUTES", "disputes and complaints raised, lifetime";
     Commercial = "commercial", "COMMERCIAL", "1 for a commercial portfolio";
     UsableNumbers = "usable_debtor_numbers", "USABLE_NUMBERS", "debtor numbers that may be dialled";
@@ -129,15 +129,36 @@ fn days_between(a: Timestamp, b: Timestamp) -> i64 {
     (b.as_second() - a.as_second()).div_euclid(DAY)
 }
 
-fn major_log(minor: Money) -> f64 {
-    (1.0 + (minor.max(0) as f64) / 100.0).ln()
+/// `ln(1 + major units)`, with the currency's ISO 4217 minor-unit exponent.
+fn major_log(minor: Money, currency: &str) -> f64 {
+    (1.0 + to_major(minor.max(0), currency)).ln()
+}
+
+/// The configured numbers features depend on.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Params {
+    /// `features.promise_grace_days`.
+    pub grace_days: i64,
+    /// `policy.hardship_recent_days`: a disclosed hardship counts for this long.
+    pub hardship_recent_days: i64,
+}
+
+impl Params {
+    /// The numbers of `settings`.
+    pub fn of(settings: &crate::engine::settings::Settings) -> Params {
+        Params {
+            grace_days: settings.raw.features.promise_grace_days,
+            hardship_recent_days: settings.raw.policy.hardship_recent_days,
+        }
+    }
 }
 
 /// Start of a local date (00:00, or the first instant of the day where DST skips midnight).
 pub fn local_midnight(date: Date, tz: &TimeZone) -> Timestamp {
     date.to_zoned(tz.clone())
         .map(|z| z.timestamp())
-        .unwrap_or_else(|_| date.to_zoned(TimeZone::UTC).unwrap().timestamp())
+        .or_else(|_| date.to_zoned(TimeZone::UTC).map(|z| z.timestamp()))
+        .unwrap_or(Timestamp::MAX)
 }
 
 /// The instant a promise is decided: the end of its due date plus the grace days, local time.
@@ -224,11 +245,13 @@ pub fn local_weekday(at: Timestamp, tz: &TimeZone) -> Weekday {
 }
 
 /// Computes the account's features at `now`. `tz` is the account's zone (UTC while unknown).
-pub fn compute(acc: &Account, now: Timestamp, tz: &TimeZone, grace_days: i64) -> Features {
+pub fn compute(acc: &Account, now: Timestamp, tz: &TimeZone, params: &Params) -> Features {
+    let grace_days = params.grace_days;
+    let currency = acc.profile.currency();
     let mut v = [0.0; N_FEATURES];
     let today = tz.to_datetime(now).date();
-    let d90 = now - Span::new().seconds(90 * DAY);
-    let d30 = now - Span::new().seconds(30 * DAY);
+    let d90 = shift(now, -(90 * DAY));
+    let d30 = shift(now, -(30 * DAY));
 
     // Money: allocate net payments to statements oldest first, then to fees.
     let net_paid: Money = acc.payments.iter().map(|p| p.amount - p.reversed).sum();
@@ -280,8 +303,8 @@ pub fn compute(acc: &Account, now: Timestamp, tz: &TimeZone, grace_days: i64) ->
         Stage::Current
     };
     v[F::DaysPastDue as usize] = dpd as f64;
-    v[F::OverdueLog as usize] = major_log(overdue);
-    v[F::BalanceLog as usize] = major_log(balance);
+    v[F::OverdueLog as usize] = major_log(overdue, currency);
+    v[F::BalanceLog as usize] = major_log(balance, currency);
     if let Some(limit) = acc.profile.fields.credit_limit.filter(|l| *l > 0) {
         v[F::HasLimit as usize] = 1.0;
         v[F::OverdueToLimit as usize] = (overdue as f64 / limit as f64).min(5.0);
@@ -293,6 +316,7 @@ pub fn compute(acc: &Account, now: Timestamp, tz: &TimeZone, grace_days: i64) ->
             .filter(|f| f.at > d90)
             .map(|f| f.amount)
             .sum(),
+        currency,
     );
     let (mut p30, mut p90, mut paid90, mut last_pay) = (0, 0, 0, None::<Timestamp>);
     for p in acc.payments.iter().filter(|p| p.reversed < p.amount) {
@@ -307,7 +331,7 @@ pub fn compute(acc: &Account, now: Timestamp, tz: &TimeZone, grace_days: i64) ->
     }
     v[F::Payments30 as usize] = p30 as f64;
     v[F::Payments90 as usize] = p90 as f64;
-    v[F::PaidLog90 as usize] = major_log(paid90);
+    v[F::PaidLog90 as usize] = major_log(paid90, currency);
     v[F::PaidToDue90 as usize] = if min_due_90 > 0 {
         (paid90 as f64 / min_due_90 as f64).clamp(0.0, 2.0)
     } else {
@@ -385,8 +409,8 @@ pub fn compute(acc: &Account, now: Timestamp, tz: &TimeZone, grace_days: i64) ->
     }
 
     // Reachability.
-    let d1 = now - Span::new().seconds(DAY);
-    let d7 = now - Span::new().seconds(7 * DAY);
+    let d1 = shift(now, -(DAY));
+    let d7 = shift(now, -(7 * DAY));
     let (mut a24, mut a7, mut a30, mut rpc30, mut refusals, mut abusive) = (0, 0, 0, 0, 0, 0);
     let mut last_rpc = None;
     for a in &acc.attempts {
@@ -453,7 +477,11 @@ pub fn compute(acc: &Account, now: Timestamp, tz: &TimeZone, grace_days: i64) ->
         .map(|d| (next_payday(today, d) - today).get_days() as i64);
     v[F::DaysToPayday as usize] = days_to_payday.unwrap_or(15) as f64;
     v[F::PaydayKnown as usize] = days_to_payday.is_some() as u8 as f64;
-    let hardship = acc.has(Flag::Hardship) || acc.hardship_disclosed_at.is_some_and(|h| h > d90);
+    let hardship_since = shift(now, -(params.hardship_recent_days.saturating_mul(DAY)));
+    let hardship = acc.has(Flag::Hardship)
+        || acc
+            .hardship_disclosed_at
+            .is_some_and(|h| h > hardship_since);
     v[F::Hardship as usize] = hardship as u8 as f64;
     v[F::DisputesLifetime as usize] = acc.disputes_lifetime as f64;
     v[F::Commercial as usize] = (acc.profile.portfolio() == Portfolio::Commercial) as u8 as f64;

@@ -4,12 +4,13 @@ use jiff::tz::TimeZone;
 use serde_json::json;
 
 use super::*;
+use crate::engine::settings::Settings;
 use crate::engine::testkit::{t, Story};
 
 fn at(story: &Story, now: &str) -> Features {
     let acc = story.account();
     let tz = acc.profile.timezone().cloned().unwrap();
-    compute(&acc, t(now), &tz, 1)
+    compute(&acc, t(now), &tz, &Params::of(&Settings::defaults()))
 }
 
 fn base(tz: &str) -> Story {

@@ -59,6 +59,9 @@ pub struct Stats {
     pub duplicates: u64,
     pub rejected: [u64; RejectReason::ALL.len()],
     pub items_changed: u64,
+    /// Contact attempts under a contact id the account's profile does not list: applied to the
+    /// caps (the call happened) and counted here.
+    pub unknown_contacts: u64,
 }
 
 /// Everything an evaluation produced, for explanations (`/v1/accounts/{id}`, tests).
@@ -99,7 +102,7 @@ pub fn segment_of(s: &Scores, settings: &Settings) -> Segment {
 /// Evaluates one account at `now` (version and as_of are filled by the caller).
 pub fn evaluate(acc: &Account, now: Timestamp, settings: &Settings, scorer: &Scorer) -> Evaluation {
     let tz = acc.profile.timezone().cloned().unwrap_or(TimeZone::UTC);
-    let f = features::compute(acc, now, &tz, settings.raw.features.promise_grace_days);
+    let f = features::compute(acc, now, &tz, &features::Params::of(settings));
     let scores = scorer.score(&f.vector);
     let segment = segment_of(&scores, settings);
     let profile = settings.profile_for(acc.profile.portfolio());
@@ -343,6 +346,7 @@ impl Pipeline {
             return Ok(Applied::Duplicate);
         }
         let tone_before = entry.account.tone_used;
+        let unknown_before = entry.account.unknown_contact_attempts;
         if let EventBody::ContactAttempt(a) = &ev.body {
             // The tone ladder advances when a message at that tone actually reached the debtor.
             let reached = matches!(a.outcome, Outcome::RightParty | Outcome::Delivered);
@@ -359,6 +363,8 @@ impl Pipeline {
             return Err(r);
         }
         self.stats.applied += 1;
+        self.stats.unknown_contacts +=
+            u64::from(entry.account.unknown_contact_attempts - unknown_before);
         self.clock = Some(self.clock.map_or(ev.occurred_at, |c| c.max(ev.occurred_at)));
         let now = entry.account.last_event_at;
         let (item, changed) = Self::refresh(&self.settings, &self.scorer, entry, now);

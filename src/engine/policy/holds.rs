@@ -2,7 +2,7 @@
 //! closed), hold flags, nothing due, cease-contact, a promise pending and a callback not yet due.
 
 use jiff::tz::TimeZone;
-use jiff::{Span, Timestamp};
+use jiff::Timestamp;
 
 use crate::engine::domain::*;
 use crate::engine::features::local_midnight;
@@ -32,7 +32,7 @@ pub(crate) fn hold_for_flags(c: &Context) -> Option<Decision> {
         if flag == Flag::BreathingSpace {
             let max = c.settings.raw.policy.breathing_space_max_days;
             if let Some(set) = acc.breathing_space_since {
-                let end = set + Span::new().seconds(max * DAY);
+                let end = shift(set, max * DAY);
                 if end <= c.now {
                     continue;
                 }
@@ -49,6 +49,9 @@ pub(crate) fn hold_for_flags(c: &Context) -> Option<Decision> {
     }
     None
 }
+/// Days after the requested time an unanswered callback stops counting.
+pub const CALLBACK_EXPIRY_DAYS: i64 = 7;
+
 /// What the holds leave for routing: the account may be contacted, with these facts.
 pub struct Gate {
     pub tz: TimeZone,
@@ -109,11 +112,10 @@ pub fn gate(c: &Context) -> Result<Gate, Decision> {
     }
     let mut reasons = Vec::new();
     let contacts = acc.profile.contacts();
-    if acc
-        .do_not_call
-        .iter()
-        .any(|d| contacts.iter().any(|x| &x.contact_id == d))
-    {
+    if contacts.iter().any(|x| {
+        acc.do_not_call.contains(&x.contact_id)
+            || acc.dnc_numbers.contains(&normalise_phone(&x.phone))
+    }) {
         reasons.push(
             Reason::new(
                 "DO_NOT_CALL",
@@ -159,7 +161,11 @@ pub fn gate(c: &Context) -> Result<Gate, Decision> {
 
     // A requested callback: held until its time, then a call at that time (calling hours apply).
     let mut callback = None;
-    if let Some(cb) = acc.callback_at {
+    // An unused callback expires CALLBACK_EXPIRY_DAYS after the requested time.
+    if let Some(cb) = acc
+        .callback_at
+        .filter(|cb| c.now < shift(*cb, CALLBACK_EXPIRY_DAYS * DAY))
+    {
         if cb > c.now {
             let r = Reason::new(
                 "CALLBACK_SCHEDULED",

@@ -33,4 +33,6 @@ pub fn decide(c: &Context) -> Decision {
 }
 
 #[cfg(test)]
+mod adversarial_tests;
+#[cfg(test)]
 mod tests;

@@ -28,11 +28,16 @@ pub(crate) fn locate_target<'a>(c: &Context, contacts: &'a [Contact]) -> Option<
     }
     usable(c, contacts, false).into_iter().find(|x| {
         let consent_ok = p.third_parties == ThirdParties::Locate || x.consent_to_contact;
+        // Once per person: attempts follow the number (and the id), whatever the list's keys.
+        let number = normalise_phone(&x.phone);
         let tried = c
             .acc
             .attempts
             .iter()
-            .filter(|a| a.contact_id.as_deref() == Some(x.contact_id.as_str()))
+            .filter(|a| {
+                a.phone.as_deref() == Some(number.as_str())
+                    || a.contact_id.as_deref() == Some(x.contact_id.as_str())
+            })
             .count() as u32;
         consent_ok && tried < p.third_party_attempts_per_person
     })
@@ -112,9 +117,9 @@ pub fn route(c: &Context, gate: Gate) -> Decision {
         .last_rpc
         .map_or(i64::MAX, |t| (c.now.as_second() - t.as_second()) / DAY);
     let pol = &c.settings.raw.policy;
-    let unreachable = debtor_numbers.is_empty()
-        || (no_rpc_days >= pol.locate_after_days_without_contact
-            && f.failed_since_rpc >= pol.locate_min_failed_attempts);
+    // The unreachable test holds on every path: having no usable debtor number is not enough.
+    let unreachable = no_rpc_days >= pol.locate_after_days_without_contact
+        && f.failed_since_rpc >= pol.locate_min_failed_attempts;
 
     if unreachable && strategy_override.is_none() && callback.is_none() {
         if let Some(tp) = locate_target(c, contacts) {

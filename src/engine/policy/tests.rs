@@ -7,15 +7,19 @@ use serde_json::json;
 
 use super::*;
 use crate::engine::domain::*;
-use crate::engine::features::compute;
+use crate::engine::features::{compute, Params};
 use crate::engine::settings::Settings;
 use crate::engine::testkit::{t, Story};
+
+fn params() -> Params {
+    Params::of(&Settings::defaults())
+}
 
 fn decide_with(story: &Story, now: &str, segment: Segment, profile: &str) -> Decision {
     let settings = Settings::defaults();
     let acc = story.account();
     let tz = acc.profile.timezone().cloned().unwrap_or(TimeZone::UTC);
-    let f = compute(&acc, t(now), &tz, 1);
+    let f = compute(&acc, t(now), &tz, &params());
     decide(&Context {
         acc: &acc,
         f: &f,
@@ -272,6 +276,8 @@ fn cease_contact_leaves_letters_only() {
 
 #[test]
 fn do_not_call_numbers_are_never_dialled() {
+    // The debtor's only number goes on do-not-call while the debtor is reachable (never failed to
+    // answer): a letter, never the relative.
     let mut s = late("UTC");
     s.ev(
         "2026-03-20T00:00:00Z",
@@ -281,12 +287,25 @@ fn do_not_call_numbers_are_never_dialled() {
     let d = decide_at(&s, "2026-03-25T12:00:00Z", Segment::WillingAble);
     let p = plan(&d);
     assert_ne!(p.contact_id.as_deref(), Some("c1"));
-    // No usable debtor number: locate through the consenting relative, without disclosure.
+    assert_eq!(p.channel, Channel::Letter, "{d:#?}");
+    assert!(rules(&d).contains(&always::DO_NOT_CALL.to_string()));
+    // Unreachable (5 failed calls, no conversation in 14 days): locate through the consenting
+    // relative, without disclosure.
+    let mut s = late("UTC");
+    for day in 16..21 {
+        s.call(&format!("2026-03-{day}T15:00:00Z"), "c1", "no_answer");
+    }
+    s.ev(
+        "2026-03-21T00:00:00Z",
+        "flag_set",
+        json!({"flag": "do_not_call", "contact_id": "c1"}),
+    );
+    let d = decide_at(&s, "2026-03-25T12:00:00Z", Segment::WillingAble);
+    let p = plan(&d);
     assert_eq!(
         (p.party, p.contact_id.as_deref()),
         (Party::ThirdParty, Some("c2"))
     );
-    assert!(rules(&d).contains(&always::DO_NOT_CALL.to_string()));
     // Without a consenting third party, a letter.
     let mut s = Story::new("A-2");
     s.open("2026-01-01T00:00:00Z", "UTC")
@@ -469,7 +488,7 @@ fn strategies_by_segment_and_stage() {
         let mut acc = acc_story.account();
         acc.tone_used = Some(2);
         let tz = TimeZone::UTC;
-        let f = compute(&acc, t(now), &tz, 1);
+        let f = compute(&acc, t(now), &tz, &params());
         let d = decide(&Context {
             acc: &acc,
             f: &f,
@@ -499,7 +518,7 @@ fn tone_rises_one_step_at_a_time() {
     ] {
         let mut acc = s.account();
         acc.tone_used = used;
-        let f = compute(&acc, t(now), &TimeZone::UTC, 1);
+        let f = compute(&acc, t(now), &TimeZone::UTC, &params());
         let d = decide(&Context {
             acc: &acc,
             f: &f,

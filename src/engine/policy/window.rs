@@ -4,7 +4,7 @@
 
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
-use jiff::{Span, Timestamp, ToSpan};
+use jiff::{Timestamp, ToSpan};
 
 use crate::engine::account::AttemptRec;
 use crate::engine::domain::*;
@@ -41,7 +41,11 @@ pub fn calling_window(
         if end > t {
             return (start.max(earliest), end);
         }
-        date = date.checked_add(1.day()).expect("dates stay in range");
+        match date.checked_add(1.day()) {
+            Ok(next) => date = next,
+            // The last representable day (unreachable with bounded inputs): no later window.
+            Err(_) => return (Timestamp::MAX, Timestamp::MAX),
+        }
     }
 }
 
@@ -69,7 +73,7 @@ pub(crate) fn rolling_cap(
         n += 1;
         if n == cap {
             // The cap-th newest attempt leaves the window 7 days after it was made.
-            return Some(a.at + Span::new().seconds(7 * DAY));
+            return Some(shift(a.at, 7 * DAY));
         }
     }
     None
@@ -101,15 +105,18 @@ pub(crate) fn frequency_blocks(
         earliest: Timestamp::MIN,
         reasons: Vec::new(),
     };
-    if exempt || matches!(channel, Channel::Letter | Channel::Email) {
+    if matches!(channel, Channel::Letter | Channel::Email) {
         return b;
     }
+    // `exempt` (the debtor's own callback, where the profile allows it) lifts the 7-day caps and
+    // the post-conversation lock for that one call; never the hardship or the daily
+    // connected-call cap.
     let now = c.now;
     let attempts = &c.acc.attempts;
     let calls = |ch| ch == AttemptChannel::Call;
     let sms = |ch| ch == AttemptChannel::Sms;
     let calls_sms = |ch| matches!(ch, AttemptChannel::Call | AttemptChannel::Sms);
-    if p.max_contacts_7d > 0 {
+    if p.max_contacts_7d > 0 && !exempt {
         b.push(
             rolling_cap(attempts, calls_sms, p.max_contacts_7d, now),
             |u| {
@@ -137,7 +144,7 @@ pub(crate) fn frequency_blocks(
         });
         return b;
     }
-    let mut cap = p.max_call_attempts_7d;
+    let mut cap = if exempt { 0 } else { p.max_call_attempts_7d };
     if c.f.hardship && p.hardship_max_call_attempts_7d > 0 {
         cap = if cap == 0 {
             p.hardship_max_call_attempts_7d
@@ -153,7 +160,7 @@ pub(crate) fn frequency_blocks(
         )
         .rule(p.rule("max_call_attempts_7d"))
     });
-    if p.cooldown_after_conversation_days > 0 {
+    if p.cooldown_after_conversation_days > 0 && !exempt {
         let last_conversation = c
             .acc
             .attempts
@@ -289,7 +296,7 @@ pub(crate) fn call_or_hold_from(
     let earliest = blocks.earliest.max(not_before_floor);
     reasons.extend(blocks.reasons);
     let (nb, na) = calling_window(p, tz, c.now, earliest);
-    let limit = c.now + Span::new().seconds(c.settings.raw.policy.hold_when_blocked_hours * 3600);
+    let limit = shift(c.now, c.settings.raw.policy.hold_when_blocked_hours * 3600);
     if nb > limit {
         reasons.push(Reason::new(
             "CONTACT_CAP",
@@ -305,9 +312,10 @@ pub(crate) fn call_or_hold_from(
             hold: Some(HoldReason::ContactCap),
             action: None,
             reasons,
-            wake_at: Some(
-                nb - Span::new().seconds(c.settings.raw.policy.hold_when_blocked_hours * 3600),
-            ),
+            wake_at: Some(shift(
+                nb,
+                -(c.settings.raw.policy.hold_when_blocked_hours * 3600),
+            )),
         };
     }
     reasons.push(

@@ -4,69 +4,15 @@
 //! Owns the rules that need state to check an event (unknown references, duplicate ids). Pure and
 //! clock-free: what the state *means* at a given time is computed by `features`.
 
-use jiff::civil::Date;
+pub mod records;
+
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::engine::domain::*;
 use crate::engine::events::{Attempt, Contact, Event, EventBody, ProfileFields, Reject};
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Statement {
-    pub id: String,
-    pub issued_at: Timestamp,
-    pub amount_due: Money,
-    pub minimum_due: Money,
-    pub due_date: Date,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Payment {
-    pub id: String,
-    pub at: Timestamp,
-    pub amount: Money,
-    /// Total reversed so far (≤ amount).
-    pub reversed: Money,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Reversal {
-    pub at: Timestamp,
-    pub amount: Money,
-    pub reason: ReversalReason,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Fee {
-    pub id: String,
-    pub at: Timestamp,
-    pub amount: Money,
-    pub kind: FeeKind,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Promise {
-    pub id: String,
-    pub made_at: Timestamp,
-    pub amount: Money,
-    pub due_date: Date,
-    pub confirmed_in_writing: bool,
-}
-
-/// One recorded contact attempt (no phone number: the contact id is enough).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct AttemptRec {
-    pub at: Timestamp,
-    /// Local calendar date and hour of `at` in the account's zone (UTC while unknown), kept
-    /// current when the zone changes.
-    pub local_date: Date,
-    pub local_hour: u8,
-    pub channel: AttemptChannel,
-    pub contact_id: Option<String>,
-    pub party: Party,
-    pub outcome: Outcome,
-    pub disposition: Option<Disposition>,
-}
+pub use records::{AttemptRec, BadNumber, Fee, Payment, Promise, Reversal, Statement};
 
 /// The account's profile, complete once `account_opened` has been applied.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -109,15 +55,6 @@ impl Profile {
     }
 }
 
-/// A number found not to work (`wrong_number` / `invalid_number`); cleared when the contact's
-/// phone changes.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct BadNumber {
-    pub contact_id: String,
-    pub phone: String,
-    pub outcome: Outcome,
-}
-
 /// An account's whole ledger; serializable as a state snapshot (e.g. a changelog record).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Account {
@@ -140,7 +77,19 @@ pub struct Account {
     /// When Breathing Space was last set (it ends by itself after a configured number of days).
     pub breathing_space_since: Option<Timestamp>,
     pub disputes_lifetime: u32,
+    /// Contact ids a `do_not_call` was set for (kept even for a contact not listed yet).
     pub do_not_call: Vec<String>,
+    /// The normalised numbers on do-not-call: the rule follows the number across every listing,
+    /// role and re-keyed contact list, for calls and texts.
+    #[serde(default)]
+    pub dnc_numbers: Vec<String>,
+    /// Per flag (and per do-not-call listing), the event time and kind of the latest change
+    /// applied: a change older than it does not undo it.
+    #[serde(default)]
+    pub flag_changes: std::collections::BTreeMap<String, (Timestamp, bool)>,
+    /// Contact attempts under a contact id the profile does not list: applied to the caps.
+    #[serde(default)]
+    pub unknown_contact_attempts: u32,
     pub bad_numbers: Vec<BadNumber>,
     pub callback_at: Option<Timestamp>,
     pub hardship_disclosed_at: Option<Timestamp>,
@@ -190,6 +139,9 @@ impl Account {
             breathing_space_since: None,
             disputes_lifetime: 0,
             do_not_call: Vec::new(),
+            dnc_numbers: Vec::new(),
+            flag_changes: std::collections::BTreeMap::new(),
+            unknown_contact_attempts: 0,
             bad_numbers: Vec::new(),
             callback_at: None,
             hardship_disclosed_at: None,
@@ -276,6 +228,7 @@ impl Account {
                 self.profile.opened = true;
                 self.opened_at.get_or_insert(at);
                 self.forget_changed_bad_numbers();
+                self.resolve_do_not_call();
             }
             EventBody::AccountUpdated(p) => {
                 let rezone = p.timezone.is_some();
@@ -284,6 +237,7 @@ impl Account {
                     self.relocalize_attempts();
                 }
                 self.forget_changed_bad_numbers();
+                self.resolve_do_not_call();
             }
             EventBody::StatementIssued {
                 statement_id,
@@ -381,18 +335,27 @@ impl Account {
                 if *flag == Flag::DoNotCall {
                     // Recorded even for a contact not (yet) known: a do-not-call request is never dropped.
                     let c = contact_id.clone().unwrap_or_default();
-                    if !self.do_not_call.contains(&c) {
-                        self.do_not_call.push(c);
+                    if self.change_applies(&format!("do_not_call:{c}"), at, true) {
+                        if !self.do_not_call.contains(&c) {
+                            self.do_not_call.push(c);
+                        }
+                        self.resolve_do_not_call();
                     }
-                } else {
+                } else if self.change_applies(flag.as_str(), at, true) {
                     self.set_flag(*flag, at);
                 }
             }
             EventBody::FlagCleared { flag, contact_id } => {
                 if *flag == Flag::DoNotCall {
                     let c = contact_id.as_deref().unwrap_or_default();
-                    self.do_not_call.retain(|d| d != c);
-                } else {
+                    if self.change_applies(&format!("do_not_call:{c}"), at, false) {
+                        self.do_not_call.retain(|d| d != c);
+                        if let Some(n) = self.profile.contact(c).map(|x| normalise_phone(&x.phone))
+                        {
+                            self.dnc_numbers.retain(|d| *d != n);
+                        }
+                    }
+                } else if self.change_applies(flag.as_str(), at, false) {
                     if matches!(flag, Flag::Dispute | Flag::Complaint) && self.has(*flag) {
                         self.complaint_resolution_due = true;
                     }
@@ -406,6 +369,34 @@ impl Account {
         self.last_event_at = self.last_event_at.max(at);
         self.first_event_at = self.first_event_at.min(at);
         Ok(())
+    }
+
+    /// Whether a flag change (`set` or clear) at `at` applies: only when it is not older than the
+    /// latest change applied to the same flag (in event time); at the same instant a set wins
+    /// (fail closed). Records it when it applies.
+    fn change_applies(&mut self, key: &str, at: Timestamp, set: bool) -> bool {
+        let applies = match self.flag_changes.get(key) {
+            None => true,
+            Some(&(last, _)) if at > last => true,
+            Some(&(last, _)) if at == last => set,
+            Some(_) => false,
+        };
+        if applies {
+            self.flag_changes.insert(key.to_owned(), (at, set));
+        }
+        applies
+    }
+
+    /// Adds the numbers of every listed contact whose id is on do-not-call.
+    fn resolve_do_not_call(&mut self) {
+        for c in self.profile.contacts() {
+            if self.do_not_call.contains(&c.contact_id) {
+                let n = normalise_phone(&c.phone);
+                if !self.dnc_numbers.contains(&n) {
+                    self.dnc_numbers.push(n);
+                }
+            }
+        }
     }
 
     fn set_flag(&mut self, flag: Flag, at: Timestamp) {
@@ -427,19 +418,23 @@ impl Account {
     }
 
     fn apply_attempt(&mut self, a: &Attempt, at: Timestamp) -> Result<(), Reject> {
-        if let Some(c) = &a.contact_id {
-            if matches!(a.channel, AttemptChannel::Call | AttemptChannel::Sms) {
-                self.check_contact(c)?;
-            }
-        }
-        let party = match a
+        // An attempt under a contact id the profile does not list still happened: it counts
+        // toward the caps (as the debtor's), and is counted, never rejected.
+        let contact = a
             .contact_id
             .as_deref()
-            .and_then(|c| self.profile.contact(c))
-        {
+            .and_then(|c| self.profile.contact(c));
+        let known = contact.is_some();
+        if a.contact_id.is_some() && !known && self.profile.opened {
+            self.unknown_contact_attempts += 1;
+        }
+        let party = match contact {
             Some(c) if c.role != Role::Debtor => Party::ThirdParty,
             _ => Party::Debtor,
         };
+        let phone = contact.map(|c| normalise_phone(&c.phone));
+        // Only the debtor's own listed number makes a callback request the debtor's.
+        let debtor_own = known && party == Party::Debtor;
         let local = self.zone().to_datetime(at);
         let rec = AttemptRec {
             at,
@@ -447,6 +442,7 @@ impl Account {
             local_hour: local.hour() as u8,
             channel: a.channel,
             contact_id: a.contact_id.clone(),
+            phone,
             party,
             outcome: a.outcome,
             disposition: a.disposition,
@@ -473,7 +469,7 @@ impl Account {
         }
         // A call to the debtor at or after the requested time answers the callback.
         if let Some(cb) = self.callback_at {
-            if party == Party::Debtor && a.channel == AttemptChannel::Call && at >= cb {
+            if debtor_own && a.channel == AttemptChannel::Call && at >= cb {
                 self.callback_at = None;
             }
         }
@@ -482,7 +478,12 @@ impl Account {
             Some(Disposition::Complaint) => self.set_flag(Flag::Complaint, at),
             Some(Disposition::DeceasedReported) => self.set_flag(Flag::DeceasedReported, at),
             Some(Disposition::Hardship) => self.hardship_disclosed_at = Some(at),
-            Some(Disposition::CallbackRequested) => self.callback_at = a.callback_at,
+            Some(Disposition::CallbackRequested) if debtor_own => {
+                // A callback time not after the request is ignored.
+                if let Some(cb) = a.callback_at.filter(|cb| *cb > at) {
+                    self.callback_at = Some(cb);
+                }
+            }
             _ => {}
         }
         Ok(())
@@ -516,9 +517,23 @@ impl Account {
         });
     }
 
-    /// Whether a contact's number may be dialled at all (not do-not-call, not known bad).
+    /// Whether a contact's number may be dialled or texted at all: not on do-not-call under any
+    /// listing (by contact id or by number), not known bad.
     pub fn number_usable(&self, contact_id: &str) -> bool {
+        let number = self
+            .profile
+            .contact(contact_id)
+            .map(|c| normalise_phone(&c.phone));
         !self.do_not_call.iter().any(|d| d == contact_id)
+            && !number.is_some_and(|n| self.dnc_numbers.contains(&n))
             && !self.bad_numbers.iter().any(|b| b.contact_id == contact_id)
+    }
+
+    /// Attempts made to `number` (normalised), under any contact id it was listed under.
+    pub fn attempts_to_number(&self, number: &str) -> usize {
+        self.attempts
+            .iter()
+            .filter(|a| a.phone.as_deref() == Some(number))
+            .count()
     }
 }
