@@ -349,10 +349,18 @@ impl Account {
                 if *flag == Flag::DoNotCall {
                     let c = contact_id.as_deref().unwrap_or_default();
                     if self.change_applies(&format!("do_not_call:{c}"), at, false) {
+                        let was = self.do_not_call.iter().any(|d| d == c);
                         self.do_not_call.retain(|d| d != c);
-                        if let Some(n) = self.profile.contact(c).map(|x| normalise_phone(&x.phone))
-                        {
-                            self.dnc_numbers.retain(|d| *d != n);
+                        let number = self.profile.contact(c).map(|x| normalise_phone(&x.phone));
+                        if let (true, Some(n)) = (was, number) {
+                            // The number stays blocked while another listing of it is on do-not-call.
+                            let still = self.profile.contacts().iter().any(|x| {
+                                self.do_not_call.contains(&x.contact_id)
+                                    && normalise_phone(&x.phone) == n
+                            });
+                            if !still {
+                                self.dnc_numbers.retain(|d| *d != n);
+                            }
                         }
                     }
                 } else if self.change_applies(flag.as_str(), at, false) {
