@@ -8,6 +8,9 @@
 //! differs: `arrears` (priority), `dpd_first` (oldest delinquency first), `balance_first` (largest
 //! overdue first), `random`; `idle` makes no contact at all and measures what the portfolio pays
 //! on its own, so that each strategy's incremental collections can be compared.
+//!
+//! `--profile P` puts every simulated account under contact-policy profile P: the engine's
+//! settings map every portfolio (and the default) to P, and the world's audit judges by P.
 
 use std::path::PathBuf;
 use std::sync::Arc;
