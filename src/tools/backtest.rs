@@ -8,6 +8,9 @@
 //! differs: `arrears` (priority), `dpd_first` (oldest delinquency first), `balance_first` (largest
 //! overdue first), `random`; `idle` makes no contact at all and measures what the portfolio pays
 //! on its own, so that each strategy's incremental collections can be compared.
+//!
+//! `--profile P` puts every simulated account under contact-policy profile P: the engine's
+//! settings map every portfolio (and the default) to P, and the world's audit judges by P.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -92,6 +95,10 @@ pub struct BacktestArgs {
     /// collections team works) or `full` (a whole lending book).
     #[arg(long, value_enum, default_value = "collections")]
     pub book: crate::tools::sim::Book,
+    /// The contact-policy profile every simulated account is under: the engine applies it to
+    /// every portfolio and the world's audit judges by it.
+    #[arg(long, default_value = "strict")]
+    pub profile: String,
     /// Run at most this many simulations at once (default: the number of cores).
     #[arg(long)]
     pub jobs: Option<usize>,
@@ -234,6 +241,7 @@ impl Dialer for EngineDialer {
 #[derive(Debug, Clone, Serialize)]
 pub struct RunResult {
     pub strategy: &'static str,
+    pub profile: String,
     pub seed: u64,
     pub accounts: usize,
     pub days: u32,
@@ -252,6 +260,7 @@ pub struct RunResult {
     pub engine_rejects: u64,
     pub violations: u64,
     pub violations_detail: String,
+    pub violations_by_rule: sim::Violations,
     /// Cumulative collections at the end of each day (US cents).
     pub cumulative_usd_cents: Vec<i64>,
 }
@@ -263,7 +272,9 @@ pub fn run_one(
     cfg: &SimConfig,
     order: Order,
 ) -> anyhow::Result<RunResult> {
-    let mut world = World::new(cfg);
+    let rules = sim::Rules::from_settings(settings, &cfg.profile)
+        .with_context(|| format!("no contact-policy profile {:?}", cfg.profile))?;
+    let mut world = World::with_rules(cfg, rules);
     let pipeline = Pipeline::new(settings.clone(), scorer.clone());
     let calls_per_day = cfg.calls_per_day();
     let mut dialer = EngineDialer::new(pipeline, order, calls_per_day, cfg.seed);
@@ -283,6 +294,7 @@ pub fn run_one(
         .collect();
     Ok(RunResult {
         strategy: order.name(),
+        profile: cfg.profile.clone(),
         seed: cfg.seed,
         accounts: cfg.accounts,
         days: cfg.days,
@@ -300,6 +312,7 @@ pub fn run_one(
         engine_rejects: dialer.rejected,
         violations: v.total(),
         violations_detail: v.to_string(),
+        violations_by_rule: *v,
         cumulative_usd_cents: cumulative,
     })
 }
@@ -307,6 +320,8 @@ pub fn run_one(
 /// The whole comparison, as written to JSON.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
+    /// The contact-policy profile of every account in every run.
+    pub profile: String,
     pub runs: Vec<RunResult>,
     /// Per seed: collections of `arrears` over `dpd_first`, minus 1 (0.2 = 20% more).
     pub uplift_over_dpd_first: Vec<(u64, f64)>,
@@ -328,7 +343,28 @@ pub fn run(args: &BacktestArgs) -> anyhow::Result<Report> {
         !args.seeds.is_empty() && !args.strategies.is_empty(),
         "nothing to run"
     );
-    let settings = Arc::new(Settings::load(args.config.as_deref(), true)?);
+    let mut settings = Settings::load(args.config.as_deref(), true)?;
+    anyhow::ensure!(
+        settings.profiles.contains_key(&args.profile),
+        "--profile {}: no such contact-policy profile (have: {})",
+        args.profile,
+        settings
+            .profiles
+            .keys()
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    // Every portfolio under the chosen profile, in the engine as in the world's audit.
+    settings.default_profile = args.profile.clone();
+    settings.raw.policy.default_profile = args.profile.clone();
+    for p in settings.portfolio_profiles.values_mut() {
+        p.clone_from(&args.profile);
+    }
+    for p in settings.raw.policy.portfolio_profiles.values_mut() {
+        p.clone_from(&args.profile);
+    }
+    let settings = Arc::new(settings);
     let scorer = Arc::new(Scorer::load(
         &settings.raw.scoring.willingness_model,
         &settings.raw.scoring.ability_model,
@@ -363,6 +399,7 @@ pub fn run(args: &BacktestArgs) -> anyhow::Result<Report> {
                 let mut cfg = SimConfig::new(args.accounts, args.days, seed);
                 cfg.capacity = args.capacity;
                 cfg.collections_book = args.book == crate::tools::sim::Book::Collections;
+                cfg.profile.clone_from(&args.profile);
                 let r = run_one(&settings, &scorer, &cfg, order);
                 results.lock().expect("no worker panicked").push((i, r));
                 progress.inc(1);
@@ -402,6 +439,7 @@ pub fn run(args: &BacktestArgs) -> anyhow::Result<Report> {
         })
         .collect();
     let report = Report {
+        profile: args.profile.clone(),
         runs,
         uplift_over_dpd_first: uplift,
         incremental_uplift_over_dpd_first: incremental,
@@ -437,7 +475,7 @@ fn draw(report: &Report, path: &std::path::Path) -> anyhow::Result<()> {
 
 /// The comparison as a table.
 pub fn table(report: &Report) -> String {
-    let mut out = String::new();
+    let mut out = format!("contact-policy profile: {}\n", report.profile);
     out.push_str(&format!(
         "{:<14} {:>5} {:>16} {:>8} {:>8} {:>7} {:>9} {:>9} {:>8} {:>10}\n",
         "strategy",
@@ -464,6 +502,12 @@ pub fn table(report: &Report) -> String {
             r.promises_kept,
             r.texts,
             r.violations
+        ));
+    }
+    for r in report.runs.iter().filter(|r| r.violations > 0) {
+        out.push_str(&format!(
+            "{} seed {} violations: {}\n",
+            r.strategy, r.seed, r.violations_detail
         ));
     }
     for (seed, u) in &report.uplift_over_dpd_first {

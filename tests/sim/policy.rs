@@ -108,3 +108,29 @@ fn violation_counter_catches_a_reckless_dialer() {
     // Over-contact provokes complaints and requests to stop.
     assert!(text.contains("\"flag\":\"complaint\"") || text.contains("\"flag\":\"do_not_call\""));
 }
+
+/// The simulator produces the adversarial situations the audit must see through, rarely: a
+/// number listed under two contact ids (a shared phone, a re-keyed contact), a third party's
+/// callback request, an attempt reported under an id nobody listed.
+#[test]
+fn the_simulator_produces_adversarial_contact_data() {
+    let mut cfg = config(3_000, 60, 29);
+    cfg.capacity = 0.1;
+    let (stream, world) = run_house(&cfg);
+    let (mut shared, mut third_party_callbacks, mut unknown, mut attempts) = (0, 0, 0, 0);
+    for v in parse(&stream) {
+        if let Some(list) = v.get("contacts").and_then(Value::as_array) {
+            let phones: HashSet<&str> = list.iter().map(|c| s(c, "phone")).collect();
+            shared += usize::from(phones.len() < list.len());
+        }
+        if s(&v, "type") == "contact_attempt" {
+            attempts += 1;
+            unknown += usize::from(v.get("contact_id").and_then(Value::as_str) == Some("c-200"));
+            let cb = v.get("disposition").and_then(Value::as_str) == Some("callback_requested");
+            third_party_callbacks += usize::from(cb && s(&v, "outcome") == "third_party");
+        }
+    }
+    assert!(shared > 0 && third_party_callbacks > 0 && unknown > 0);
+    assert!(unknown * 100 < attempts, "{unknown} of {attempts}");
+    assert!(world.violations().is_clean(), "{}", world.violations());
+}

@@ -202,6 +202,9 @@ pub(crate) struct ContactState {
     pub dnc: bool,
     /// Public: a call found the number wrong or invalid.
     pub known_bad: bool,
+    /// The phone number's key (see `traits::phone`): two contacts with the same key share one
+    /// number (a spouse on the debtor's phone, a contact re-keyed under a new id).
+    pub number: u8,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -306,6 +309,13 @@ pub(crate) struct Account {
     pub failed_since_rpc: u16,
     pub third_party_called: u16,
     pub last_letter_at: i64,
+    texts: [i64; CALL_RING],
+    texts_n: u32,
+    /// Debtor-local day and count of the connected (answered) calls on it.
+    pub connected_day: i32,
+    pub connected_n: u32,
+    /// Third-party calls and texts per phone-number key.
+    pub third_party_by_number: [u8; 32],
 
     // Id counters.
     pub events: u32,
@@ -350,6 +360,11 @@ impl Account {
             failed_since_rpc: 0,
             third_party_called: 0,
             last_letter_at: NEVER,
+            texts: [0; CALL_RING],
+            texts_n: 0,
+            connected_day: i32::MIN,
+            connected_n: 0,
+            third_party_by_number: [0; 32],
             events: 0,
             statements: 0,
             payments: 0,
@@ -407,6 +422,61 @@ impl Account {
             .iter()
             .filter(|&&t| t > from && t <= to)
             .count() as u32
+    }
+
+    /// Records a text at `at` (for the rolling 7-day counts).
+    pub fn record_text(&mut self, at: i64) {
+        self.texts[self.texts_n as usize % CALL_RING] = at;
+        self.texts_n += 1;
+    }
+
+    /// Texts recorded in `(from, to]`, counting at most the last 8.
+    pub fn texts_between(&self, from: i64, to: i64) -> u32 {
+        let n = (self.texts_n as usize).min(CALL_RING);
+        self.texts[..n]
+            .iter()
+            .filter(|&&t| t > from && t <= to)
+            .count() as u32
+    }
+
+    /// Records an answered call on debtor-local day `day`.
+    pub fn record_connected(&mut self, day: i32) {
+        if self.connected_day != day {
+            self.connected_day = day;
+            self.connected_n = 0;
+        }
+        self.connected_n += 1;
+    }
+
+    /// Answered calls on debtor-local day `day`.
+    pub fn connected_on(&self, day: i32) -> u32 {
+        if self.connected_day == day {
+            self.connected_n
+        } else {
+            0
+        }
+    }
+
+    /// Whether a do-not-call flag is in force on phone number `number`, under any contact id.
+    pub fn number_dnc(&self, number: u8) -> bool {
+        self.contacts.iter().any(|c| c.number == number && c.dnc)
+    }
+
+    /// Third-party calls and texts so far to phone number `number`.
+    pub fn third_party_attempts(&self, number: u8) -> u8 {
+        self.third_party_by_number
+            .get(number as usize)
+            .copied()
+            .unwrap_or(u8::MAX)
+    }
+
+    /// Records a third-party call or text to contact `c` (by index and by number).
+    pub fn record_third_party(&mut self, c: usize) {
+        self.third_party_called |= 1 << c;
+        let n = self.contacts[c].number as usize;
+        if let Some(k) = self.third_party_by_number.get_mut(n) {
+            *k = k.saturating_add(1);
+        }
     }
 
     /// The most recent call attempt, if any.

@@ -15,7 +15,7 @@ use super::output::Line;
 use super::rng::{chance, exp_wait};
 use super::stats::SimStats;
 use super::traits::{phone, Product, Traits};
-use super::violations::Violations;
+use super::violations::{Rules, Violations};
 
 /// One processing step of one account.
 pub(crate) struct Ctx<'w> {
@@ -26,6 +26,7 @@ pub(crate) struct Ctx<'w> {
     pub cfg: &'w SimConfig,
     pub stats: &'w mut SimStats,
     pub violations: &'w mut Violations,
+    pub rules: &'w Rules,
     pub out: &'w mut Vec<String>,
     pub rng: ChaCha8Rng,
 }
@@ -68,7 +69,8 @@ pub(crate) fn initial_state(
 ) {
     a.contacts = contacts
         .iter()
-        .map(|c| super::account::ContactState {
+        .enumerate()
+        .map(|(i, c)| super::account::ContactState {
             role: c.role,
             consent: c.consent_to_contact,
             informed: c.informed,
@@ -77,6 +79,7 @@ pub(crate) fn initial_state(
             invalid: false,
             dnc: false,
             known_bad: false,
+            number: (i + 1) as u8,
         })
         .collect();
     if tr.number_stale {
@@ -214,7 +217,7 @@ impl Ctx<'_> {
         let mut l = l.array("contacts");
         for (i, c) in self.a.contacts.iter().enumerate().filter(|(_, c)| c.active) {
             let n = (i + 1) as u8;
-            let number = phone(self.cfg.seed, self.idx, self.tr.zone, n);
+            let number = phone(self.cfg.seed, self.idx, self.tr.zone, c.number);
             l = l.contact_item(n, c.role.as_str(), &number, c.consent, c.informed);
         }
         l.end_array()

@@ -59,6 +59,8 @@ pub struct SimConfig {
     pub rare_scale: f64,
     /// Every account starts delinquent (a collections book) instead of a whole lending book.
     pub collections_book: bool,
+    /// The contact-policy profile every simulated account is under (the audit judges by it).
+    pub profile: String,
 }
 
 impl SimConfig {
@@ -71,6 +73,7 @@ impl SimConfig {
             capacity: 0.05,
             rare_scale: 1.0,
             collections_book: false,
+            profile: "strict".to_owned(),
         }
     }
 

@@ -74,18 +74,22 @@ impl HouseDialer {
         let week_ago = at
             .checked_sub(jiff::SignedDuration::from_secs(SEVEN_DAYS))
             .unwrap_or(at);
-        lawful && cooled && acct.calls_between(week_ago, at) < 7
+        let calls = acct.calls_between(week_ago, at);
+        let hardship = acct.has_flag(super::account::Flag::Hardship);
+        lawful && cooled && calls < 7 && (!hardship || calls < 2)
     }
 
     /// Whom to call: the debtor, or (to locate an unreachable debtor past the early stage) a
     /// consenting third party never contacted before.
     fn target(acct: &AccountView, dpd: u32) -> Option<ContactView> {
         let debtor = acct.debtor_contact().filter(ContactView::dialable);
-        let unreachable = debtor.is_none()
-            || (acct.failed_attempts_since_right_party() >= 5
-                && acct.last_right_party_at().is_none_or(|t| {
-                    (acct.local_date() - acct.local_datetime(t).date()).get_days() >= 14
-                }));
+        // Unreachable: no conversation in 14 local days and, when the debtor has a usable
+        // number, at least 5 failed calls since the last one.
+        let quiet = acct
+            .last_right_party_at()
+            .is_none_or(|t| (acct.local_date() - acct.local_datetime(t).date()).get_days() >= 14);
+        let unreachable =
+            quiet && (debtor.is_none() || acct.failed_attempts_since_right_party() >= 5);
         if dpd > 5 && unreachable {
             let third = acct.contacts().find(|c| {
                 c.is_third_party()
@@ -144,7 +148,9 @@ impl Dialer for HouseDialer {
                     }
                 }
             }
-            if calls >= self.calls_per_day {
+            if calls >= self.calls_per_day
+                || acct.promise_due().is_some_and(|d| d > acct.local_date())
+            {
                 continue;
             }
             let Some(target) = Self::target(&acct, dpd) else {
@@ -191,8 +197,15 @@ impl Dialer for HouseDialer {
             Some(id) => acct.contacts().find(|c| &c.contact_id() == id),
             None => acct.debtor_contact(),
         };
+        // A third party only while the target rule still picks that person (the debtor may have
+        // paid or been reached since the plan).
+        let still_locating = |c: &ContactView| {
+            !c.is_third_party()
+                || Self::target(&acct, acct.days_past_due()).is_some_and(|t| t.number == c.number)
+        };
         target.is_some_and(|c| {
             !c.do_not_call
+                && still_locating(&c)
                 && (contact.channel != Channel::Call || Self::call_allowed(&acct, contact.at))
         })
     }

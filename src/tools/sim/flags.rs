@@ -12,7 +12,7 @@ use super::rng::{chance, exp_wait};
 use super::traits::Role;
 
 /// Kinds of rare event, in the order of [`Ctx::rare_rates`].
-const RARE: [Rare; 12] = [
+const RARE: [Rare; 13] = [
     Rare::Death,
     Rare::Flag(Flag::Dispute),
     Rare::Flag(Flag::Complaint),
@@ -25,6 +25,7 @@ const RARE: [Rare; 12] = [
     Rare::Flag(Flag::LegalHold),
     Rare::PaydayKnown,
     Rare::NumberChange,
+    Rare::Rekey,
 ];
 
 #[derive(Debug, Clone, Copy)]
@@ -33,11 +34,13 @@ enum Rare {
     Flag(Flag),
     PaydayKnown,
     NumberChange,
+    /// The lender's system re-keys a contact: same person, same number, a new contact id.
+    Rekey,
 }
 
 impl Ctx<'_> {
     /// Yearly hazards of each rare event. `fresh` ignores flags already in force (for the bound).
-    fn rare_rates(&self, delinquent: bool, fresh: bool) -> [f64; 12] {
+    fn rare_rates(&self, delinquent: bool, fresh: bool) -> [f64; 13] {
         let (a, r) = (self.ab(), f64::from(self.tr.reachability));
         let set = |f: Flag| !fresh && self.a.has(f);
         let d = if delinquent { 1.0 } else { 0.0 };
@@ -67,6 +70,7 @@ impl Ctx<'_> {
                 0.0
             },
             0.05 * (1.3 - r),
+            0.3,
         ]
     }
 
@@ -143,6 +147,7 @@ impl Ctx<'_> {
                     }
                 }
             }
+            Some(Rare::Rekey) => self.rekey(t),
             None => {}
         }
         self.schedule_rare(t);
@@ -307,6 +312,29 @@ impl Ctx<'_> {
         }
     }
 
+    /// A listed contact (one under do-not-call if any, else the debtor's) is listed again under a
+    /// new contact id, with the same person and number: an `account_updated`.
+    fn rekey(&mut self, t: i64) {
+        if self.a.contacts.len() >= 16 || self.a.closed.is_some() {
+            return;
+        }
+        let listed = |c: &ContactState| c.active;
+        let pick = self
+            .a
+            .contacts
+            .iter()
+            .position(|c| listed(c) && c.dnc)
+            .or_else(|| self.a.debtor_contact());
+        let Some(k) = pick else { return };
+        let mut again = self.a.contacts[k];
+        self.a.contacts[k].active = false;
+        again.dnc = false;
+        self.a.contacts.push(again);
+        let l = self.line("account_updated", t);
+        let l = self.contacts_array(l);
+        self.emit(l);
+    }
+
     /// The debtor's number is replaced: a new debtor contact and an `account_updated`.
     fn new_number(&mut self, t: i64) {
         if self.a.contacts.len() >= 16 || self.a.closed.is_some() {
@@ -327,6 +355,7 @@ impl Ctx<'_> {
             invalid: false,
             dnc: false,
             known_bad: false,
+            number: (self.a.contacts.len() + 1) as u8,
         });
         let l = self.line("account_updated", t);
         let l = self.contacts_array(l);

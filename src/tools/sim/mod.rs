@@ -43,7 +43,7 @@ pub use dialer::{Dialer, HouseDialer, IdleDialer};
 pub use stats::{DayStats, SimStats};
 pub use traits::{account_id, Product, Role, Traits};
 pub use view::{AccountView, ContactView, WorldView};
-pub use violations::Violations;
+pub use violations::{Rules, ThirdParties, Violations};
 pub use world::World;
 
 /// `arrears simulate`: builds the world, runs the house dialer over it and writes the stream.

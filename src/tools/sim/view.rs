@@ -189,7 +189,7 @@ impl<'a> AccountView<'a> {
                 role: c.role,
                 consent_to_contact: c.consent,
                 informed: c.informed,
-                do_not_call: c.dnc,
+                do_not_call: self.acct.number_dnc(c.number),
                 known_bad: c.known_bad,
             })
     }
@@ -197,9 +197,17 @@ impl<'a> AccountView<'a> {
     pub fn debtor_contact(&self) -> Option<ContactView> {
         self.contacts().filter(|c| c.role == Role::Debtor).last()
     }
-    /// Whether a third party (by contact number) was already contacted.
+    /// Whether a third party (by contact number) was already contacted, under this contact id or
+    /// another one with the same phone number.
     pub fn third_party_contacted(&self, number: u8) -> bool {
-        number >= 1 && self.acct.third_party_called & (1 << (number - 1)) != 0
+        let i = usize::from(number.max(1) - 1);
+        number >= 1
+            && (self.acct.third_party_called & (1 << i) != 0
+                || self
+                    .acct
+                    .contacts
+                    .get(i)
+                    .is_some_and(|c| self.acct.third_party_attempts(c.number) > 0))
     }
     /// Call attempts in `(from, to]` (the last eight calls are remembered).
     pub fn calls_between(&self, from: Timestamp, to: Timestamp) -> u32 {

@@ -19,7 +19,7 @@ use super::rng::{mix, stream, STREAM_STEP, STREAM_TRAITS};
 use super::stats::{DayStats, SimStats};
 use super::traits::{account_index, TraitDists, Traits};
 use super::view::WorldView;
-use super::violations::Violations;
+use super::violations::{Rules, Violations};
 
 /// All debtors, their hidden traits and true state.
 pub struct World {
@@ -29,12 +29,24 @@ pub struct World {
     accounts: Vec<Account>,
     start: i64,
     violations: Violations,
+    rules: Rules,
     stats: SimStats,
     pending: Vec<String>,
 }
 
 impl World {
+    /// A world whose accounts are under the shipped profile `cfg.profile`.
+    ///
+    /// # Panics
+    /// If the shipped configuration has no such profile.
     pub fn new(cfg: &SimConfig) -> World {
+        let rules = Rules::shipped(&cfg.profile)
+            .unwrap_or_else(|| panic!("no shipped contact-policy profile {:?}", cfg.profile));
+        World::with_rules(cfg, rules)
+    }
+
+    /// A world whose accounts are under `rules` (`cfg.profile` is only a label then).
+    pub fn with_rules(cfg: &SimConfig, rules: Rules) -> World {
         let zones = Zones::load();
         let start = i64::from(super::calendar::days_of(cfg.start)) * DAY;
         let dists = TraitDists::new();
@@ -51,6 +63,7 @@ impl World {
             let mut acct = Account::new(open_at);
             let mut rng = stream(cfg.seed, STREAM_TRAITS, i as u64, 1);
             super::behaviour::initial_state(&mut tr, &contacts, &mut acct, &zones, &mut rng);
+            share_numbers(cfg.seed, i, &mut acct);
             traits.push(tr);
             accounts.push(acct);
         }
@@ -61,6 +74,7 @@ impl World {
             accounts,
             start,
             violations: Violations::default(),
+            rules,
             stats: SimStats::default(),
             pending: Vec::new(),
         }
@@ -74,6 +88,11 @@ impl World {
     /// Contact-policy violations the world observed.
     pub fn violations(&self) -> &Violations {
         &self.violations
+    }
+
+    /// The contact-policy rules the accounts are under.
+    pub fn rules(&self) -> &Rules {
+        &self.rules
     }
 
     pub fn stats(&self) -> &SimStats {
@@ -187,6 +206,7 @@ impl World {
             cfg: &self.cfg,
             stats: &mut self.stats,
             violations: &mut self.violations,
+            rules: &self.rules,
             out: &mut self.pending,
             rng,
         }
@@ -226,5 +246,21 @@ impl World {
             writeln!(sink, "{}", t.csv_row())?;
         }
         sink.flush()
+    }
+}
+
+/// Rarely (3% of third parties, by a hash so no random stream moves), a third party is listed
+/// with the debtor's own number (a spouse sharing the phone).
+fn share_numbers(seed: u64, index: usize, acct: &mut Account) {
+    let Some(d) = acct.debtor_contact() else {
+        return;
+    };
+    let number = acct.contacts[d].number;
+    for (k, c) in acct.contacts.iter_mut().enumerate() {
+        if c.role != super::traits::Role::Debtor
+            && mix(&[seed, index as u64, k as u64, 0x5a4e]) % 100 < 3
+        {
+            c.number = number;
+        }
     }
 }
