@@ -110,6 +110,21 @@ async fn metrics_count_a_known_stream() {
     let dup = records[records.len() / 2].clone();
     records.push(dup.clone());
     records.push((topics::BILLING, dup.1.clone(), "{broken".to_string()));
+    // A call under a contact id the account does not list, on the billing partition (after the
+    // account's profile): applied to the caps and counted, never rejected.
+    let unknown = format!(
+        r#"{{"event_id":"unknown-contact-1","type":"contact_attempt","account_id":"{}","occurred_at":"2026-12-31T12:00:00Z","attempt_id":"unknown-1","channel":"call","contact_id":"c-not-listed","outcome":"no_answer"}}"#,
+        dup.1
+    );
+    records.push((topics::BILLING, dup.1.clone(), unknown));
+    // The simulator reports a few attempts under unlisted ids too (on the contacts topic, whose
+    // order relative to the profile is not fixed), so the counter lies in [1, 1 + those].
+    let simulated_unknown = lines
+        .iter()
+        .filter(|l| {
+            l.contains("\"type\":\"contact_attempt\"") && l.contains("\"contact_id\":\"c-200\"")
+        })
+        .count() as f64;
     let mut expected: HashMap<(String, String), u64> = HashMap::new();
     for (topic, _, line) in &records {
         let ty = if line.starts_with("{broken") {
@@ -180,6 +195,12 @@ async fn metrics_count_a_known_stream() {
         1.0
     );
     assert_eq!(sum(&scrape, "arrears_events_rejected_total", ""), 1.0);
+    let unknown = value(&scrape, "arrears_contact_attempts_unknown_contact_total");
+    assert!(
+        (1.0..=1.0 + simulated_unknown).contains(&unknown),
+        "unknown-contact attempts {unknown}, expected 1..={}",
+        1.0 + simulated_unknown
+    );
     assert_eq!(
         value(
             &scrape,
@@ -197,9 +218,10 @@ async fn metrics_count_a_known_stream() {
         value(&scrape, "arrears_changelog_writes_total"),
         count_records(&broker, topics::CHANGELOG) as f64
     );
+    // Every simulated event and the attempt under an unlisted contact id were applied.
     assert_eq!(
         value(&scrape, "arrears_changelog_writes_total"),
-        lines.len() as f64
+        lines.len() as f64 + 1.0
     );
     assert_eq!(count_records(&broker, topics::DEAD_LETTER), 1);
     assert_eq!(

@@ -91,6 +91,8 @@ ts("Reject ratio", [('job:arrears_events_reject_ratio:rate5m{job="$job"}', "reje
    thresholds=[{"color": "green", "value": None}, {"color": "red", "value": 0.05}])
 ts("Skipped by cause", [(f'sum by (cause) (rate(arrears_events_skipped_total{{{J}}}[{R}]))', "{{cause}}")], unit="ops", stack=True,
    desc="arrears_events_skipped_total: duplicate_event_id (already seen for the account) or already_applied (at or below the restored position, after a restart).")
+ts("Attempts under unknown contact ids", [(f'sum(rate(arrears_contact_attempts_unknown_contact_total{{{J}}}[{R}]))', "attempts")], unit="ops",
+   desc="arrears_contact_attempts_unknown_contact_total: a dialer reported an attempt under a contact id the account does not list; it counts toward the caps (never rejected). A steady rate means the dialer's contact lists are out of date.")
 ts("Work items by status", [('job_status:arrears_work_items_published:rate5m{job="$job"}', "{{status}}")], unit="ops", stack=True,
    desc="arrears_work_items_published_total by status (recording rule).")
 ts("Work items by strategy", [(f'sum by (strategy) (rate(arrears_work_items_published_total{{{J}}}[{R}]))', "{{strategy}}")], unit="ops", stack=True,

@@ -241,10 +241,13 @@ impl Daemon<'_> {
             return Ok(());
         };
         let payload = m.payload().unwrap_or(&[]);
-        let (seen, outcome) = {
+        let (seen, outcome, unknown_contacts) = {
             let mut pl = self.shared.lock();
-            process(&mut pl, accounts, topic, offset, m.key(), payload)
+            let before = pl.stats().unknown_contacts;
+            let (seen, outcome) = process(&mut pl, accounts, topic, offset, m.key(), payload);
+            (seen, outcome, pl.stats().unknown_contacts - before)
         };
+        metrics.unknown_contact_attempts.inc_by(unknown_contacts);
         metrics.consumed(topic, seen.map(|s| s.0));
         if let Some((_, at)) = seen {
             let lag = jiff::Timestamp::now().duration_since(at).as_secs_f64();

@@ -45,6 +45,9 @@ pub struct Metrics {
     rejected: Vec<IntCounter>,
     pub skipped_duplicate: IntCounter,
     pub skipped_applied: IntCounter,
+    /// Contact attempts under a contact id the account's profile does not list (applied to the
+    /// caps, never rejected).
+    pub unknown_contact_attempts: IntCounter,
     pub processing_latency: Histogram,
     pub event_lag: Histogram,
     pub consumer_lag: IntGaugeVec,
@@ -217,6 +220,11 @@ impl Metrics {
             rejected,
             skipped_duplicate: skipped.with_label_values(&["duplicate_event_id"]),
             skipped_applied: skipped.with_label_values(&["already_applied"]),
+            unknown_contact_attempts: counter(
+                &r,
+                "arrears_contact_attempts_unknown_contact_total",
+                "Contact attempts under a contact id the account does not list: applied to the caps and counted, never rejected.",
+            ),
             processing_latency: histogram(
                 &r,
                 "arrears_processing_latency_seconds",

@@ -119,8 +119,17 @@ impl Model {
                         self.flags.insert(d.to_owned(), at);
                     }
                     Some("hardship") => self.hardship_disclosed = Some(at),
+                    // Only the debtor's own request, for a time after it, is a callback
+                    // (domain.md, "Always, in every profile").
                     Some("callback_requested") => {
-                        self.callback = Some(parse_ts(s(v, "callback_at").unwrap()).unwrap());
+                        let own = contact
+                            .as_deref()
+                            .and_then(|c| self.contact(c))
+                            .is_some_and(|c| c.debtor);
+                        let cb = parse_ts(s(v, "callback_at").unwrap()).unwrap();
+                        if own && cb > at {
+                            self.callback = Some(cb);
+                        }
                     }
                     _ => {}
                 }
