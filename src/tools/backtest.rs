@@ -224,7 +224,7 @@ impl Dialer for EngineDialer {
     }
 
     /// The dialer's last-moment check: the engine, evaluated at the contact's instant, must still
-    /// recommend this contact and the instant must be inside its window.
+    /// recommend this contact, on this channel, and the instant must be inside its window.
     fn confirm(&mut self, c: &PlannedContact, _: &WorldView) -> bool {
         let Some(ev) = self.pipeline.explain(&c.account_id, c.at) else {
             return false;
@@ -233,7 +233,16 @@ impl Dialer for EngineDialer {
         let Some(a) = item.action.as_ref().filter(|_| item.status == Status::Open) else {
             return false;
         };
-        a.contact_id == c.contact_id && a.not_before <= c.at && c.at < a.not_after
+        let channel = match a.channel {
+            Channel::Call => sim::Channel::Call,
+            Channel::Sms => sim::Channel::Sms,
+            Channel::Letter => sim::Channel::Letter,
+            Channel::Email => return false,
+        };
+        channel == c.channel
+            && a.contact_id == c.contact_id
+            && a.not_before <= c.at
+            && c.at < a.not_after
     }
 }
 

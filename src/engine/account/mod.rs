@@ -83,6 +83,10 @@ pub struct Account {
     /// role and re-keyed contact list, for calls and texts.
     #[serde(default)]
     pub dnc_numbers: Vec<String>,
+    /// Every contact id the account's lists have carried, with its (normalised) number: a
+    /// do-not-call set on an id that a later list re-keyed away still finds its number.
+    #[serde(default)]
+    pub listed_numbers: std::collections::BTreeMap<String, String>,
     /// Per flag (and per do-not-call listing), the event time and kind of the latest change
     /// applied: a change older than it does not undo it.
     #[serde(default)]
@@ -140,6 +144,7 @@ impl Account {
             disputes_lifetime: 0,
             do_not_call: Vec::new(),
             dnc_numbers: Vec::new(),
+            listed_numbers: std::collections::BTreeMap::new(),
             flag_changes: std::collections::BTreeMap::new(),
             unknown_contact_attempts: 0,
             bad_numbers: Vec::new(),
@@ -351,13 +356,13 @@ impl Account {
                     if self.change_applies(&format!("do_not_call:{c}"), at, false) {
                         let was = self.do_not_call.iter().any(|d| d == c);
                         self.do_not_call.retain(|d| d != c);
-                        let number = self.profile.contact(c).map(|x| normalise_phone(&x.phone));
+                        let number = self.listed_numbers.get(c).cloned();
                         if let (true, Some(n)) = (was, number) {
                             // The number stays blocked while another listing of it is on do-not-call.
-                            let still = self.profile.contacts().iter().any(|x| {
-                                self.do_not_call.contains(&x.contact_id)
-                                    && normalise_phone(&x.phone) == n
-                            });
+                            let still = self
+                                .do_not_call
+                                .iter()
+                                .any(|d| self.listed_numbers.get(d) == Some(&n));
                             if !still {
                                 self.dnc_numbers.retain(|d| *d != n);
                             }
@@ -398,10 +403,13 @@ impl Account {
     /// Adds the numbers of every listed contact whose id is on do-not-call.
     fn resolve_do_not_call(&mut self) {
         for c in self.profile.contacts() {
-            if self.do_not_call.contains(&c.contact_id) {
-                let n = normalise_phone(&c.phone);
-                if !self.dnc_numbers.contains(&n) {
-                    self.dnc_numbers.push(n);
+            self.listed_numbers
+                .insert(c.contact_id.clone(), normalise_phone(&c.phone));
+        }
+        for id in &self.do_not_call {
+            if let Some(n) = self.listed_numbers.get(id) {
+                if !self.dnc_numbers.contains(n) {
+                    self.dnc_numbers.push(n.clone());
                 }
             }
         }
@@ -477,7 +485,9 @@ impl Account {
         }
         // A call to the debtor at or after the requested time answers the callback.
         if let Some(cb) = self.callback_at {
-            if debtor_own && a.channel == AttemptChannel::Call && at >= cb {
+            // A call under an unlisted id may have been that call: it uses the callback up too
+            // (fail closed: the exemption is never granted twice).
+            if (debtor_own || !known) && a.channel == AttemptChannel::Call && at >= cb {
                 self.callback_at = None;
             }
         }

@@ -225,3 +225,55 @@ fn currencies_weigh_through_their_minor_unit_exponent() {
     // KWD has three decimals: 1,000 fils are 1 KWD, at the default weight of 1.0 → 100 cents.
     assert!((1_000.0 * s.fx("KWD") - 100.0).abs() < 1e-9);
 }
+
+#[test]
+fn a_call_under_an_unlisted_id_uses_up_the_callback() {
+    // Found by the backtest's own audit: the callback call was reported under an id nobody
+    // listed, the engine kept the callback and exempted a later call from the cool-down.
+    let mut s = overdue(json!([{"contact_id": "c1", "role": "debtor", "phone": "+15551230001"}]));
+    s.ev(
+        "2026-03-02T15:00:00Z",
+        "contact_attempt",
+        json!({"attempt_id": "x1", "channel": "call", "contact_id": "c1", "outcome": "right_party",
+               "disposition": "callback_requested", "callback_at": "2026-03-03T15:00:00Z"}),
+    )
+    .call("2026-03-03T16:00:00Z", "ghost", "third_party");
+    assert_eq!(s.account().callback_at, None);
+    let d = decide(&s, "2026-03-04T15:00:00Z");
+    assert!(!codes(&d).contains(&"CALLBACK_DUE"), "{d:#?}");
+    assert_ne!(dialled(&d), Some("c1"), "inside the cool-down: {d:#?}");
+}
+
+#[test]
+fn an_attempt_under_an_unlisted_id_counts_for_every_third_party() {
+    // It may have reached the relative: "once per person" fails closed.
+    let mut s = overdue(json!([
+        {"contact_id": "c1", "role": "debtor", "phone": "+15551230001"},
+        {"contact_id": "c2", "role": "relative", "phone": "+15551230002", "consent_to_contact": true}
+    ]));
+    for day in 16..21 {
+        s.call(&format!("2026-02-{day}T15:00:00Z"), "c1", "no_answer");
+    }
+    let d = decide(&s, "2026-03-20T15:00:00Z");
+    assert_eq!(dialled(&d), Some("c2"), "unreachable: locate ({d:#?})");
+    s.call("2026-03-20T16:00:00Z", "ghost", "voicemail");
+    let d = decide(&s, "2026-03-21T15:00:00Z");
+    assert_ne!(dialled(&d), Some("c2"), "{d:#?}");
+}
+
+#[test]
+fn do_not_call_on_an_id_re_keyed_away_still_blocks_its_number() {
+    let mut s = overdue(json!([{"contact_id": "c1", "role": "debtor", "phone": "+15551230001"}]));
+    s.ev(
+        "2026-03-01T00:00:00Z",
+        "account_updated",
+        json!({"contacts": [{"contact_id": "c9", "role": "debtor", "phone": "+15551230001"}]}),
+    )
+    .ev(
+        "2026-03-02T00:00:00Z",
+        "flag_set",
+        json!({"flag": "do_not_call", "contact_id": "c1"}),
+    );
+    let d = decide(&s, "2026-03-20T15:00:00Z");
+    assert_eq!(dialled(&d), None, "{d:#?}");
+}

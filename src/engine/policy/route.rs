@@ -37,6 +37,11 @@ pub(crate) fn locate_target<'a>(c: &Context, contacts: &'a [Contact]) -> Option<
             .filter(|a| {
                 a.phone.as_deref() == Some(number.as_str())
                     || a.contact_id.as_deref() == Some(x.contact_id.as_str())
+                    // An attempt under an id no listing had may have reached this person: it
+                    // counts for every third party (fail closed).
+                    || (a.phone.is_none()
+                        && a.contact_id.is_some()
+                        && matches!(a.channel, AttemptChannel::Call | AttemptChannel::Sms))
             })
             .count() as u32;
         consent_ok && tried < p.third_party_attempts_per_person
