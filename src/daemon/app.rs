@@ -243,6 +243,11 @@ impl Daemon<'_> {
         let payload = m.payload().unwrap_or(&[]);
         let (seen, outcome, unknown_contacts) = {
             let mut pl = self.shared.lock();
+            // Event times more than `events.max_clock_skew_hours` ahead of the wall clock are
+            // refused, so one bad timestamp cannot move the accounts' clock.
+            if let Some(bound) = self.shared.clock.event_time_bound() {
+                pl.set_clock_floor(bound);
+            }
             let before = pl.stats().unknown_contacts;
             let (seen, outcome) = process(&mut pl, accounts, topic, offset, m.key(), payload);
             (seen, outcome, pl.stats().unknown_contacts - before)

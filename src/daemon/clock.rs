@@ -6,6 +6,13 @@ use jiff::Timestamp;
 /// Where the daemon's time comes from: the wall clock in production, a value in tests.
 pub trait Clock: Send + Sync {
     fn now(&self) -> Timestamp;
+
+    /// The clock event times are bounded by (`events.max_clock_skew_hours`): `now()` for a clock
+    /// that runs on its own; `None` for one that follows the stream itself (the demo's), which
+    /// could never be ahead of it.
+    fn event_time_bound(&self) -> Option<Timestamp> {
+        Some(self.now())
+    }
 }
 
 /// The wall clock.

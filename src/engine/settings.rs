@@ -26,6 +26,7 @@ pub enum ConfigError {
 pub struct RawConfig {
     pub scoring: ScoringConfig,
     pub features: FeatureConfig,
+    pub events: EventsConfig,
     pub policy: PolicyConfig,
     pub profiles: BTreeMap<String, ProfileConfig>,
     pub ranking: RankingConfig,
@@ -51,6 +52,16 @@ pub struct ScoringConfig {
 #[serde(deny_unknown_fields)]
 pub struct FeatureConfig {
     pub promise_grace_days: i64,
+}
+
+/// `[events]`: what the engine accepts of event time.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventsConfig {
+    /// An event whose `occurred_at` is more than this many hours ahead of the external clock (the
+    /// daemon: the wall clock; replay: `--as-of`, when given) is refused as `invalid_field`, so one
+    /// bad timestamp cannot move every account's clock.
+    pub max_clock_skew_hours: i64,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -276,6 +287,12 @@ impl Settings {
             if !(0..=3650).contains(&v) {
                 p(format!("{k} = {v} must be within 0..=3650"));
             }
+        }
+        if !(1..=8760).contains(&raw.events.max_clock_skew_hours) {
+            p(format!(
+                "events.max_clock_skew_hours = {} must be within 1..=8760",
+                raw.events.max_clock_skew_hours
+            ));
         }
         if raw.policy.legal_review_min_overdue < 0 {
             p("policy.legal_review_min_overdue must not be negative".into());

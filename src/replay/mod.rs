@@ -202,6 +202,10 @@ pub fn run(args: &ReplayArgs) -> Result<Summary, ReplayError> {
     )
     .map_err(|e| ReplayError::Usage(e.to_string()))?;
     let mut pipeline = Pipeline::new(Arc::new(settings), Arc::new(scorer));
+    // Replaying "as of" a time: events far after it are refused (events.max_clock_skew_hours).
+    if let Some(t) = args.as_of {
+        pipeline.set_clock_floor(t);
+    }
     let input: Box<dyn Read> = match &args.input {
         Some(path) => Box::new(File::open(path).map_err(|e| {
             ReplayError::Usage(format!("cannot open input {}: {e}", path.display()))

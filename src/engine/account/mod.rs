@@ -101,6 +101,10 @@ pub struct Account {
     /// Highest tone-ladder step that was actually used in a contact.
     pub tone_used: Option<u8>,
     pub closed: Option<CloseReason>,
+    /// When the account was first closed: its item is final from then on (features, days past
+    /// due and scores frozen at that instant, in replay and in the daemon alike).
+    #[serde(default)]
+    pub closed_at: Option<Timestamp>,
     seen: ahash::AHashSet<u64>,
 }
 
@@ -153,6 +157,7 @@ impl Account {
             complaint_resolution_due: false,
             tone_used: None,
             closed: None,
+            closed_at: None,
             seen: ahash::AHashSet::new(),
         }
     }
@@ -375,7 +380,10 @@ impl Account {
                     self.flags &= !flag.bit();
                 }
             }
-            EventBody::AccountClosed { reason } => self.closed = Some(*reason),
+            EventBody::AccountClosed { reason } => {
+                self.closed = Some(*reason);
+                self.closed_at = Some(self.closed_at.map_or(at, |c| c.min(at)));
+            }
             EventBody::ContactAttempt(a) => self.apply_attempt(a, at)?,
         }
         self.seen.insert(event_key(&ev.event_id));

@@ -7,12 +7,13 @@
 //!
 //! `model` (the typed events and [`Reject`]), `raw` (the wire shape serde reads), `fields` (rules
 //! shared by every field), `validate` (per-type rules), `diagnose` (the slow path that names the
-//! field of the wrong JSON type).
+//! field of the wrong JSON type), `unique` (no key twice, at any depth).
 
 mod diagnose;
 pub mod fields;
 pub mod model;
 mod raw;
+mod unique;
 mod validate;
 
 use std::borrow::Cow;
@@ -48,6 +49,7 @@ pub fn decode(bytes: &[u8]) -> Result<Event, Reject> {
             format!("record is not UTF-8: {e}"),
         )
     })?;
+    unique::check(text).map_err(|e| Reject::new(RejectReason::MalformedJson, e))?;
     match serde_json::from_str::<Raw>(text) {
         Ok(raw) => validate(raw),
         Err(e) if e.is_data() => diagnose(bytes),

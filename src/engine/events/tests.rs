@@ -277,3 +277,41 @@ fn peek_reads_account_id_of_bad_records() {
     );
     assert_eq!(peek_account_id(b"garbage"), None);
 }
+
+#[test]
+fn a_key_named_twice_at_any_depth_is_malformed() {
+    // The account id twice: one parser reads A-2, another A-3.
+    let r = rej(
+        r#"{"event_id":"e1","type":"payment_received","account_id":"A-2","occurred_at":"2026-03-01T10:00:00Z","payment_id":"p1","amount":5,"account_id":"A-3"}"#,
+    );
+    assert_eq!(r.reason, RejectReason::MalformedJson);
+    assert!(
+        r.detail.contains("duplicate key `account_id`"),
+        "{}",
+        r.detail
+    );
+    // Inside a contact, and inside a field arrears ignores.
+    let r = rej(&ev(
+        r#""type":"account_updated","contacts":[{"contact_id":"c1","role":"debtor","phone":"+8613900000001","phone":"+8613900000002"}]"#,
+    ));
+    assert_eq!(r.reason, RejectReason::MalformedJson);
+    let r = rej(&ev(
+        r#""type":"payment_received","payment_id":"p1","amount":5,"extra":{"a":1,"a":2}"#,
+    ));
+    assert_eq!(r.reason, RejectReason::MalformedJson);
+    // The same key in two different objects is fine.
+    ok(&ev(
+        r#""type":"payment_received","payment_id":"p1","amount":5,"extra":{"amount":1}"#,
+    ));
+}
+
+#[test]
+fn deep_nesting_is_malformed_wherever_it_appears() {
+    let deep = format!("{}1{}", "[".repeat(300), "]".repeat(300));
+    let r = rej(&ev(&format!(
+        r#""type":"payment_received","payment_id":"p1","amount":5,"extra":{deep}"#
+    )));
+    assert_eq!(r.reason, RejectReason::MalformedJson, "{}", r.detail);
+    let r = rej(&deep);
+    assert_eq!(r.reason, RejectReason::MalformedJson);
+}

@@ -80,6 +80,9 @@ pub struct Pipeline {
     stats: Stats,
     /// Largest event time seen.
     clock: Option<Timestamp>,
+    /// The external clock last passed (`set_clock_floor`): event times more than
+    /// `events.max_clock_skew_hours` ahead of it are refused.
+    clock_floor: Option<Timestamp>,
     /// Changed items waiting for a sink, when collecting (see `collect_published`).
     published: Option<Vec<WorkItem>>,
 }
@@ -101,6 +104,8 @@ pub fn segment_of(s: &Scores, settings: &Settings) -> Segment {
 
 /// Evaluates one account at `now` (version and as_of are filled by the caller).
 pub fn evaluate(acc: &Account, now: Timestamp, settings: &Settings, scorer: &Scorer) -> Evaluation {
+    // A closed account's item is final: everything is computed at its closure.
+    let now = acc.closed_at.map_or(now, |c| c.min(now));
     let tz = acc.profile.timezone().cloned().unwrap_or(TimeZone::UTC);
     let f = features::compute(acc, now, &tz, &features::Params::of(settings));
     let scores = scorer.score(&f.vector);
@@ -286,6 +291,7 @@ impl Pipeline {
             accounts: ahash::AHashMap::new(),
             stats: Stats::default(),
             clock: None,
+            clock_floor: None,
             published: None,
         }
     }
@@ -325,6 +331,19 @@ impl Pipeline {
 
     /// Applies a decoded event and re-evaluates its account at the account's own clock.
     pub fn apply(&mut self, ev: &Event) -> Result<Applied, Reject> {
+        if let Some(r) = self.clock_floor {
+            let skew = self.settings.raw.events.max_clock_skew_hours;
+            if ev.occurred_at > shift(r, skew * 3600) {
+                self.stats.rejected[RejectReason::InvalidField as usize] += 1;
+                return Err(Reject::new(
+                    RejectReason::InvalidField,
+                    format!(
+                        "field `occurred_at` is more than {skew} h ahead of the clock {r} \
+                         (events.max_clock_skew_hours)"
+                    ),
+                ));
+            }
+        }
         if !self.accounts.contains_key(ev.account_id.as_str()) {
             let entry = Entry {
                 account: Account::new(&ev.account_id, ev.occurred_at),
@@ -406,6 +425,13 @@ impl Pipeline {
         item.version = entry.version;
         item.as_of = entry.as_of;
         (item, changed)
+    }
+
+    /// Raises the external clock event times are checked against: the daemon passes the wall clock
+    /// before each record, replay its `--as-of`. Without one (replay of a file alone) there is no
+    /// clock to check against: a sparse history legitimately has gaps of months.
+    pub fn set_clock_floor(&mut self, now: Timestamp) {
+        self.clock_floor = Some(self.clock_floor.map_or(now, |c| c.max(now)));
     }
 
     /// Keeps every changed item from now on, for [`Pipeline::take_published`] (a sink to publish).

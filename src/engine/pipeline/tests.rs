@@ -39,3 +39,61 @@ fn a_restored_account_continues_exactly_like_the_original() {
     assert!(restored.drop_account("A-1"));
     assert!(restored.item("A-1").is_none());
 }
+
+#[test]
+fn a_closed_accounts_item_is_final_at_every_clock() {
+    let mut s = Story::new("A-1");
+    s.open("2026-01-01T00:00:00Z", "America/New_York")
+        .statement("2026-02-01T00:00:00Z", "s1", 100_000, 10_000, "2026-02-15")
+        .ev(
+            "2026-03-20T14:00:00Z",
+            "account_closed",
+            serde_json::json!({"reason": "charged_off"}),
+        );
+    let mut p = pipeline();
+    for e in &s.events {
+        p.apply(e).unwrap();
+    }
+    let at_close = p.item("A-1").unwrap().clone();
+    assert_eq!(at_close.status, Status::Closed);
+    for later in ["2026-04-01T00:00:00Z", "2026-09-01T00:00:00Z"] {
+        let (items, _) = p.evaluate_all_items(later.parse().unwrap());
+        assert_eq!(
+            items,
+            vec![at_close.clone()],
+            "days past due frozen at closure"
+        );
+    }
+}
+
+#[test]
+fn an_event_far_ahead_of_the_clock_is_refused() {
+    let mut s = Story::new("A-1");
+    s.open("2026-01-01T00:00:00Z", "UTC").statement(
+        "2026-02-01T00:00:00Z",
+        "s1",
+        100_000,
+        10_000,
+        "2026-02-15",
+    );
+    let mut p = pipeline();
+    p.set_clock_floor("2026-02-01T00:00:00Z".parse().unwrap());
+    for e in &s.events {
+        p.apply(e).unwrap();
+    }
+    // An unrelated account's event years ahead: refused, and the clock does not move.
+    let mut far = Story::new("B-1");
+    far.open("2199-06-01T00:00:00Z", "UTC");
+    let r = p.apply(&far.events[0]).unwrap_err();
+    assert_eq!(r.reason, RejectReason::InvalidField);
+    assert!(r.detail.contains("max_clock_skew_hours"), "{}", r.detail);
+    assert_eq!(p.clock(), Some("2026-02-01T00:00:00Z".parse().unwrap()));
+    // Within the skew it is accepted; a later clock moves the bound.
+    let mut near = Story::new("C-1");
+    near.open("2026-02-01T23:00:00Z", "UTC");
+    p.apply(&near.events[0]).unwrap();
+    p.set_clock_floor("2026-06-01T00:00:00Z".parse().unwrap());
+    let mut later = Story::new("D-1");
+    later.open("2026-06-01T12:00:00Z", "UTC");
+    p.apply(&later.events[0]).unwrap();
+}

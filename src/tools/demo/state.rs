@@ -135,6 +135,11 @@ impl Clock for StreamClock {
     fn now(&self) -> Timestamp {
         Timestamp::from_second(self.0.load(Ordering::Acquire)).unwrap_or(Timestamp::UNIX_EPOCH)
     }
+
+    /// It follows the items published, so it cannot bound the events that move them.
+    fn event_time_bound(&self) -> Option<Timestamp> {
+        None
+    }
 }
 
 #[cfg(test)]
