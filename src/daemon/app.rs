@@ -415,7 +415,8 @@ pub async fn run(
     ));
     let consumer: StreamConsumer<SourceContext> = settings
         .consumer_config()
-        .create_with_context(SourceContext::new(shared.clone(), in_flight.clone()))?;
+        .create_with_context(SourceContext::new(shared.clone(), in_flight.clone()))
+        .map_err(super::sensitive::mask_config_error)?;
     let [billing, contacts] = settings.input_topics();
     let partitions = check_co_partitioned(
         &consumer,

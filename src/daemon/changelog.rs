@@ -76,7 +76,10 @@ pub fn read_partitions(
         topic: topic.to_string(),
         source,
     };
-    let consumer: BaseConsumer = settings.restore_config().create().map_err(kafka)?;
+    let consumer: BaseConsumer = settings
+        .restore_config()
+        .create()
+        .map_err(|e| kafka(super::sensitive::mask_config_error(e)))?;
     let deadline = Instant::now() + timeout;
     let mut latest: Latest = HashMap::new();
     let mut remaining: HashMap<i32, i64> = HashMap::new();

@@ -64,6 +64,24 @@ impl PartialEq<&str> for Sensitive<String> {
     }
 }
 
+/// A librdkafka configuration error with the property's value masked (in the value field and
+/// wherever librdkafka quoted it in the description): the value of a misspelt or unsupported
+/// property (`sasl.passwrod`, `sasl.jaas.config`) would otherwise reach the fatal error verbatim.
+pub fn mask_config_error(e: rdkafka::error::KafkaError) -> rdkafka::error::KafkaError {
+    use rdkafka::error::KafkaError;
+    match e {
+        KafkaError::ClientConfig(res, desc, key, value) => {
+            let desc = if value.is_empty() {
+                desc
+            } else {
+                desc.replace(&value, MASK)
+            };
+            KafkaError::ClientConfig(res, desc, key, MASK.to_string())
+        }
+        other => other,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -79,5 +97,26 @@ mod tests {
         assert!(!format!("{map:?}").contains("hunter2"));
         assert_eq!(s.expose(), "hunter2");
         assert_eq!(serde_json::to_string(&s).unwrap(), "\"hunter2\"");
+    }
+
+    #[test]
+    fn config_errors_never_carry_the_value() {
+        use rdkafka::config::ClientConfig;
+        use rdkafka::consumer::BaseConsumer;
+        for (k, v) in [
+            ("sasl.passwrod", "hunter2-misspelt"),
+            ("sasl.jaas.config", "hunter2-jaas"),
+            ("compression.type", "hunter2-codec"),
+        ] {
+            let Err(e) = ClientConfig::new().set(k, v).create::<BaseConsumer>() else {
+                panic!("librdkafka accepted {k} = {v}");
+            };
+            let raw = format!("{e} {e:?}");
+            let masked = mask_config_error(e);
+            let shown = format!("{masked} {masked:?}");
+            assert!(raw.contains(v), "the unmasked error shows it: {raw}");
+            assert!(!shown.contains(v), "{shown}");
+            assert!(shown.contains(k), "the property name stays: {shown}");
+        }
     }
 }

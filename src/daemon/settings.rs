@@ -119,9 +119,12 @@ const MANAGED: [&str; 8] = [
 /// Whether a librdkafka property holds a secret.
 pub fn is_secret(key: &str) -> bool {
     let k = key.to_ascii_lowercase();
-    ["password", "secret", "jaas", "token", "key.pem", "private"]
-        .iter()
-        .any(|s| k.contains(s))
+    // Near misses too: a misspelt name (`sasl.passwrod`) still holds what was meant as a secret.
+    [
+        "pass", "secret", "jaas", "token", "key", "private", "cred", "oauth",
+    ]
+    .iter()
+    .any(|s| k.contains(s))
 }
 
 impl DaemonSettings {

@@ -96,7 +96,8 @@ impl Sink {
                 .producer_config()
                 .create_with_context(SinkContext {
                     shared: shared.clone(),
-                })?,
+                })
+                .map_err(super::sensitive::mask_config_error)?,
             shared,
             work_items: settings.kafka.work_items_topic.clone(),
             changelog: settings.kafka.changelog_topic.clone(),
