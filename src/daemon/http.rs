@@ -52,8 +52,17 @@ pub async fn bind(addr: &str) -> Result<TcpListener, DaemonError> {
         })
 }
 
-/// Serves the API on `listener` under `cfg`'s limits until `shutdown` completes.
+/// Serves the API on `listener` with the default `[http]` limits (no token) until `shutdown`.
 pub async fn serve(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), DaemonError> {
+    serve_with(listener, shared, &HttpConfig::default(), shutdown).await
+}
+
+/// Serves the API on `listener` under `cfg`'s limits and token until `shutdown` completes.
+pub async fn serve_with(
     listener: TcpListener,
     shared: Arc<Shared>,
     cfg: &HttpConfig,

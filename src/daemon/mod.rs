@@ -101,7 +101,7 @@ pub async fn spawn(
             let stopped = async move {
                 let _ = done_rx.wait_for(|d| *d).await;
             };
-            http::serve(listener, sh, &cfg, stopped).await
+            http::serve_with(listener, sh, &cfg, stopped).await
         };
         (Some(tokio::spawn(served)), Some(addr))
     } else {

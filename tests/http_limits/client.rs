@@ -27,7 +27,9 @@ pub async fn serve(cfg: &HttpConfig) -> SocketAddr {
     let listener = http::bind(&cfg.listen).await.unwrap();
     let addr = listener.local_addr().unwrap();
     let cfg = cfg.clone();
-    tokio::spawn(async move { http::serve(listener, shared, &cfg, std::future::pending()).await });
+    tokio::spawn(
+        async move { http::serve_with(listener, shared, &cfg, std::future::pending()).await },
+    );
     addr
 }
 
