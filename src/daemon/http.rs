@@ -1,6 +1,10 @@
 //! The HTTP API (axum, loopback by default): `/healthz`, `/readyz`, `/metrics`, `GET /v1/worklist` and
 //! `GET /v1/accounts/{id}`. Read-only views of this instance's partitions; never a phone number
 //! in a log line (responses to an authorised caller carry contact ids, never phone numbers).
+//! The worklist comes from a snapshot (`shared::Shared::worklist`), serialised without the
+//! pipeline lock; an account view takes the lock only to compute that one account. [`app`] adds
+//! the `http_guard` middleware (token, body limit, timeout); [`serve`] runs `http_serve`'s
+//! accept loop (connection limit, header-read and idle timeouts, header size limit).
 
 use std::future::Future;
 use std::sync::Arc;
@@ -17,9 +21,17 @@ use tokio::net::TcpListener;
 use crate::engine::features::FEATURE_NAMES;
 
 use super::error::DaemonError;
+use super::http_guard::{guard, Guard};
+use super::settings::HttpConfig;
 use super::shared::Shared;
 
-/// The API's routes over `shared`.
+/// The routes behind the guards of `cfg` (bearer token, body limit, per-request timeout).
+pub fn app(shared: Arc<Shared>, cfg: &HttpConfig) -> Router {
+    shared.set_worklist_max_staleness(cfg.worklist_max_staleness());
+    router(shared).layer(axum::middleware::from_fn_with_state(Guard::new(cfg), guard))
+}
+
+/// The API's routes over `shared`, with no guards.
 pub fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok\n" }))
@@ -40,18 +52,27 @@ pub async fn bind(addr: &str) -> Result<TcpListener, DaemonError> {
         })
 }
 
-/// Serves the API on `listener` until `shutdown` completes.
+/// Serves the API on `listener` with the default `[http]` limits (no token) until `shutdown`.
 pub async fn serve(
     listener: TcpListener,
     shared: Arc<Shared>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), DaemonError> {
+    serve_with(listener, shared, &HttpConfig::default(), shutdown).await
+}
+
+/// Serves the API on `listener` under `cfg`'s limits and token until `shutdown` completes.
+pub async fn serve_with(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    cfg: &HttpConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), DaemonError> {
     let addr = listener
         .local_addr()
         .map(|a| a.to_string())
         .unwrap_or_default();
-    axum::serve(listener, router(shared))
-        .with_graceful_shutdown(shutdown)
+    super::http_serve::serve(listener, app(shared, cfg), cfg, shutdown)
         .await
         .map_err(|source| DaemonError::Http { addr, source })
 }
@@ -101,9 +122,9 @@ async fn worklist(State(s): State<Arc<Shared>>, Query(q): Query<WorklistQuery>) 
         }
     }
     let limit = q.limit.unwrap_or(100).min(10_000);
-    let ranked = s.lock().ranked();
+    let ranked = s.worklist().await;
     let items: Vec<_> = ranked
-        .into_iter()
+        .iter()
         .filter(|i| q.status.as_deref().is_none_or(|st| i.status.as_str() == st))
         .take(limit)
         .collect();
@@ -112,8 +133,12 @@ async fn worklist(State(s): State<Arc<Shared>>, Query(q): Query<WorklistQuery>) 
 
 async fn account(State(s): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
     let now = s.clock.now();
-    let pl = s.lock();
-    let (Some(ev), published) = (pl.explain(&id, now), pl.item(&id)) else {
+    let (ev, published, model_version) = {
+        let pl = s.lock();
+        let ev = pl.explain(&id, now);
+        (ev, pl.item(&id), pl.scorer().model_version.clone())
+    };
+    let Some(ev) = ev else {
         return (StatusCode::NOT_FOUND, "no such account on this instance\n").into_response();
     };
     let features: serde_json::Map<String, serde_json::Value> = FEATURE_NAMES
@@ -132,7 +157,7 @@ async fn account(State(s): State<Arc<Shared>>, Path(id): Path<String>) -> Respon
         "scores": {
             "willingness": ev.scores.willingness.get(),
             "ability": ev.scores.ability.get(),
-            "model_version": &*pl.scorer().model_version,
+            "model_version": &*model_version,
         },
         "segment": ev.segment,
         "decision": {

@@ -6,9 +6,12 @@
 //! - `in_flight`: inputs whose outputs await acknowledgement, settled in order;
 //! - `changelog`: state records and restore; `app`: the processing loop (offsets stored only
 //!   after outputs are acknowledged), the clock timer and graceful shutdown;
-//! - `http`: health, readiness, metrics and the worklist API; `metrics`: the Prometheus registry;
+//! - `http`: health, readiness, metrics and the worklist API, behind `http_guard` (token, body
+//!   limit, request timeout) and served by `http_serve` (connection limit, header-read and idle
+//!   timeouts); `metrics`: the Prometheus registry;
 //! - leaves: `shared` (state shared by loop, callbacks and API), `error`, `clock`, `shutdown`,
-//!   `settings` (the `[kafka]` and `[http]` tables), `sensitive` (masked values), `topics` (the contract's topic names).
+//!   `settings` (the `[kafka]` and `[http]` tables), `sensitive` (masked values), `topics` (the contract's topic names),
+//!   `worklist` (the snapshot the API serves).
 //!
 //! Tokio and rdkafka live here and in the tools, never in the engine. No phone number is ever
 //! logged; account ids only at debug level.
@@ -18,6 +21,8 @@ pub mod changelog;
 pub mod clock;
 pub mod error;
 pub mod http;
+pub mod http_guard;
+pub mod http_serve;
 pub mod in_flight;
 pub mod metrics;
 pub mod sensitive;
@@ -27,6 +32,7 @@ pub mod shutdown;
 pub mod sink;
 pub mod source;
 pub mod topics;
+pub mod worklist;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -84,10 +90,19 @@ pub async fn spawn(
             addr: settings.http.listen.clone(),
             source,
         })?;
-        tracing::info!(listen = %addr, "http api listening");
-        let served = http::serve(listener, shared.clone(), async move {
-            let _ = done_rx.wait_for(|d| *d).await;
-        });
+        tracing::info!(
+            listen = %addr,
+            auth = settings.http.auth_token.is_some(),
+            max_connections = settings.http.max_connections,
+            "http api listening"
+        );
+        let (sh, cfg) = (shared.clone(), settings.http.clone());
+        let served = async move {
+            let stopped = async move {
+                let _ = done_rx.wait_for(|d| *d).await;
+            };
+            http::serve_with(listener, sh, &cfg, stopped).await
+        };
         (Some(tokio::spawn(served)), Some(addr))
     } else {
         (None, None)

@@ -79,13 +79,35 @@ impl Default for KafkaConfig {
     }
 }
 
-/// `[http]`: the API server.
+/// `[http]`: the API server, its limits and its optional bearer token.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct HttpConfig {
     pub enabled: bool,
     /// Address to bind; loopback by default.
     pub listen: String,
+    /// Connections served at once; a connection beyond it is closed as soon as it is accepted.
+    pub max_connections: usize,
+    /// Longest a client may take to send a request's header block; then the connection closes.
+    pub header_read_timeout_ms: u64,
+    /// Longest a keep-alive connection may sit with no request in progress; then it closes.
+    pub idle_timeout_ms: u64,
+    /// Longest one request may take from its header to its response (then 503).
+    pub request_timeout_ms: u64,
+    /// Largest request header block in bytes (beyond it: 431).
+    pub max_header_bytes: usize,
+    /// Largest request body in bytes (beyond it: 413); the API's routes take none.
+    pub max_body_bytes: usize,
+    /// Oldest a served `/v1/worklist` may be when the pipeline changed since (see `worklist`).
+    pub worklist_max_staleness_ms: u64,
+    /// A file holding the bearer token every route but `/healthz` and `/readyz` then requires
+    /// (`Authorization: Bearer <token>`; one trailing newline dropped). Unset: no authentication.
+    pub auth_token_file: Option<String>,
+    /// Serve `/metrics` without the token even when `auth_token_file` is set.
+    pub metrics_without_auth: bool,
+    /// The token read from `auth_token_file`; never logged.
+    #[serde(skip)]
+    pub auth_token: Option<Sensitive<String>>,
 }
 
 impl Default for HttpConfig {
@@ -93,7 +115,96 @@ impl Default for HttpConfig {
         HttpConfig {
             enabled: true,
             listen: "127.0.0.1:8080".into(),
+            max_connections: 512,
+            header_read_timeout_ms: 5_000,
+            idle_timeout_ms: 30_000,
+            request_timeout_ms: 10_000,
+            max_header_bytes: 16_384,
+            max_body_bytes: 16_384,
+            worklist_max_staleness_ms: 250,
+            auth_token_file: None,
+            metrics_without_auth: false,
+            auth_token: None,
         }
+    }
+}
+
+impl HttpConfig {
+    /// Reads the token from `auth_token_file`, if set; the problem, if any.
+    pub fn load_token(&mut self) -> Option<String> {
+        let path = self.auth_token_file.as_deref()?;
+        match std::fs::read_to_string(path) {
+            Ok(t) => {
+                let t = t.strip_suffix('\n').unwrap_or(&t);
+                let t = t.strip_suffix('\r').unwrap_or(t);
+                if t.trim().is_empty() {
+                    return Some(format!("http.auth_token_file {path} is empty"));
+                }
+                self.auth_token = Some(Sensitive::new(t.to_string()));
+                None
+            }
+            Err(e) => Some(format!("http.auth_token_file: cannot read {path}: {e}")),
+        }
+    }
+
+    /// Every problem with the `[http]` table.
+    pub fn problems(&self) -> Vec<String> {
+        let mut p = Vec::new();
+        if self.listen.parse::<std::net::SocketAddr>().is_err() {
+            p.push(format!(
+                "http.listen must be an address such as 127.0.0.1:8080, not {:?}",
+                self.listen
+            ));
+        }
+        if self.max_connections == 0 {
+            p.push("http.max_connections must be at least 1".into());
+        }
+        for (name, v) in [
+            ("header_read_timeout_ms", self.header_read_timeout_ms),
+            ("idle_timeout_ms", self.idle_timeout_ms),
+            ("request_timeout_ms", self.request_timeout_ms),
+        ] {
+            if v == 0 || v > 3_600_000 {
+                p.push(format!(
+                    "http.{name} must be between 1 and 3600000, not {v}"
+                ));
+            }
+        }
+        if !(1_024..=1_048_576).contains(&self.max_header_bytes) {
+            p.push(format!(
+                "http.max_header_bytes must be between 1024 and 1048576, not {}",
+                self.max_header_bytes
+            ));
+        }
+        if self.max_body_bytes > 1_048_576 {
+            p.push(format!(
+                "http.max_body_bytes must be at most 1048576, not {}",
+                self.max_body_bytes
+            ));
+        }
+        if self.worklist_max_staleness_ms > 60_000 {
+            p.push(format!(
+                "http.worklist_max_staleness_ms must be at most 60000, not {}",
+                self.worklist_max_staleness_ms
+            ));
+        }
+        p
+    }
+
+    pub fn header_read_timeout(&self) -> Duration {
+        Duration::from_millis(self.header_read_timeout_ms)
+    }
+
+    pub fn idle_timeout(&self) -> Duration {
+        Duration::from_millis(self.idle_timeout_ms)
+    }
+
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_millis(self.request_timeout_ms)
+    }
+
+    pub fn worklist_max_staleness(&self) -> Duration {
+        Duration::from_millis(self.worklist_max_staleness_ms)
     }
 }
 
@@ -190,10 +301,11 @@ impl DaemonSettings {
             .extract()
             .map_err(|e| problems.extend(e.into_iter().map(|e| format!("http: {e}"))))
             .ok();
-        let s = DaemonSettings {
+        let mut s = DaemonSettings {
             kafka: kafka.unwrap_or_default(),
             http: http.unwrap_or_default(),
         };
+        problems.extend(s.http.load_token());
         problems.extend(s.problems());
         if problems.is_empty() {
             Ok(s)
@@ -241,12 +353,7 @@ impl DaemonSettings {
                 ));
             }
         }
-        if self.http.listen.parse::<std::net::SocketAddr>().is_err() {
-            p.push(format!(
-                "http.listen must be an address such as 127.0.0.1:8080, not {:?}",
-                self.http.listen
-            ));
-        }
+        p.extend(self.http.problems());
         p
     }
 

@@ -1,17 +1,25 @@
 //! The state shared by the processing loop, the Kafka callbacks and the HTTP API: the pipeline
-//! behind one lock, readiness flags and the metrics.
+//! behind one lock (with a change counter), readiness flags, the metrics and the worklist
+//! snapshot the API serves without that lock.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::ops::{Deref, DerefMut};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
 
-use crate::engine::pipeline::Pipeline;
+use crate::engine::pipeline::{self, Pipeline};
+use crate::engine::workitem::WorkItem;
 
 use super::clock::Clock;
 use super::metrics::Metrics;
+use super::worklist::{Snapshot, Worklist};
 
 /// State shared by the processing loop, the Kafka callbacks and the HTTP API.
 pub struct Shared {
     pipeline: Mutex<Pipeline>,
+    /// Bumped (under the lock) whenever a guard was used mutably.
+    generation: AtomicU64,
+    worklist: Worklist,
     /// Partitions assigned and restored.
     restored: AtomicBool,
     /// The producer reaches a broker (cleared on a fatal or all-brokers-down error, set again
@@ -26,6 +34,8 @@ impl Shared {
         let metrics = Metrics::new(pipeline.scorer());
         Arc::new(Shared {
             pipeline: Mutex::new(pipeline),
+            generation: AtomicU64::new(1),
+            worklist: Worklist::default(),
             restored: AtomicBool::new(false),
             producer_healthy: AtomicBool::new(true),
             clock,
@@ -33,9 +43,55 @@ impl Shared {
         })
     }
 
-    /// The pipeline; hold the guard briefly (the processing loop waits on it).
-    pub fn lock(&self) -> MutexGuard<'_, Pipeline> {
-        self.pipeline.lock().unwrap_or_else(|e| e.into_inner())
+    /// The pipeline; hold the guard briefly (the processing loop waits on it). Using it mutably
+    /// marks the pipeline changed (for the worklist snapshot).
+    pub fn lock(&self) -> PipelineGuard<'_> {
+        PipelineGuard {
+            guard: self.pipeline.lock().unwrap_or_else(|e| e.into_inner()),
+            generation: &self.generation,
+            mutated: false,
+        }
+    }
+
+    /// The ranked worklist, from the snapshot (see `worklist` for how fresh); rebuilt, away from
+    /// the async workers and with the lock held only to copy the entries, when too stale.
+    pub async fn worklist(self: &Arc<Self>) -> Arc<Vec<WorkItem>> {
+        let asked = Instant::now();
+        let usable = |s: &Snapshot| {
+            self.worklist
+                .usable(s, self.generation.load(Ordering::Acquire), asked)
+        };
+        let snap = self.worklist.current();
+        if usable(&snap) {
+            return snap.items.clone();
+        }
+        let _rebuilding = self.worklist.rebuild.lock().await;
+        let snap = self.worklist.current();
+        if usable(&snap) {
+            return snap.items.clone();
+        }
+        let me = self.clone();
+        let built = tokio::task::spawn_blocking(move || {
+            let built = Instant::now();
+            let ((entries, settings, scorer), generation) = {
+                let pl = me.lock();
+                (pl.ranking(), me.generation.load(Ordering::Acquire))
+            };
+            let items = Arc::new(pipeline::rank(&entries, &settings, &scorer));
+            me.worklist.replace(Snapshot {
+                items: items.clone(),
+                generation,
+                built: Some(built),
+            });
+            items
+        })
+        .await;
+        built.unwrap_or_else(|_| snap.items.clone())
+    }
+
+    /// How stale a served worklist may be (`http.worklist_max_staleness_ms`).
+    pub fn set_worklist_max_staleness(&self, d: std::time::Duration) {
+        self.worklist.set_max_staleness(d);
     }
 
     /// Ready to serve: partitions assigned and restored, models loaded (a `Shared` is only built
@@ -84,5 +140,35 @@ impl Shared {
             self.metrics.update_psi(pl.scorer());
         }
         self.metrics.render()
+    }
+}
+
+/// The pipeline lock; a mutable use bumps the change counter when it is released.
+pub struct PipelineGuard<'a> {
+    guard: MutexGuard<'a, Pipeline>,
+    generation: &'a AtomicU64,
+    mutated: bool,
+}
+
+impl Deref for PipelineGuard<'_> {
+    type Target = Pipeline;
+    fn deref(&self) -> &Pipeline {
+        &self.guard
+    }
+}
+
+impl DerefMut for PipelineGuard<'_> {
+    fn deref_mut(&mut self) -> &mut Pipeline {
+        self.mutated = true;
+        &mut self.guard
+    }
+}
+
+impl Drop for PipelineGuard<'_> {
+    fn drop(&mut self) {
+        // Still under the lock: `guard` is dropped after this.
+        if self.mutated {
+            self.generation.fetch_add(1, Ordering::AcqRel);
+        }
     }
 }

@@ -42,6 +42,23 @@ pub struct Entry {
     pub wake_at: Option<Timestamp>,
 }
 
+/// Every entry's latest item in worklist order; [`Pipeline::ranked`] away from the pipeline.
+pub fn rank(entries: &[Entry], settings: &Settings, scorer: &Scorer) -> Vec<WorkItem> {
+    let mut items: Vec<WorkItem> = entries
+        .iter()
+        .map(|e| materialize(e, settings, scorer))
+        .collect();
+    items.sort_by(crate::engine::workitem::rank_order);
+    items
+}
+
+fn materialize(e: &Entry, settings: &Settings, scorer: &Scorer) -> WorkItem {
+    let mut item = evaluate(&e.account, e.evaluated_at, settings, scorer).item;
+    item.version = e.version;
+    item.as_of = e.as_of;
+    item
+}
+
 /// What applying one event did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Applied {
@@ -512,10 +529,7 @@ impl Pipeline {
     }
 
     fn materialize(&self, e: &Entry) -> WorkItem {
-        let mut item = evaluate(&e.account, e.evaluated_at, &self.settings, &self.scorer).item;
-        item.version = e.version;
-        item.as_of = e.as_of;
-        item
+        materialize(e, &self.settings, &self.scorer)
     }
 
     pub fn entry(&self, account_id: &str) -> Option<&Entry> {
@@ -547,14 +561,15 @@ impl Pipeline {
 
     /// Every account's latest item, in worklist order.
     pub fn ranked(&self) -> Vec<WorkItem> {
-        let mut items: Vec<WorkItem> = self
-            .accounts
-            .values()
-            .filter(|e| e.version > 0)
-            .map(|e| self.materialize(e))
-            .collect();
-        items.sort_by(crate::engine::workitem::rank_order);
-        items
+        let (entries, settings, scorer) = self.ranking();
+        rank(&entries, &settings, &scorer)
+    }
+
+    /// What [`rank`] needs, copied: the entries with an item, the settings and the scorer.
+    pub fn ranking(&self) -> (Vec<Entry>, Arc<Settings>, Arc<Scorer>) {
+        let entries = self.accounts.values().filter(|e| e.version > 0);
+        let entries = entries.map(|e| (**e).clone()).collect();
+        (entries, self.settings.clone(), self.scorer.clone())
     }
 
     /// The account's whole state (ledger and published-item identity) as bytes, for a changelog.
