@@ -112,8 +112,12 @@ async fn metrics_count_a_known_stream() {
     records.push((topics::BILLING, dup.1.clone(), "{broken".to_string()));
     // A call under a contact id the account does not list, on the billing partition (after the
     // account's profile): applied to the caps and counted, never rejected.
+    let at = serde_json::from_str::<serde_json::Value>(&dup.2).unwrap()["occurred_at"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let unknown = format!(
-        r#"{{"event_id":"unknown-contact-1","type":"contact_attempt","account_id":"{}","occurred_at":"2026-12-31T12:00:00Z","attempt_id":"unknown-1","channel":"call","contact_id":"c-not-listed","outcome":"no_answer"}}"#,
+        r#"{{"event_id":"unknown-contact-1","type":"contact_attempt","account_id":"{}","occurred_at":"{at}","attempt_id":"unknown-1","channel":"call","contact_id":"c-not-listed","outcome":"no_answer"}}"#,
         dup.1
     );
     records.push((topics::BILLING, dup.1.clone(), unknown));
