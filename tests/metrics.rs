@@ -247,6 +247,14 @@ async fn metrics_count_a_known_stream() {
     assert_eq!(sum(&scrape, "arrears_consumer_lag_messages", ""), 0.0);
     let psi = value(&scrape, "arrears_model_psi{model=\"willingness\"}");
     assert!(psi.is_finite() && psi > 0.0, "psi {psi}");
+    let population = value(
+        &scrape,
+        "arrears_model_psi_population{model=\"willingness\"}",
+    );
+    assert!(
+        population >= 1.0 && population <= 8.0,
+        "the PSI population is this instance's scored past-due accounts: {population}"
+    );
     let scorer = Scorer::shipped().unwrap();
     let info = format!(
         "arrears_model_info{{model=\"ability\",version=\"{}\"}}",

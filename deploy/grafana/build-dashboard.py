@@ -159,6 +159,8 @@ panels[-1]["targets"][0]["expr"] = f'sum by (le) (increase(arrears_score_bucket{
 ts("Population stability index", [(f'max by (model) (arrears_model_psi{{{J}}})', "{{model}}")], unit="none", w=12,
    desc="arrears_model_psi vs the training distribution. < 0.1 stable, 0.1-0.25 moderate shift (warning), > 0.25 major shift (critical, 30 m). No data: the model has no reference distribution, or no owned account is scored yet.",
    thresholds=[{"color": "green", "value": None}, {"color": "orange", "value": 0.1}, {"color": "red", "value": 0.25}])
+ts("PSI population", [(f'sum by (model) (arrears_model_psi_population{{{J}}})', "{{model}}")], unit="none", w=12,
+   desc="arrears_model_psi_population: past-due scored accounts the index is computed over, per instance summed here. The drift alert ignores an instance below 200.")
 
 def var(name, query, multi=False, include_all=False):
     return {"name": name, "type": "query", "datasource": DS, "definition": query,

@@ -64,6 +64,7 @@ pub struct Metrics {
     pub state_bytes: IntGauge,
     scores: [Histogram; 2],
     psi: prometheus::GaugeVec,
+    psi_population: IntGaugeVec,
     population: Mutex<Population>,
     producer_errors: IntCounterVec,
     rebalances: IntCounterVec,
@@ -195,6 +196,16 @@ impl Metrics {
         .expect("valid metric");
         r.register(Box::new(psi_vec.clone()))
             .expect("unique metric");
+        let psi_population = IntGaugeVec::new(
+            Opts::new(
+                "arrears_model_psi_population",
+                "Accounts in the population arrears_model_psi is computed over (owned, past due, scored): the drift alert needs enough of them for the index to mean anything.",
+            ),
+            &["model"],
+        )
+        .expect("valid metric");
+        r.register(Box::new(psi_population.clone()))
+            .expect("unique metric");
         let rebalances = counter_vec(
             &r,
             "arrears_rebalances_total",
@@ -271,6 +282,7 @@ impl Metrics {
             ),
             scores: MODELS.map(|m| score_vec.with_label_values(&[m])),
             psi: psi_vec,
+            psi_population,
             population: Mutex::new(Population::default()),
             producer_errors: counter_vec(
                 &r,
@@ -407,6 +419,10 @@ impl Metrics {
             .into_iter()
             .enumerate()
         {
+            let scored: u64 = counts[m].iter().sum();
+            self.psi_population
+                .with_label_values(&[MODELS[m]])
+                .set(scored as i64);
             let value = model.reference().and_then(|r| scoring::psi(r, &counts[m]));
             // No series without a reference distribution or without scored accounts.
             match value {

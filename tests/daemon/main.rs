@@ -2,7 +2,8 @@
 //! API: two instances share the partitions and the survivor of a graceful stop ends with the
 //! offline pipeline's (and `arrears replay`'s) items; a graceful shutdown commits every input
 //! offset so the next instance re-processes nothing; the API answers health, readiness, the
-//! worklist and account explanations, never with a phone number. No sleeps that hope: every wait
+//! worklist and account explanations, never with a phone number; a storm of three instances
+//! joining and leaving under load ends with the offline items. No sleeps that hope: every wait
 //! polls a condition until a deadline and panics saying what it waited for.
 
 #![allow(
@@ -20,3 +21,4 @@ mod instances;
 mod items;
 mod kafka_io;
 mod shutdown;
+mod storm;
