@@ -252,7 +252,7 @@ async fn metrics_count_a_known_stream() {
         "arrears_model_psi_population{model=\"willingness\"}",
     );
     assert!(
-        population >= 1.0 && population <= 8.0,
+        (1.0..=8.0).contains(&population),
         "the PSI population is this instance's scored past-due accounts: {population}"
     );
     let scorer = Scorer::shipped().unwrap();
