@@ -85,8 +85,7 @@ pub struct Pipeline {
     clock: Option<Timestamp>,
     /// Changed items waiting for a sink, when collecting (see `collect_published`).
     published: Option<Vec<WorkItem>>,
-    /// Test-only: see [`Pipeline::inject_panic_on`]; no input, setting or file reaches it.
-    panic_on: Option<String>,
+    panic_on: Option<String>, // Test-only: see [`Pipeline::inject_panic_on`].
 }
 
 fn round4(x: f64) -> f64 {
@@ -304,10 +303,8 @@ impl Pipeline {
 
     /// A copy of one account's entry (or its absence), for [`Pipeline::rollback`].
     pub fn checkpoint(&self, account_id: &str) -> Checkpoint {
-        (
-            account_id.to_string(),
-            self.accounts.get(account_id).cloned(),
-        )
+        let entry = self.accounts.get(account_id).cloned();
+        (account_id.to_string(), entry)
     }
 
     /// Puts an account back as [`Pipeline::checkpoint`] found it; drops unpublished items.
