@@ -16,96 +16,25 @@ use rdkafka::message::{BorrowedMessage, Message};
 
 use tracing::Instrument;
 
-use crate::engine::domain::{EventType, RejectReason, Status};
-use crate::engine::events::{self, Reject};
-use crate::engine::pipeline::{Applied, Pipeline};
+use crate::engine::domain::Status;
 use crate::engine::workitem::WorkItem;
 
 use super::changelog::{self, Positions};
 use super::error::DaemonError;
+use super::fault::{self, Backoff, Class, RateLimit};
 use super::in_flight::{InFlight, Pending};
 use super::metrics::score_bin;
+use super::record::{process_isolated, Outcome};
 use super::settings::DaemonSettings;
 use super::shared::Shared;
 use super::sink::{Sink, Source};
-use super::source::{check_co_partitioned, Ownership, SourceContext};
-
-/// What one input record comes to, decided under the pipeline lock.
-enum Outcome {
-    /// Owned partition, but at or below the account's restored position: already applied.
-    AlreadyApplied,
-    Duplicate,
-    Rejected(Reject),
-    Applied {
-        account: String,
-        items: Vec<WorkItem>,
-        changelog: Vec<u8>,
-    },
-}
+use super::source::{check_co_partitioned, Ownership, SourceContext, TopologyError};
 
 /// A changelog value and the partition it goes to.
 type ChangelogRecord = (i32, Vec<u8>);
 
 /// The accounts of each owned partition and the input positions their state reflects.
 type Owned = BTreeMap<i32, HashMap<String, Positions>>;
-
-/// What the processing of one record saw of it, for metrics: its type and event time, if read.
-type Seen = Option<(EventType, jiff::Timestamp)>;
-
-fn process(
-    pipeline: &mut Pipeline,
-    accounts: &mut HashMap<String, Positions>,
-    topic: &str,
-    offset: i64,
-    key: Option<&[u8]>,
-    payload: &[u8],
-) -> (Seen, Outcome) {
-    if let Some(id) = events::peek_account_id(payload) {
-        if key != Some(id.as_bytes()) {
-            pipeline.count_reject(RejectReason::KeyMismatch);
-            return (
-                None,
-                Outcome::Rejected(Reject::new(
-                    RejectReason::KeyMismatch,
-                    "the record's account_id differs from the message key",
-                )),
-            );
-        }
-    }
-    let ev = match events::decode(payload) {
-        Ok(ev) => ev,
-        Err(r) => {
-            pipeline.count_reject(r.reason);
-            return (None, Outcome::Rejected(r));
-        }
-    };
-    let seen = Some((ev.event_type(), ev.occurred_at));
-    if accounts
-        .get(&ev.account_id)
-        .and_then(|p| p.get(topic))
-        .is_some_and(|&at| offset <= at)
-    {
-        return (seen, Outcome::AlreadyApplied);
-    }
-    let outcome = match pipeline.apply(&ev) {
-        Err(r) => Outcome::Rejected(r),
-        Ok(Applied::Duplicate) => Outcome::Duplicate,
-        Ok(Applied::Changed | Applied::Unchanged) => {
-            let items = pipeline.take_published();
-            let positions = accounts.entry(ev.account_id.clone()).or_default();
-            positions.insert(topic.to_string(), offset);
-            let snapshot = pipeline
-                .snapshot(&ev.account_id)
-                .expect("an applied event leaves its account");
-            Outcome::Applied {
-                changelog: changelog::encode(positions, &snapshot),
-                account: ev.account_id,
-                items,
-            }
-        }
-    };
-    (seen, outcome)
-}
 
 struct Daemon<'a> {
     settings: &'a DaemonSettings,
@@ -249,7 +178,8 @@ impl Daemon<'_> {
                 pl.set_clock_floor(bound);
             }
             let before = pl.stats().unknown_contacts;
-            let (seen, outcome) = process(&mut pl, accounts, topic, offset, m.key(), payload);
+            let (seen, outcome) =
+                process_isolated(&mut pl, accounts, topic, offset, m.key(), payload);
             (seen, outcome, pl.stats().unknown_contacts - before)
         };
         metrics.unknown_contact_attempts.inc_by(unknown_contacts);
@@ -394,11 +324,61 @@ fn unix_now() -> f64 {
 }
 
 /// Runs the daemon until `shutdown` completes (then drains, commits and leaves the group) or a
-/// fatal error (a failed delivery, an unreadable changelog, a broken topology).
+/// fatal error (an unreadable changelog, a broken topology, a fatal client error: bad
+/// credentials or authorisation, a missing topic, a fenced producer, a refused configuration).
+///
+/// Transient client errors never stop it. A consumer error backs off and keeps the consumer
+/// (librdkafka reconnects). A transient delivery failure (timed out, all brokers down) ends the
+/// session instead of re-sending: the failed record's input offset is not stored, so the
+/// session's consumer leaves the group, the accounts are dropped, and a new session restores
+/// them from the changelog and re-processes every input whose outputs were not all acknowledged
+/// (outputs that did land are skipped by position). Re-sending in place would be cheaper but
+/// can reorder an account's records: a re-sent older changelog record landing after a newer one
+/// would restore the older state. Starting over is what a crash and restart does, in-process.
 pub async fn run(
     settings: &DaemonSettings,
     shared: Arc<Shared>,
     shutdown: impl Future<Output = ()>,
+) -> Result<(), DaemonError> {
+    tokio::pin!(shutdown);
+    let mut backoff = Backoff::edge();
+    loop {
+        match session(settings, shared.clone(), shutdown.as_mut()).await {
+            Err(e) if e.is_transient_delivery() => {
+                tracing::warn!(error = %e, "delivery failed; starting over from the stored offsets (unacknowledged inputs are re-processed)");
+                shared.set_restored(false);
+                shared.set_producer_healthy(false);
+                {
+                    let mut pl = shared.lock();
+                    let ids: Vec<String> = pl.accounts().map(|a| a.id.clone()).collect();
+                    for id in ids {
+                        pl.drop_account(&id);
+                    }
+                }
+                tokio::select! {
+                    () = shutdown.as_mut() => return Ok(()),
+                    () = tokio::time::sleep(backoff.next_delay()) => {}
+                }
+            }
+            done => return done,
+        }
+    }
+}
+
+/// Waits `pause`, or returns `true` if `shutdown` completes first.
+async fn pause_or_stop(shutdown: &mut (impl Future<Output = ()> + Unpin), pause: Duration) -> bool {
+    tokio::select! {
+        biased;
+        () = shutdown => true,
+        () = tokio::time::sleep(pause) => false,
+    }
+}
+
+/// One consumer and producer: from joining the group to a graceful stop or an error.
+async fn session(
+    settings: &DaemonSettings,
+    shared: Arc<Shared>,
+    mut shutdown: impl Future<Output = ()> + Unpin,
 ) -> Result<(), DaemonError> {
     let k = &settings.kafka;
     tracing::info!(
@@ -413,16 +393,38 @@ pub async fn run(
         settings.shutdown_timeout(),
         shared.clone(),
     ));
+    let [billing, contacts] = settings.input_topics();
+    // The topology is read with a probe client: the group consumer is created only once the
+    // cluster answers (one that lived through an outage before joining was seen never to join
+    // the mock cluster's group).
+    let probe: rdkafka::consumer::BaseConsumer = settings.consumer_config().create()?;
+    let mut backoff = Backoff::edge();
+    let mut warn = RateLimit::new(Duration::from_secs(5));
+    let partitions = loop {
+        let topics = [billing, contacts, &k.changelog_topic];
+        match check_co_partitioned(&probe, &topics, Duration::from_secs(10)) {
+            Ok(n) => break n,
+            Err(TopologyError::Metadata { topic, source })
+                if fault::classify(&source) == Class::Transient =>
+            {
+                shared.set_consuming(false);
+                if let Some(n) = warn.allow(Instant::now()) {
+                    tracing::warn!(topic, error = %source, suppressed = n, "cannot read topic metadata yet; retrying");
+                }
+                if pause_or_stop(&mut shutdown, backoff.next_delay()).await {
+                    return Ok(());
+                }
+            }
+            Err(e) => return Err(e.into()),
+        }
+    };
+    drop(probe);
     let consumer: StreamConsumer<SourceContext> = settings
         .consumer_config()
         .create_with_context(SourceContext::new(shared.clone(), in_flight.clone()))
         .map_err(super::sensitive::mask_config_error)?;
-    let [billing, contacts] = settings.input_topics();
-    let partitions = check_co_partitioned(
-        &consumer,
-        &[billing, contacts, &k.changelog_topic],
-        Duration::from_secs(10),
-    )?;
+    shared.set_consuming(true);
+    backoff.reset();
     tracing::info!(partitions, "input topics are co-partitioned");
     consumer.subscribe(&[billing, contacts])?;
     shared.lock().collect_published();
@@ -439,7 +441,6 @@ pub async fn run(
         (k.evaluate_interval_ms > 0).then(|| Duration::from_millis(k.evaluate_interval_ms));
     let mut tick = tokio::time::interval(interval.unwrap_or(Duration::from_secs(3600)));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    tokio::pin!(shutdown);
     loop {
         if let Some(e) = d.in_flight.take_failure() {
             return Err(e.into());
@@ -459,12 +460,36 @@ pub async fn run(
             // A rebalance served while no message arrives (nothing new to consume): handled at
             // the top of the loop, so the instance restores and becomes ready anyway.
             () = consumer.context().changed() => {}
-            m = consumer.recv() => {
-                let m = m?;
-                // A rebalance served by this poll comes first: restore before processing.
-                let changes = consumer.context().take_events();
-                d.on_ownership(changes).await?;
-                d.on_message(&m).await?;
+            m = consumer.recv() => match m {
+                Ok(m) => {
+                    backoff.reset();
+                    d.shared.set_consuming(true);
+                    // A rebalance served by this poll comes first: restore before processing.
+                    let changes = consumer.context().take_events();
+                    d.on_ownership(changes).await?;
+                    d.on_message(&m).await?;
+                }
+                Err(source) if fault::classify(&source) == Class::Fatal => {
+                    tracing::error!(error = %source, "fatal consumer error");
+                    return Err(DaemonError::FatalKafka { what: "consuming", source });
+                }
+                Err(e) => {
+                    d.shared.set_consuming(false);
+                    // The cluster out of reach: back off. A partition's fetch error (timed out,
+                    // leader moved): librdkafka already retries it, and the other partitions
+                    // still deliver, so the loop goes straight on.
+                    let pause = if fault::is_unreachable(&e) {
+                        backoff.next_delay()
+                    } else {
+                        Duration::ZERO
+                    };
+                    if let Some(n) = warn.allow(Instant::now()) {
+                        tracing::warn!(error = %e, suppressed = n, pause_ms = pause.as_millis() as u64, "consumer error; backing off (librdkafka reconnects)");
+                    }
+                    if pause_or_stop(&mut shutdown, pause).await {
+                        break;
+                    }
+                }
             }
         }
     }

@@ -1,6 +1,9 @@
 //! What stops the daemon: every fatal error of the edge, named for what failed.
 
+use rdkafka::error::KafkaError;
+
 use super::changelog;
+use super::fault::{self, Class};
 use super::sink;
 use super::source;
 
@@ -20,6 +23,11 @@ pub enum DaemonError {
         partition: i32,
         source: serde_json::Error,
     },
+    #[error("fatal kafka error while {what} (not retried): {source}")]
+    FatalKafka {
+        what: &'static str,
+        source: KafkaError,
+    },
     #[error("a daemon task failed: {0}")]
     Join(#[from] tokio::task::JoinError),
     #[error("http server on {addr}: {source}")]
@@ -27,4 +35,12 @@ pub enum DaemonError {
         addr: String,
         source: std::io::Error,
     },
+}
+
+impl DaemonError {
+    /// A failed delivery that retrying can cure (timed out, all brokers down, queue full): the
+    /// processing loop starts over from the last stored offsets instead of exiting.
+    pub fn is_transient_delivery(&self) -> bool {
+        matches!(self, DaemonError::Delivery(d) if fault::classify(&d.source) == Class::Transient)
+    }
 }

@@ -5,13 +5,15 @@
 //! - `sink`: work items, changelog records and dead letters through one idempotent producer;
 //! - `in_flight`: inputs whose outputs await acknowledgement, settled in order;
 //! - `changelog`: state records and restore; `app`: the processing loop (offsets stored only
-//!   after outputs are acknowledged), the clock timer and graceful shutdown;
+//!   after outputs are acknowledged), the clock timer, graceful shutdown, and riding out
+//!   transient client errors; `record`: one record through the engine, a panic isolated to it;
 //! - `http`: health, readiness, metrics and the worklist API, behind `http_guard` (token, body
 //!   limit, request timeout) and served by `http_serve` (connection limit, header-read and idle
 //!   timeouts); `metrics`: the Prometheus registry;
-//! - leaves: `shared` (state shared by loop, callbacks and API), `error`, `clock`, `shutdown`,
-//!   `settings` (the `[kafka]` and `[http]` tables), `sensitive` (masked values), `topics` (the contract's topic names),
-//!   `worklist` (the snapshot the API serves).
+//! - leaves: `shared` (state shared by loop, callbacks and API), `error`, `fault` (transient or
+//!   fatal client errors, back-off), `clock`, `shutdown`, `settings` (the `[kafka]` and `[http]`
+//!   tables), `sensitive` (masked values), `topics` (the contract's topic names), `worklist` (the
+//!   snapshot the API serves).
 //!
 //! Tokio and rdkafka live here and in the tools, never in the engine. No phone number is ever
 //! logged; account ids only at debug level.
@@ -20,11 +22,13 @@ pub mod app;
 pub mod changelog;
 pub mod clock;
 pub mod error;
+pub mod fault;
 pub mod http;
 pub mod http_guard;
 pub mod http_serve;
 pub mod in_flight;
 pub mod metrics;
+pub mod record;
 pub mod sensitive;
 pub mod settings;
 pub mod shared;

@@ -25,6 +25,9 @@ pub struct Shared {
     /// The producer reaches a broker (cleared on a fatal or all-brokers-down error, set again
     /// by the next acknowledged delivery).
     producer_healthy: AtomicBool,
+    /// The consumer fetches (cleared by a transient consumer error, set again by the next
+    /// fetched record or a statistics report with a broker up).
+    consuming: AtomicBool,
     pub clock: Arc<dyn Clock>,
     pub metrics: Metrics,
 }
@@ -38,6 +41,7 @@ impl Shared {
             worklist: Worklist::default(),
             restored: AtomicBool::new(false),
             producer_healthy: AtomicBool::new(true),
+            consuming: AtomicBool::new(true),
             clock,
             metrics,
         })
@@ -95,19 +99,20 @@ impl Shared {
     }
 
     /// Ready to serve: partitions assigned and restored, models loaded (a `Shared` is only built
-    /// around a pipeline with a loaded scorer) and the producer healthy.
+    /// around a pipeline with a loaded scorer), the consumer fetching and the producer healthy.
     pub fn is_ready(&self) -> bool {
         self.readiness().iter().all(|(_, ok)| *ok)
     }
 
     /// Each readiness check and whether it passes, for `/readyz`.
-    pub fn readiness(&self) -> [(&'static str, bool); 3] {
+    pub fn readiness(&self) -> [(&'static str, bool); 4] {
         [
             (
                 "partitions assigned and restored",
                 self.restored.load(Ordering::Acquire),
             ),
             ("models loaded", true),
+            ("consuming", self.consuming.load(Ordering::Acquire)),
             (
                 "producer healthy",
                 self.producer_healthy.load(Ordering::Acquire),
@@ -124,6 +129,17 @@ impl Shared {
         if self.producer_healthy.swap(healthy, Ordering::AcqRel) != healthy {
             self.update_ready_gauge();
         }
+    }
+
+    pub(crate) fn set_consuming(&self, consuming: bool) {
+        if self.consuming.swap(consuming, Ordering::AcqRel) != consuming {
+            self.update_ready_gauge();
+        }
+    }
+
+    /// Whether the consumer is fetching (see [`Shared::readiness`]).
+    pub fn is_consuming(&self) -> bool {
+        self.consuming.load(Ordering::Acquire)
     }
 
     fn update_ready_gauge(&self) {

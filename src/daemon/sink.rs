@@ -2,8 +2,10 @@
 //! dead letters. Every send returns its delivery future; the caller stores input offsets only
 //! once all the futures an input caused have resolved.
 //!
-//! A full local queue waits (the slow broker slows consumption); a failed delivery is fatal for
-//! the daemon (offsets of its input were never stored, so a restart re-processes it).
+//! A full local queue waits (the slow broker slows consumption). A failed delivery is classified
+//! by `fault`: a fatal one stops the daemon, a transient one makes the processing loop start
+//! over from the stored offsets (see `app::run`); either way the input's offset was never
+//! stored. A dead letter too large to re-produce goes out as a bounded stub.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -79,7 +81,16 @@ pub struct Sink {
     work_items: String,
     changelog: String,
     dead_letter: String,
+    /// The producer's `message.max.bytes`: a larger dead letter is sent as a stub.
+    max_message: usize,
 }
+
+/// librdkafka's default `message.max.bytes`.
+const DEFAULT_MAX_MESSAGE: usize = 1_000_000;
+/// Room kept under `message.max.bytes` for the record's framing and headers.
+const FRAMING: usize = 16 * 1024;
+/// How much of an oversize record's value its dead-letter stub keeps.
+pub const STUB_BYTES: usize = 64 * 1024;
 
 /// A produced record whose delivery failed.
 #[derive(Debug, thiserror::Error)]
@@ -91,9 +102,14 @@ pub struct DeliveryError {
 
 impl Sink {
     pub fn new(settings: &DaemonSettings, shared: Arc<Shared>) -> Result<Sink, KafkaError> {
+        let config = settings.producer_config();
+        let max_message = config
+            .get("message.max.bytes")
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(DEFAULT_MAX_MESSAGE);
         Ok(Sink {
-            producer: settings
-                .producer_config()
+            max_message,
+            producer: config
                 .create_with_context(SinkContext {
                     shared: shared.clone(),
                 })
@@ -159,7 +175,9 @@ impl Sink {
         .await
     }
 
-    /// A rejected record, unchanged, with the contract's headers.
+    /// A rejected record, unchanged, with the contract's headers; one too large to re-produce
+    /// (over `message.max.bytes` with its framing, or refused as too large when enqueued) as a
+    /// stub: its first [`STUB_BYTES`] bytes, the same headers and `arrears-truncated` (its size).
     pub async fn dead_letter(
         &self,
         key: Option<&[u8]>,
@@ -167,8 +185,39 @@ impl Sink {
         reject: &Reject,
         from: &Source<'_>,
     ) -> Result<DeliveryFuture, DeliveryError> {
+        let size = key.map_or(0, <[u8]>::len) + payload.map_or(0, <[u8]>::len);
+        if size + FRAMING <= self.max_message {
+            match self.dead_letter_as(key, payload, reject, from, None).await {
+                Err(e)
+                    if e.source.rdkafka_error_code()
+                        == Some(RDKafkaErrorCode::MessageSizeTooLarge) => {}
+                sent => return sent,
+            }
+        }
+        let total = payload.map_or(0, <[u8]>::len);
+        tracing::warn!(
+            topic = from.topic,
+            partition = from.partition,
+            offset = from.offset,
+            bytes = total,
+            "record too large to dead-letter whole; sending a truncated stub"
+        );
+        let stub = payload.map(|p| &p[..p.len().min(STUB_BYTES)]);
+        let key = key.map(|k| &k[..k.len().min(STUB_BYTES)]);
+        self.dead_letter_as(key, stub, reject, from, Some(total))
+            .await
+    }
+
+    async fn dead_letter_as(
+        &self,
+        key: Option<&[u8]>,
+        payload: Option<&[u8]>,
+        reject: &Reject,
+        from: &Source<'_>,
+        truncated_from: Option<usize>,
+    ) -> Result<DeliveryFuture, DeliveryError> {
         let source = format!("{}/{}/{}", from.topic, from.partition, from.offset);
-        let headers = OwnedHeaders::new_with_capacity(3)
+        let mut headers = OwnedHeaders::new_with_capacity(4)
             .insert(Header {
                 key: "arrears-error",
                 value: Some(reject.reason.as_str()),
@@ -181,6 +230,12 @@ impl Sink {
                 key: "arrears-source",
                 value: Some(source.as_str()),
             });
+        if let Some(n) = truncated_from {
+            headers = headers.insert(Header {
+                key: "arrears-truncated",
+                value: Some(n.to_string().as_str()),
+            });
+        }
         let mut record = FutureRecord::<[u8], [u8]>::to(&self.dead_letter).headers(headers);
         if let Some(k) = key {
             record = record.key(k);

@@ -69,6 +69,15 @@ impl SourceContext {
 
 impl ClientContext for SourceContext {
     fn stats(&self, statistics: Statistics) {
+        // An idle consumer fetches nothing to show it is back: a statistics report with a broker
+        // up is taken as the end of a consumer error's back-off for readiness.
+        let up = statistics
+            .brokers
+            .values()
+            .any(|b| b.nodeid >= 0 && b.state == "UP");
+        if up && !self.shared.is_consuming() {
+            self.shared.set_consuming(true);
+        }
         let lag = &self.shared.metrics.consumer_lag;
         for (topic, t) in &statistics.topics {
             for (p, part) in &t.partitions {

@@ -346,6 +346,7 @@ contract_enum!(
         InvalidField => "invalid_field",
         KeyMismatch => "key_mismatch",
         UnknownReference => "unknown_reference",
+        InternalError => "internal_error",
     }
 );
 

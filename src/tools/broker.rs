@@ -92,6 +92,19 @@ impl EmbeddedBroker {
         &self.bootstrap
     }
 
+    /// The mock cluster, for fault injection in tests (`broker_down`, `request_errors`, …).
+    pub fn cluster(
+        &self,
+    ) -> rdkafka::mocking::MockCluster<'_, rdkafka::producer::DefaultProducerContext> {
+        self.client
+            .client()
+            .mock_cluster()
+            .expect("the embedded broker's client holds a mock cluster")
+    }
+
+    /// The one broker's id (for [`EmbeddedBroker::cluster`]'s per-broker calls).
+    pub const BROKER_ID: i32 = 1;
+
     /// Creates one more topic.
     pub fn create_topic(&self, topic: &str, partitions: i32) -> Result<(), BrokerError> {
         let cluster = self

@@ -81,6 +81,9 @@ pub struct Stats {
     pub unknown_contacts: u64,
 }
 
+/// One account's id and entry as it was, for [`Pipeline::rollback`].
+pub type Checkpoint = (String, Option<Box<Entry>>);
+
 pub struct Pipeline {
     settings: Arc<Settings>,
     scorer: Arc<Scorer>,
@@ -93,6 +96,7 @@ pub struct Pipeline {
     clock_floor: Option<Timestamp>,
     /// Changed items waiting for a sink, when collecting (see `collect_published`).
     published: Option<Vec<WorkItem>>,
+    panic_on: Option<String>, // Test-only: see [`Pipeline::inject_panic_on`].
 }
 
 impl Pipeline {
@@ -105,7 +109,29 @@ impl Pipeline {
             clock: None,
             clock_floor: None,
             published: None,
+            panic_on: None,
         }
+    }
+
+    /// Test-only: `apply` panics on event `event_id` after changing the account (no input reaches it).
+    #[doc(hidden)]
+    pub fn inject_panic_on(&mut self, event_id: Option<String>) {
+        self.panic_on = event_id;
+    }
+
+    /// A copy of one account's entry (or its absence), for [`Pipeline::rollback`].
+    pub fn checkpoint(&self, account_id: &str) -> Checkpoint {
+        let entry = self.accounts.get(account_id).cloned();
+        (account_id.to_string(), entry)
+    }
+
+    /// Puts an account back as [`Pipeline::checkpoint`] found it; drops unpublished items.
+    pub fn rollback(&mut self, (id, entry): Checkpoint) {
+        match entry {
+            Some(e) => self.accounts.insert(id, e),
+            None => self.accounts.remove(&id),
+        };
+        self.take_published();
     }
 
     pub fn settings(&self) -> &Settings {
@@ -172,6 +198,10 @@ impl Pipeline {
             .accounts
             .get_mut(ev.account_id.as_str())
             .expect("inserted above");
+        if self.panic_on.as_deref() == Some(ev.event_id.as_str()) {
+            entry.version += 1000;
+            panic!("injected panic on event {}", ev.event_id);
+        }
         if entry.account.seen(&ev.event_id) {
             self.stats.duplicates += 1;
             return Ok(Applied::Duplicate);
