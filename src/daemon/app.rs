@@ -103,25 +103,48 @@ impl Daemon<'_> {
         let latest =
             tokio::task::spawn_blocking(move || changelog::read_partitions(&settings, &parts))
                 .await??;
-        let mut restored = 0usize;
-        let mut pl = self.shared.lock();
-        for p in &partitions {
-            let accounts = self.owned.entry(*p).or_default();
-            for value in latest.get(p).into_iter().flat_map(|m| m.values()).flatten() {
-                let (positions, state) =
-                    changelog::decode(value).map_err(|source| DaemonError::CorruptChangelog {
-                        partition: *p,
-                        source,
+        let (restored, republish) = {
+            let mut restored = 0usize;
+            let mut republish = Vec::new();
+            let mut pl = self.shared.lock();
+            for p in &partitions {
+                let accounts = self.owned.entry(*p).or_default();
+                for value in latest.get(p).into_iter().flat_map(|m| m.values()).flatten() {
+                    let (positions, state) = changelog::decode(value).map_err(|source| {
+                        DaemonError::CorruptChangelog {
+                            partition: *p,
+                            source,
+                        }
                     })?;
-                let id = pl
-                    .restore(state)
-                    .map_err(|source| DaemonError::CorruptChangelog {
-                        partition: *p,
-                        source,
-                    })?;
-                accounts.insert(id, positions);
-                restored += 1;
+                    let id = pl
+                        .restore(state)
+                        .map_err(|source| DaemonError::CorruptChangelog {
+                            partition: *p,
+                            source,
+                        })?;
+                    accounts.insert(id.clone(), positions);
+                    if let Some(item) = pl.item(&id) {
+                        republish.push(item.clone());
+                    }
+                    restored += 1;
+                }
             }
+            (restored, republish)
+        };
+        // Every restored account's latest item is sent again, same version, same content: a crash
+        // after its changelog record was acknowledged but before its item was may have left the
+        // topic one version behind the state; a duplicate of an item already there is harmless.
+        if !republish.is_empty() {
+            let mut acks = Vec::with_capacity(republish.len());
+            for item in &republish {
+                acks.push(("work-items", self.sink.work_item(item).await?));
+                self.track_population(item);
+            }
+            self.in_flight.push(Pending {
+                source: None,
+                received: started,
+                acks,
+            });
         }
         let m = &self.shared.metrics;
         m.restore_duration.observe(started.elapsed().as_secs_f64());
@@ -129,6 +152,7 @@ impl Daemon<'_> {
         tracing::info!(
             partitions = ?partitions,
             accounts = restored,
+            republished = republish.len(),
             elapsed_ms = started.elapsed().as_millis() as u64,
             "partitions restored from the changelog"
         );
@@ -137,8 +161,13 @@ impl Daemon<'_> {
 
     /// Counts a published item and moves its account in the live score population.
     fn published(&mut self, item: &WorkItem) {
+        self.shared.metrics.published(item);
+        self.track_population(item);
+    }
+
+    /// Moves an item's account in the live score population (drift).
+    fn track_population(&mut self, item: &WorkItem) {
         let m = &self.shared.metrics;
-        m.published(item);
         // The population the models were trained on: open accounts past due.
         let scored = item.days_past_due > 0 && item.status != Status::Closed;
         let now = scored.then(|| {

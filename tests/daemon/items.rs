@@ -86,10 +86,16 @@ pub fn in_rank_order(items: &[Value]) -> bool {
     })
 }
 
-/// Asserts that every account's versions never decrease along the topic.
+/// Asserts that every account's versions never decrease along the topic, and that one version of
+/// an account never has two contents (a re-sent item is identical).
 pub fn assert_versions_never_go_back(records: &[Record]) {
     let mut last: HashMap<&str, u64> = HashMap::new();
+    let mut seen: HashMap<(&str, u64), &Value> = HashMap::new();
     for (k, v) in records {
+        let version = v["version"].as_u64().unwrap();
+        if let Some(first) = seen.insert((k.as_str(), version), v) {
+            assert_eq!(first, v, "{k}: version {version} with two contents");
+        }
         assert_eq!(v["account_id"].as_str(), Some(k.as_str()), "key = account");
         let version = v["version"].as_u64().unwrap();
         let prev = last.insert(k, version).unwrap_or(0);
