@@ -11,125 +11,13 @@
 )]
 
 use std::collections::HashMap;
-use std::time::{Duration, Instant};
 
-use arrears::tools::broker::EmbeddedBroker;
-use rdkafka::config::ClientConfig;
-use rdkafka::consumer::BaseConsumer;
-use rdkafka::message::{Headers, Message};
-use rdkafka::producer::{FutureProducer, FutureRecord};
 use serde_json::Value;
 
 mod common;
 
-use common::{broker, offline_items, settings, simulated_events, DEADLINE, PARTITIONS};
-
-async fn produce(broker: &EmbeddedBroker, topic: &str, records: &[(Option<String>, String)]) {
-    let producer: FutureProducer = ClientConfig::new()
-        .set("bootstrap.servers", broker.bootstrap())
-        .set("enable.idempotence", "true")
-        .create()
-        .unwrap();
-    let mut acks = Vec::new();
-    for (key, payload) in records {
-        let mut r = FutureRecord::<[u8], [u8]>::to(topic).payload(payload.as_bytes());
-        if let Some(k) = key {
-            r = r.key(k.as_bytes());
-        }
-        acks.push(producer.send_result(r).map_err(|(e, _)| e).unwrap());
-    }
-    for a in acks {
-        a.await.unwrap().map_err(|(e, _)| e).unwrap();
-    }
-}
-
-fn keyed(lines: &[String]) -> Vec<(Option<String>, String)> {
-    lines
-        .iter()
-        .map(|l| {
-            (
-                arrears::engine::events::peek_account_id(l.as_bytes()),
-                l.clone(),
-            )
-        })
-        .collect()
-}
-
-/// Key, value and headers of one record.
-type Record = (Option<Vec<u8>>, Option<Vec<u8>>, Vec<(String, String)>);
-
-/// Every record of `topic` so far, from the beginning.
-struct TopicReader {
-    consumer: BaseConsumer,
-    records: Vec<Record>,
-}
-
-impl TopicReader {
-    fn new(broker: &EmbeddedBroker, topic: &str) -> TopicReader {
-        let consumer = common::reader(broker, topic);
-        TopicReader {
-            consumer,
-            records: Vec::new(),
-        }
-    }
-
-    fn poll(&mut self) {
-        while let Some(m) = self.consumer.poll(Duration::from_millis(50)) {
-            let m = m.unwrap();
-            let headers = m
-                .headers()
-                .map(|h| {
-                    h.iter()
-                        .map(|h| {
-                            let v = h.value.map(|v| String::from_utf8_lossy(v).into_owned());
-                            (h.key.to_string(), v.unwrap_or_default())
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
-            self.records.push((
-                m.key().map(<[u8]>::to_vec),
-                m.payload().map(<[u8]>::to_vec),
-                headers,
-            ));
-        }
-    }
-
-    /// The last value per key, as JSON.
-    fn latest(&self) -> HashMap<String, Value> {
-        let mut out = HashMap::new();
-        for (k, v, _) in &self.records {
-            if let (Some(k), Some(v)) = (k, v) {
-                out.insert(
-                    String::from_utf8_lossy(k).into_owned(),
-                    serde_json::from_slice(v).unwrap(),
-                );
-            }
-        }
-        out
-    }
-}
-
-/// Polls `reader` until `done` holds, or panics at the deadline with `what`.
-async fn wait_for(
-    reader: &mut TopicReader,
-    what: &str,
-    mut done: impl FnMut(&TopicReader) -> bool,
-) {
-    let start = Instant::now();
-    loop {
-        reader.poll();
-        if done(reader) {
-            return;
-        }
-        assert!(
-            start.elapsed() < DEADLINE,
-            "timed out waiting for {what} ({} records read)",
-            reader.records.len()
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
+use common::raw::{keyed, produce, TopicReader};
+use common::{broker, offline_items, settings, simulated_events, PARTITIONS};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn events_in_give_the_offline_pipelines_work_items() {
@@ -140,10 +28,9 @@ async fn events_in_give_the_offline_pipelines_work_items() {
     produce(&broker, "arrears.billing", &keyed(&lines)).await;
     let daemon = common::start_default(&settings(&broker, "g-equal")).await;
     let mut items = TopicReader::new(&broker, "arrears.work-items");
-    wait_for(&mut items, "every account's final item", |r| {
-        r.latest() == expected
-    })
-    .await;
+    items
+        .wait_for("every account's final item", |r| r.latest() == expected)
+        .await;
     common::stop_daemon(daemon).await;
 }
 
@@ -161,12 +48,12 @@ async fn a_poison_record_goes_to_dead_letter_and_the_stream_goes_on() {
     let expected = offline_items(&lines);
     let daemon = common::start_default(&settings(&broker, "g-poison")).await;
     let mut dead = TopicReader::new(&broker, "arrears.dead-letter");
-    wait_for(&mut dead, "two dead letters", |r| r.records.len() >= 2).await;
+    dead.wait_for("two dead letters", |r| r.records.len() >= 2)
+        .await;
     let mut items = TopicReader::new(&broker, "arrears.work-items");
-    wait_for(&mut items, "the valid events' items", |r| {
-        r.latest() == expected
-    })
-    .await;
+    items
+        .wait_for("the valid events' items", |r| r.latest() == expected)
+        .await;
     common::stop_daemon(daemon).await;
 
     let by_error: HashMap<&str, _> = dead
@@ -214,20 +101,20 @@ async fn a_crash_mid_stream_then_restart_gives_the_uninterrupted_items() {
     let s = settings(&broker, "g-restart");
     let mut items = TopicReader::new(&broker, "arrears.work-items");
     let first = common::start_default(&s).await;
-    wait_for(&mut items, "some items from the first instance", |r| {
-        r.records.len() >= 20
-    })
-    .await;
+    items
+        .wait_for("some items from the first instance", |r| {
+            r.records.len() >= 20
+        })
+        .await;
     // A crash somewhere in the first half: the task is dropped, no drain, no final commit.
     first.abort().await;
     produce(&broker, "arrears.billing", &keyed(tail)).await;
     let second = common::start_default(&s).await;
-    wait_for(
-        &mut items,
-        "every account's final item after the restart",
-        |r| r.latest() == expected,
-    )
-    .await;
+    items
+        .wait_for("every account's final item after the restart", |r| {
+            r.latest() == expected
+        })
+        .await;
     common::stop_daemon(second).await;
     // Versions only grow per account across the restart.
     let mut last: HashMap<Vec<u8>, u64> = HashMap::new();

@@ -2,6 +2,8 @@
 //! Each test file uses only some of them.
 #![allow(dead_code)]
 
+pub mod raw;
+
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
