@@ -1,7 +1,8 @@
 //! Time passes without events: the daemon's injected clock moves past a promise's due date and
 //! the timer publishes the changed work item, with no new input record, and that item equals what
 //! `arrears replay --as-of` computes for the same moment (all but the version, which counts the
-//! evaluations each run happened to make). Waits poll a condition until a deadline.
+//! evaluations each run happened to make). A backlog consumed after downtime gets no clock
+//! versions in the middle of it. Waits poll a condition until a deadline.
 
 #![allow(
     clippy::disallowed_methods,
@@ -178,5 +179,55 @@ async fn a_promise_falling_due_publishes_a_new_item_without_an_event() {
         .clone();
     assert_eq!(without_version(due), without_version(p1));
 
+    common::stop_daemon(daemon).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn catching_up_a_backlog_adds_no_clock_versions_replay_would_not() {
+    let broker = common::broker();
+    let lines = common::simulated_events(12, 30, 4);
+    let expected = common::offline_items(&lines);
+    let end = lines
+        .iter()
+        .map(|l| {
+            let v: Value = serde_json::from_str(l).unwrap();
+            Timestamp::from_str(v["occurred_at"].as_str().unwrap()).unwrap()
+        })
+        .max()
+        .unwrap();
+    // Downtime: the whole stream is waiting and the clock is months past it.
+    common::raw::produce(&broker, topics::BILLING, &common::raw::keyed(&lines)).await;
+    let clock = Arc::new(TestClock(Mutex::new(Timestamp::UNIX_EPOCH)));
+    clock.set("2026-11-01T12:00:00Z");
+    let shared = Shared::new(common::pipeline(), clock.clone());
+    let mut settings = common::settings(&broker, "g-catch-up");
+    settings.kafka.evaluate_interval_ms = 20;
+    // Room for the timer to run between records (a full in-flight queue would starve it).
+    settings.kafka.max_in_flight = 100_000;
+    let daemon = common::start_daemon(&settings, shared.clone()).await;
+
+    // The clock's versions come only after the backlog: every account's newest item computed at
+    // event time is exactly the offline pipeline's, version included.
+    let mut items = common::raw::TopicReader::new(&broker, topics::WORK_ITEMS);
+    items
+        .wait_for("the clock's items after the backlog", |r| {
+            r.records.len() > expected.len()
+                && r.latest()
+                    .values()
+                    .any(|v| v["as_of"] == "2026-11-01T12:00:00Z")
+        })
+        .await;
+    let mut by_event_time: std::collections::HashMap<String, Value> = Default::default();
+    for (k, v, _) in &items.records {
+        let v: Value = serde_json::from_slice(v.as_deref().unwrap()).unwrap();
+        let as_of = Timestamp::from_str(v["as_of"].as_str().unwrap()).unwrap();
+        if as_of <= end {
+            by_event_time.insert(String::from_utf8(k.clone().unwrap()).unwrap(), v);
+        }
+    }
+    assert_eq!(
+        by_event_time, expected,
+        "no clock version inside the backlog"
+    );
     common::stop_daemon(daemon).await;
 }

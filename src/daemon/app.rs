@@ -48,6 +48,9 @@ struct Daemon<'a> {
     /// One span per owned partition, entered for each of its records (spans are per partition
     /// and per batch, never created per event).
     spans: HashMap<i32, tracing::Span>,
+    /// When the latest record was received and its event time: the timer pauses while a backlog
+    /// older than `catch_up_lag_ms` is being consumed.
+    last_record: Option<(Instant, jiff::Timestamp)>,
 }
 
 impl Daemon<'_> {
@@ -214,6 +217,7 @@ impl Daemon<'_> {
         metrics.unknown_contact_attempts.inc_by(unknown_contacts);
         metrics.consumed(topic, seen.map(|s| s.0));
         if let Some((_, at)) = seen {
+            self.last_record = Some((received, at));
             let lag = jiff::Timestamp::now().duration_since(at).as_secs_f64();
             metrics.event_lag.observe(lag.max(0.0));
         }
@@ -264,9 +268,27 @@ impl Daemon<'_> {
     }
 
     /// Re-evaluates the accounts whose items may change with the clock, publishes the changes.
+    /// Whether a backlog is being consumed: records keep arriving (one within the last 5 s or
+    /// two ticks) and the latest is older than `catch_up_lag_ms` behind the clock.
+    fn catching_up(&self, now: jiff::Timestamp) -> bool {
+        let k = &self.settings.kafka;
+        let Some((received, at)) = self.last_record else {
+            return false;
+        };
+        let recent = Duration::from_millis((2 * k.evaluate_interval_ms).max(5_000));
+        let behind = now.duration_since(at).as_millis();
+        k.catch_up_lag_ms > 0
+            && received.elapsed() < recent
+            && behind > i128::from(k.catch_up_lag_ms)
+    }
+
     async fn on_clock(&mut self) -> Result<(), DaemonError> {
         let received = Instant::now();
         let now = self.shared.clock.now();
+        if self.catching_up(now) {
+            tracing::debug!("clock re-evaluation paused while a backlog is consumed");
+            return Ok(());
+        }
         let outputs: Vec<(WorkItem, Option<ChangelogRecord>)> = {
             let mut pl = self.shared.lock();
             let items = pl.evaluate_due(now);
@@ -465,6 +487,7 @@ async fn session(
         in_flight,
         bins: HashMap::new(),
         spans: HashMap::new(),
+        last_record: None,
     };
     let interval =
         (k.evaluate_interval_ms > 0).then(|| Duration::from_millis(k.evaluate_interval_ms));

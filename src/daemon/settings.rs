@@ -45,6 +45,10 @@ pub struct KafkaConfig {
     pub compression: String,
     /// How often the clock re-evaluates accounts with no event (0: never).
     pub evaluate_interval_ms: u64,
+    /// The clock's re-evaluation pauses while the records being consumed are older than this
+    /// behind the clock (catching up after downtime): it would publish versions at a time the
+    /// backlog has not reached yet, which replay never does. 0: never pause.
+    pub catch_up_lag_ms: u64,
     /// Longest a partition restore from the changelog may take.
     pub restore_timeout_ms: u64,
     /// Longest graceful shutdown (drain, commit, leave) may take.
@@ -71,6 +75,7 @@ impl Default for KafkaConfig {
             max_in_flight: 1_000,
             compression: "lz4".into(),
             evaluate_interval_ms: 1_000,
+            catch_up_lag_ms: 600_000,
             restore_timeout_ms: 60_000,
             shutdown_timeout_ms: 10_000,
             stats_interval_ms: 5_000,
