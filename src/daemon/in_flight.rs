@@ -1,6 +1,14 @@
 //! The inputs whose outputs are in flight, oldest first: shared by the processing loop (which
 //! settles them as acknowledgements arrive) and the rebalance callback (which finishes them
 //! before partitions are revoked). Offsets are stored strictly in this order.
+//!
+//! Outputs go in two stages so that no crash can leave a stale or a conflicting item: an input's
+//! changelog records are sent first, and its work items are held until every one of them is
+//! acknowledged. A crash before that leaves no item of the new state anywhere (the input is
+//! re-applied from the previous state and its items computed again); a crash after it leaves the
+//! state durable, and restoring re-sends each account's latest item, same version, same content.
+//! Held items are released in queue order, so an account's items reach the topic in version
+//! order.
 
 use std::collections::VecDeque;
 use std::future::Future;
@@ -10,7 +18,8 @@ use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 use rdkafka::consumer::{Consumer, ConsumerContext};
-use rdkafka::producer::{DeliveryFuture, FutureProducer, Producer};
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use rdkafka::producer::{DeliveryFuture, FutureProducer, FutureRecord, Producer};
 
 use super::shared::Shared;
 use super::sink::{self, DeliveryError, Sink, SinkContext};
@@ -19,10 +28,28 @@ use super::sink::{self, DeliveryError, Sink, SinkContext};
 pub struct Pending {
     pub source: Option<(String, i32, i64)>,
     pub received: Instant,
+    /// Outstanding acknowledgements: first the changelog records (and dead letters), then, once
+    /// `held` is released, the work items.
     pub acks: Vec<(&'static str, DeliveryFuture)>,
+    /// Work items (key, JSON) sent only when every acknowledgement in `acks` has arrived.
+    pub held: Vec<(String, Vec<u8>)>,
 }
 
 impl Pending {
+    /// An entry whose outputs were all sent already.
+    pub fn sent(
+        source: Option<(String, i32, i64)>,
+        received: Instant,
+        acks: Vec<(&'static str, DeliveryFuture)>,
+    ) -> Pending {
+        Pending {
+            source,
+            received,
+            acks,
+            held: Vec::new(),
+        }
+    }
+
     /// Polls the outstanding acknowledgements; a resolved one is removed (cancel-safe).
     fn poll_acks(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), DeliveryError>> {
         while let Some((topic, f)) = self.acks.last_mut() {
@@ -43,6 +70,7 @@ impl Pending {
 pub struct InFlight {
     queue: Mutex<VecDeque<Pending>>,
     producer: FutureProducer<SinkContext>,
+    work_items: String,
     flush_timeout: Duration,
     /// A delivery that failed while the callback finished the queue; fatal for the loop.
     failure: Mutex<Option<DeliveryError>>,
@@ -56,6 +84,7 @@ impl InFlight {
         InFlight {
             queue: Mutex::new(VecDeque::new()),
             producer: sink.producer().clone(),
+            work_items: sink.work_items_topic().to_string(),
             flush_timeout,
             failure: Mutex::new(None),
             deadline: Mutex::new(None),
@@ -88,10 +117,16 @@ impl InFlight {
     ) -> Result<(), DeliveryError> {
         let done = std::future::poll_fn(|cx| {
             let mut q = self.queue();
+            if let Err(e) = self.release(&mut q, cx) {
+                return Poll::Ready(Err(e));
+            }
             let Some(head) = q.front_mut() else {
                 // Emptied by a revocation meanwhile; the loop re-checks before waiting again.
                 return Poll::Ready(Ok(None));
             };
+            if !head.held.is_empty() {
+                return Poll::Pending;
+            }
             match head.poll_acks(cx) {
                 Poll::Ready(Ok(())) => Poll::Ready(Ok(q.pop_front())),
                 Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
@@ -104,6 +139,55 @@ impl InFlight {
             self.complete(consumer, done);
         }
         Ok(())
+    }
+
+    /// Sends the held items of every entry whose changelog records are all acknowledged, oldest
+    /// first, stopping at the first entry still waiting: items leave in queue order. A full local
+    /// queue stops the release until the next poll (the waker is woken to come back).
+    fn release(
+        &self,
+        q: &mut VecDeque<Pending>,
+        cx: &mut Context<'_>,
+    ) -> Result<usize, DeliveryError> {
+        let mut released = 0;
+        for p in q.iter_mut() {
+            if p.held.is_empty() {
+                continue;
+            }
+            match p.poll_acks(cx) {
+                Poll::Pending => break,
+                Poll::Ready(Err(e)) => {
+                    self.count_failure(&e);
+                    return Err(e);
+                }
+                Poll::Ready(Ok(())) => {}
+            }
+            while let Some((key, payload)) = p.held.first() {
+                let record = FutureRecord::<[u8], [u8]>::to(&self.work_items)
+                    .key(key.as_bytes())
+                    .payload(&payload[..]);
+                match self.producer.send_result(record) {
+                    Ok(f) => {
+                        p.acks.push(("work-items", f));
+                        p.held.remove(0);
+                        released += 1;
+                    }
+                    Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), _)) => {
+                        cx.waker().wake_by_ref();
+                        return Ok(released);
+                    }
+                    Err((source, _)) => {
+                        let e = DeliveryError {
+                            topic: self.work_items.clone(),
+                            source,
+                        };
+                        self.count_failure(&e);
+                        return Err(e);
+                    }
+                }
+            }
+        }
+        Ok(released)
     }
 
     /// Records a settled entry: metrics, producer health, and its input offset.
@@ -129,15 +213,40 @@ impl InFlight {
         let timeout = deadline.map_or(self.flush_timeout, |d| {
             d.saturating_duration_since(Instant::now())
         });
-        if let Err(e) = self.producer.flush(timeout) {
-            tracing::warn!(error = %e, "flush before revocation incomplete");
-        }
+        let until = Instant::now() + timeout;
         let mut cx = Context::from_waker(Waker::noop());
+        // Flush, release the items whose changelog records are now acknowledged, flush again:
+        // until nothing more is released or the time is up.
+        loop {
+            if let Err(e) = self
+                .producer
+                .flush(until.saturating_duration_since(Instant::now()))
+            {
+                tracing::warn!(error = %e, "flush before revocation incomplete");
+                break;
+            }
+            let released = {
+                let mut q = self.queue();
+                self.release(&mut q, &mut cx)
+            };
+            match released {
+                Ok(0) => break,
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::error!(error = %e, "delivery failed while finishing in-flight work");
+                    *self.failure.lock().unwrap_or_else(|e| e.into_inner()) = Some(e);
+                    return 0;
+                }
+            }
+        }
         let mut finished = 0;
         loop {
             let done = {
                 let mut q = self.queue();
                 let Some(head) = q.front_mut() else { break };
+                if !head.held.is_empty() {
+                    break;
+                }
                 match head.poll_acks(&mut cx) {
                     Poll::Ready(Ok(())) => q.pop_front(),
                     Poll::Ready(Err(e)) => {

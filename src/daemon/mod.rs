@@ -4,9 +4,11 @@
 //! - `source`: the group consumer, rebalance callbacks, the co-partitioning check;
 //! - `sink`: work items, changelog records and dead letters through one idempotent producer;
 //! - `in_flight`: inputs whose outputs await acknowledgement, settled in order;
-//! - `changelog`: state records and restore; `app`: the processing loop (offsets stored only
-//!   after outputs are acknowledged), the clock timer, graceful shutdown, and riding out
-//!   transient client errors; `record`: one record through the engine, a panic isolated to it;
+//! - `changelog`: state records and restore; `app`: the session loop (records merged in event
+//!   time across the two topics by `merge`, acknowledgements settled, the clock timer) and
+//!   riding out transient client errors; `worker`: one session's accounts and effects (restore,
+//!   changelog first and then items, the clock's re-evaluation, the drain at shutdown);
+//!   `record`: one record through the engine, a panic isolated to it;
 //! - `http`: health, readiness, metrics and the worklist API, behind `http_guard` (token, body
 //!   limit, request timeout) and served by `http_serve` (connection limit, header-read and idle
 //!   timeouts); `metrics`: the Prometheus registry;
@@ -27,6 +29,7 @@ pub mod http;
 pub mod http_guard;
 pub mod http_serve;
 pub mod in_flight;
+pub mod merge;
 pub mod metrics;
 pub mod record;
 pub mod sensitive;
@@ -36,6 +39,7 @@ pub mod shutdown;
 pub mod sink;
 pub mod source;
 pub mod topics;
+pub mod worker;
 pub mod worklist;
 
 use std::future::Future;

@@ -49,6 +49,9 @@ pub struct KafkaConfig {
     /// behind the clock (catching up after downtime): it would publish versions at a time the
     /// backlog has not reached yet, which replay never does. 0: never pause.
     pub catch_up_lag_ms: u64,
+    /// Longest a record waits for the other input topic's same-numbered partition to catch up, so
+    /// the two are applied in event time (Kafka Streams' `max.task.idle.ms`); 0: never wait.
+    pub max_task_idle_ms: u64,
     /// Longest a partition restore from the changelog may take.
     pub restore_timeout_ms: u64,
     /// Longest graceful shutdown (drain, commit, leave) may take.
@@ -76,6 +79,7 @@ impl Default for KafkaConfig {
             compression: "lz4".into(),
             evaluate_interval_ms: 1_000,
             catch_up_lag_ms: 600_000,
+            max_task_idle_ms: 500,
             restore_timeout_ms: 60_000,
             shutdown_timeout_ms: 10_000,
             stats_interval_ms: 5_000,

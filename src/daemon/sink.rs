@@ -246,6 +246,17 @@ impl Sink {
         self.send(record).await
     }
 
+    /// The work-item topic.
+    pub fn work_items_topic(&self) -> &str {
+        &self.work_items
+    }
+
+    /// A work item as it goes on the topic: its key (the account) and JSON value.
+    pub fn item_record(item: &WorkItem) -> (String, Vec<u8>) {
+        let payload = serde_json::to_vec(item).expect("work items serialize");
+        (item.account_id.clone(), payload)
+    }
+
     /// The producer (cheap to clone: the same client).
     pub fn producer(&self) -> &FutureProducer<SinkContext> {
         &self.producer

@@ -102,6 +102,10 @@ impl ConsumerContext for SourceContext {
             // Finish the in-flight work, then hand over what is acknowledged. Anything that
             // still fails to settle is re-processed by the next owner (and skipped there if its
             // changelog write landed).
+            tracing::info!(
+                pending = self.in_flight.len(),
+                "revocation: finishing in-flight work"
+            );
             let stored = self.in_flight.finish(consumer);
             tracing::info!(inputs = stored, "in-flight work finished before revocation");
             for e in tpl.elements() {

@@ -20,5 +20,6 @@ mod http_api;
 mod instances;
 mod items;
 mod kafka_io;
+mod order;
 mod shutdown;
 mod storm;

@@ -22,6 +22,7 @@ use arrears::daemon::Shared;
 #[path = "../common/mod.rs"]
 mod common;
 
+mod kill;
 mod outage;
 mod records;
 mod requests;

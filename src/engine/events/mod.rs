@@ -70,5 +70,20 @@ pub fn peek_account_id(bytes: &[u8]) -> Option<String> {
         .map(Cow::into_owned)
 }
 
+/// The `occurred_at` of a record, when it is there and reads as a timestamp (for ordering records
+/// before they are decoded; decoding still validates it).
+pub fn peek_occurred_at(bytes: &[u8]) -> Option<jiff::Timestamp> {
+    #[derive(Deserialize)]
+    struct Peek<'a> {
+        #[serde(borrow, default, deserialize_with = "cow")]
+        occurred_at: Option<Cow<'a, str>>,
+    }
+    serde_json::from_slice::<Peek>(bytes)
+        .ok()?
+        .occurred_at?
+        .parse()
+        .ok()
+}
+
 #[cfg(test)]
 mod tests;
