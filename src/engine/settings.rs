@@ -122,7 +122,7 @@ pub enum ThirdParties {
     LocateWithConsent,
 }
 
-/// `[profiles.<name>]`: one contact-policy profile as configured; caps of 0 mean no such cap.
+/// `[profiles.<name>]`: one contact-policy profile as configured (each field says what 0 means).
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ProfileConfig {
