@@ -32,6 +32,8 @@ pub mod config;
     reason = "the Kafka and HTTP edge: the wall clock, latency timers, secret files, environment"
 )]
 pub mod daemon;
+// Every public item of the pure core carries a doc comment (CI's `-D warnings` enforces it).
+#[warn(missing_docs)]
 pub mod engine;
 #[allow(
     clippy::disallowed_methods,

@@ -82,22 +82,28 @@ impl Score {
             Score(v.clamp(0.0, 1.0))
         }
     }
+    /// The score as a number in [0, 1].
     pub fn get(self) -> f64 {
         self.0
     }
 }
 
 /// Declares an enum whose variants serialize as the contract's snake_case spellings, with
-/// `as_str` and `parse` helpers and the full list of spellings.
+/// `as_str` and `parse` helpers and the full list of spellings; docs go before the enum's name and
+/// each variant.
 macro_rules! contract_enum {
-    ($(#[$m:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$m])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        pub enum $name { $( #[serde(rename = $text)] $variant ),+ }
+        pub enum $name { $( $(#[$vm])* #[serde(rename = $text)] $variant ),+ }
         impl $name {
+            /// Every value, in declaration order.
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            /// The contract's spelling of every value, in the order of `ALL`.
             pub const NAMES: &'static [&'static str] = &[$($text),+];
+            /// The contract's spelling of this value.
             pub fn as_str(self) -> &'static str { match self { $($name::$variant => $text),+ } }
+            /// The value the contract spells `s`, or `None` for any other string.
             pub fn parse(s: &str) -> Option<$name> { match s { $($text => Some($name::$variant),)+ _ => None } }
         }
         impl std::fmt::Display for $name {
@@ -109,58 +115,111 @@ macro_rules! contract_enum {
 contract_enum!(
     /// Event types of the contract.
     EventType {
+        /// The account's profile: time zone, currency, product, portfolio, contacts.
         AccountOpened => "account_opened",
+        /// A change to any subset of the profile; `contacts`, when present, replaces the list.
         AccountUpdated => "account_updated",
+        /// A statement with an amount due, a minimum due and a due date.
         StatementIssued => "statement_issued",
+        /// A payment that reduces what is owed.
         PaymentReceived => "payment_received",
+        /// An earlier payment taken back (insufficient funds, chargeback, other).
         PaymentReversed => "payment_reversed",
+        /// A fee added to the balance (late fee, failed debit, interest, other).
         FeeCharged => "fee_charged",
+        /// The debtor's promise to pay an amount by a date.
         PromiseMade => "promise_made",
+        /// A flag put in force (dispute, hardship, do-not-call on one number …).
         FlagSet => "flag_set",
+        /// A flag lifted, unless the `flag_set` it would undo is newer.
         FlagCleared => "flag_cleared",
+        /// The account closed (paid off, settled, charged off, sold, other).
         AccountClosed => "account_closed",
+        /// A dialer's, gateway's or agent's report of one contact attempt and its outcome.
         ContactAttempt => "contact_attempt",
     }
 );
 
-contract_enum!(Portfolio { Consumer => "consumer", Commercial => "commercial" });
+contract_enum!(
+    /// The book an account belongs to, which chooses its contact-policy profile.
+    Portfolio {
+        /// Lending to or billing of individuals (the default).
+        Consumer => "consumer",
+        /// Lending to or billing of businesses.
+        Commercial => "commercial",
+    }
+);
 
-contract_enum!(Role {
-    Debtor => "debtor",
-    Spouse => "spouse",
-    Relative => "relative",
-    Employer => "employer",
-    Guarantor => "guarantor",
-    Colleague => "colleague",
-    Other => "other",
-});
+contract_enum!(
+    /// Who a contact on the account is, relative to the debtor.
+    Role {
+        /// The debtor themself.
+        Debtor => "debtor",
+        /// The debtor's spouse (a third party).
+        Spouse => "spouse",
+        /// A relative of the debtor (a third party).
+        Relative => "relative",
+        /// The debtor's employer (a third party).
+        Employer => "employer",
+        /// A guarantor of the debt (a third party for contact purposes).
+        Guarantor => "guarantor",
+        /// A colleague of the debtor (a third party).
+        Colleague => "colleague",
+        /// Anyone else (a third party).
+        Other => "other",
+    }
+);
 
-contract_enum!(ReversalReason {
-    InsufficientFunds => "insufficient_funds",
-    Chargeback => "chargeback",
-    Other => "other",
-});
+contract_enum!(
+    /// Why a payment was reversed.
+    ReversalReason {
+        /// The payment bounced for lack of funds (a strong ability signal).
+        InsufficientFunds => "insufficient_funds",
+        /// The payer's bank took the payment back.
+        Chargeback => "chargeback",
+        /// Any other reason.
+        Other => "other",
+    }
+);
 
-contract_enum!(FeeKind {
-    LateFee => "late_fee",
-    FailedDebit => "failed_debit",
-    Interest => "interest",
-    Other => "other",
-});
+contract_enum!(
+    /// The kind of a fee charged to the account.
+    FeeKind {
+        /// A fee for paying late.
+        LateFee => "late_fee",
+        /// A fee for a direct debit that failed.
+        FailedDebit => "failed_debit",
+        /// Interest charged.
+        Interest => "interest",
+        /// Any other fee.
+        Other => "other",
+    }
+);
 
 contract_enum!(
     /// Account flags; `DoNotCall` applies to one contact number only.
     Flag {
+        /// Somebody reported the debtor deceased (holds the account).
         DeceasedReported => "deceased_reported",
+        /// The debtor's death is verified (holds the account).
         DeceasedVerified => "deceased_verified",
+        /// The debtor disputes the debt (holds until cleared).
         Dispute => "dispute",
+        /// The debtor has complained (holds until cleared).
         Complaint => "complaint",
+        /// The debtor is in bankruptcy (holds the account).
         Bankruptcy => "bankruptcy",
+        /// The debtor asked for no contact: letters only.
         CeaseContact => "cease_contact",
+        /// The debtor is in financial hardship: `hardship_plan`, lower contact frequency.
         Hardship => "hardship",
+        /// The account is under a fraud investigation (holds the account).
         Fraud => "fraud",
+        /// A legal hold forbids collection (holds the account).
         LegalHold => "legal_hold",
+        /// Debt respite (UK Breathing Space): holds for up to `breathing_space_max_days`.
         BreathingSpace => "breathing_space",
+        /// One number (the event's `contact_id`'s phone) is never dialled or texted.
         DoNotCall => "do_not_call",
     }
 );
@@ -172,37 +231,63 @@ impl Flag {
     }
 }
 
-contract_enum!(CloseReason {
-    PaidOff => "paid_off",
-    Settled => "settled",
-    ChargedOff => "charged_off",
-    Sold => "sold",
-    Other => "other",
-});
+contract_enum!(
+    /// Why an account was closed.
+    CloseReason {
+        /// Paid in full.
+        PaidOff => "paid_off",
+        /// Settled for less than the full amount.
+        Settled => "settled",
+        /// Written off as a loss.
+        ChargedOff => "charged_off",
+        /// Sold to another owner.
+        Sold => "sold",
+        /// Any other reason.
+        Other => "other",
+    }
+);
 
 contract_enum!(
     /// Channel of a contact attempt (input); `visit` is accepted on input but never recommended.
     AttemptChannel {
+        /// A phone call.
         Call => "call",
+        /// A text message.
         Sms => "sms",
+        /// An email.
         Email => "email",
+        /// A letter.
         Letter => "letter",
+        /// A field visit (input only).
         Visit => "visit",
     }
 );
 
-contract_enum!(Outcome {
-    RightParty => "right_party",
-    ThirdParty => "third_party",
-    NoAnswer => "no_answer",
-    Busy => "busy",
-    Voicemail => "voicemail",
-    WrongNumber => "wrong_number",
-    InvalidNumber => "invalid_number",
-    Refused => "refused",
-    Delivered => "delivered",
-    Failed => "failed",
-});
+contract_enum!(
+    /// How a contact attempt ended.
+    Outcome {
+        /// The debtor was reached.
+        RightParty => "right_party",
+        /// Somebody other than the debtor answered.
+        ThirdParty => "third_party",
+        /// Nobody answered.
+        NoAnswer => "no_answer",
+        /// The line was busy.
+        Busy => "busy",
+        /// The call went to voicemail.
+        Voicemail => "voicemail",
+        /// The number does not belong to the person it is listed under.
+        WrongNumber => "wrong_number",
+        /// The number does not work.
+        InvalidNumber => "invalid_number",
+        /// The person answered and refused to talk.
+        Refused => "refused",
+        /// A message (SMS, email, letter) was delivered.
+        Delivered => "delivered",
+        /// The attempt failed technically (not dialled or not delivered).
+        Failed => "failed",
+    }
+);
 
 impl Outcome {
     /// A call in which somebody answered.
@@ -221,46 +306,95 @@ impl Outcome {
     }
 }
 
-contract_enum!(Disposition {
-    PromiseToPay => "promise_to_pay",
-    RefusedToPay => "refused_to_pay",
-    Dispute => "dispute",
-    Complaint => "complaint",
-    Hardship => "hardship",
-    CallbackRequested => "callback_requested",
-    DeceasedReported => "deceased_reported",
-    ClaimsPaid => "claims_paid",
-    Abusive => "abusive",
-    None => "none",
-});
+contract_enum!(
+    /// What the reached person said, as the agent recorded it.
+    Disposition {
+        /// A promise to pay; its own `promise_made` event carries amount and date.
+        PromiseToPay => "promise_to_pay",
+        /// A refusal to pay.
+        RefusedToPay => "refused_to_pay",
+        /// A dispute of the debt (as a `dispute` flag).
+        Dispute => "dispute",
+        /// A complaint (as a `complaint` flag).
+        Complaint => "complaint",
+        /// A hardship disclosed (counts for `hardship_recent_days`).
+        Hardship => "hardship",
+        /// A request to be called back at `callback_at`.
+        CallbackRequested => "callback_requested",
+        /// A report that the debtor died (as a `deceased_reported` flag).
+        DeceasedReported => "deceased_reported",
+        /// A claim that the debt is already paid.
+        ClaimsPaid => "claims_paid",
+        /// The person was abusive.
+        Abusive => "abusive",
+        /// Nothing of note.
+        None => "none",
+    }
+);
 
-contract_enum!(Status { Open => "open", Held => "held", Closed => "closed" });
+contract_enum!(
+    /// What a dialer may do with an account's work item now.
+    Status {
+        /// A dialer may act, within the action's `not_before`..`not_after`.
+        Open => "open",
+        /// Nobody may contact the account now; `hold_reason` says why.
+        Held => "held",
+        /// Nothing is owed or the account is closed.
+        Closed => "closed",
+    }
+);
 
-contract_enum!(HoldReason {
-    Deceased => "deceased",
-    Dispute => "dispute",
-    Complaint => "complaint",
-    Bankruptcy => "bankruptcy",
-    Fraud => "fraud",
-    LegalHold => "legal_hold",
-    BreathingSpace => "breathing_space",
-    PromisePending => "promise_pending",
-    CallbackScheduled => "callback_scheduled",
-    ContactCap => "contact_cap",
-    NoContactPoint => "no_contact_point",
-    ProfileMissing => "profile_missing",
-});
+contract_enum!(
+    /// Why a work item is `held`.
+    HoldReason {
+        /// The debtor is reported or verified deceased.
+        Deceased => "deceased",
+        /// A dispute is in force.
+        Dispute => "dispute",
+        /// A complaint is in force.
+        Complaint => "complaint",
+        /// The debtor is in bankruptcy.
+        Bankruptcy => "bankruptcy",
+        /// A fraud investigation is in force.
+        Fraud => "fraud",
+        /// A legal hold is in force.
+        LegalHold => "legal_hold",
+        /// Breathing Space (debt respite) is in force.
+        BreathingSpace => "breathing_space",
+        /// A promise is pending until its due date.
+        PromisePending => "promise_pending",
+        /// The debtor asked to be called back later.
+        CallbackScheduled => "callback_scheduled",
+        /// The next lawful window is further away than `hold_when_blocked_hours`.
+        ContactCap => "contact_cap",
+        /// No number may be dialled and no letter may be sent.
+        NoContactPoint => "no_contact_point",
+        /// Events arrived before the account's `account_opened`.
+        ProfileMissing => "profile_missing",
+    }
+);
 
-contract_enum!(Stage {
-    Current => "current",
-    PreDue => "pre_due",
-    Early => "early",
-    Mid => "mid",
-    Late => "late",
-    M2 => "m2",
-    M3 => "m3",
-    M4Plus => "m4_plus",
-});
+contract_enum!(
+    /// How far the account is into delinquency, by days past due.
+    Stage {
+        /// Nothing overdue.
+        Current => "current",
+        /// A statement due within 3 days, unpaid.
+        PreDue => "pre_due",
+        /// 1–5 days past due.
+        Early => "early",
+        /// 6–18 days past due.
+        Mid => "mid",
+        /// 19–30 days past due.
+        Late => "late",
+        /// 31–60 days past due.
+        M2 => "m2",
+        /// 61–90 days past due.
+        M3 => "m3",
+        /// 91 or more days past due.
+        M4Plus => "m4_plus",
+    }
+);
 
 impl Stage {
     /// Stage for a days-past-due count (`pre_due` is decided by the caller, from due dates).
@@ -289,30 +423,77 @@ impl Stage {
     }
 }
 
-contract_enum!(Segment {
-    WillingAble => "willing_able",
-    WillingUnable => "willing_unable",
-    UnwillingAble => "unwilling_able",
-    UnwillingUnable => "unwilling_unable",
-});
+contract_enum!(
+    /// The willingness × ability quadrant that chooses the default strategy.
+    Segment {
+        /// Willing and able: remind, then negotiate.
+        WillingAble => "willing_able",
+        /// Willing but unable: a hardship plan.
+        WillingUnable => "willing_unable",
+        /// Able but unwilling: firm demand, then legal review.
+        UnwillingAble => "unwilling_able",
+        /// Neither: locate, letters or legal review, at little dialer cost.
+        UnwillingUnable => "unwilling_unable",
+    }
+);
 
-contract_enum!(Channel { Call => "call", Sms => "sms", Email => "email", Letter => "letter" });
+contract_enum!(
+    /// The channel a work item recommends (`visit` is never recommended).
+    Channel {
+        /// A phone call.
+        Call => "call",
+        /// A text message.
+        Sms => "sms",
+        /// An email.
+        Email => "email",
+        /// A letter (the only channel under `cease_contact`).
+        Letter => "letter",
+    }
+);
 
-contract_enum!(Party { Debtor => "debtor", ThirdParty => "third_party" });
+contract_enum!(
+    /// Whom a work item's action addresses.
+    Party {
+        /// The debtor, with full disclosure.
+        Debtor => "debtor",
+        /// A third party, to locate the debtor only, never told of the debt.
+        ThirdParty => "third_party",
+    }
+);
 
-contract_enum!(Disclosure { Full => "full", None => "none" });
+contract_enum!(
+    /// How much of the debt the action may reveal.
+    Disclosure {
+        /// The debt may be discussed (debtor only).
+        Full => "full",
+        /// Nothing of the debt is revealed (third parties).
+        None => "none",
+    }
+);
 
-contract_enum!(Strategy {
-    Reminder => "reminder",
-    Negotiate => "negotiate",
-    PromiseFollowup => "promise_followup",
-    HardshipPlan => "hardship_plan",
-    FirmDemand => "firm_demand",
-    Locate => "locate",
-    ComplaintResolution => "complaint_resolution",
-    LegalReview => "legal_review",
-    Letter => "letter",
-});
+contract_enum!(
+    /// What the contact sets out to do.
+    Strategy {
+        /// A reminder: confirm the amount and the payment channel.
+        Reminder => "reminder",
+        /// Negotiate a payment.
+        Negotiate => "negotiate",
+        /// Follow up a promise on its due date.
+        PromiseFollowup => "promise_followup",
+        /// Offer instalments or a partial payment.
+        HardshipPlan => "hardship_plan",
+        /// A consistent, factual demand.
+        FirmDemand => "firm_demand",
+        /// Locate an unreachable debtor through a third party.
+        Locate => "locate",
+        /// Resolve a cleared dispute or complaint.
+        ComplaintResolution => "complaint_resolution",
+        /// Refer the account for legal review.
+        LegalReview => "legal_review",
+        /// A letter instead of a call.
+        Letter => "letter",
+    }
+);
 
 impl Strategy {
     /// Position on the tone ladder (reminder → negotiate → firm → legal review), if on it.
@@ -339,13 +520,21 @@ impl Strategy {
 contract_enum!(
     /// Reason codes for rejected input records.
     RejectReason {
+        /// The record is not a JSON object.
         MalformedJson => "malformed_json",
+        /// The record is over 64 KiB.
         TooLarge => "too_large",
+        /// The `type` is not an event type of the contract.
         UnknownType => "unknown_type",
+        /// A required field is absent.
         MissingField => "missing_field",
+        /// A field has the wrong type or breaks its rule.
         InvalidField => "invalid_field",
+        /// The `account_id` differs from the Kafka key.
         KeyMismatch => "key_mismatch",
+        /// The event refers to something never received (a payment to reverse …).
         UnknownReference => "unknown_reference",
+        /// Applying the record panicked; the account was rolled back.
         InternalError => "internal_error",
     }
 );

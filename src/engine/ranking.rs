@@ -12,8 +12,11 @@ use crate::engine::workitem::{Arg, Reason};
 
 /// Priority and expected recovery of an open plan, with the reasons behind them.
 pub struct Ranked {
+    /// Priority (≥ 0, higher called first): urgency-adjusted expected recovery per unit of effort.
     pub priority: f64,
+    /// Expected amount collected in the next 30 days if the contact is made, in minor units.
     pub expected_recovery: Money,
+    /// The reasons behind the priority and the expected recovery.
     pub reasons: Vec<Reason>,
 }
 
@@ -36,6 +39,7 @@ pub fn pay_probability(s: &Scores, settings: &Settings) -> f64 {
     s.willingness.get() * (floor + (1.0 - floor) * s.ability.get())
 }
 
+/// Prices an open plan: expected recovery, urgency multipliers and effort, with their reasons.
 pub fn rank(f: &Features, s: &Scores, plan: &Plan, currency: &str, settings: &Settings) -> Ranked {
     let r = &settings.raw.ranking;
     let mut reasons = Vec::new();

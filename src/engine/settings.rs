@@ -13,23 +13,34 @@ use crate::engine::workitem::Rule;
 /// The base currency's minor-unit exponent: ranking money is in cents of the base.
 pub const BASE_MINOR_EXPONENT: i32 = 2;
 
+/// Why the configuration could not become [`Settings`].
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
+    /// A layer (file, environment) could not be read or parsed; the message says which and why.
     #[error("configuration could not be read: {0}")]
     Read(String),
+    /// The configuration was read but breaks rules; one message per problem, all reported at once.
     #[error("configuration has {} problem(s):\n  - {}", .0.len(), .0.join("\n  - "))]
     Invalid(Vec<String>),
 }
 
+/// The whole configuration as read (defaults, `--config`, `ARREARS_*`), before validation.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawConfig {
+    /// `[scoring]`: the willingness and ability models and the segment thresholds.
     pub scoring: ScoringConfig,
+    /// `[features]`: how features are computed from the account's events.
     pub features: FeatureConfig,
+    /// `[events]`: what the engine accepts of event time.
     pub events: EventsConfig,
+    /// `[policy]`: the contact policy's choices that apply across profiles.
     pub policy: PolicyConfig,
+    /// `[profiles.*]`: the contact-policy profiles by name (`strict`, `us_reg_f` …).
     pub profiles: BTreeMap<String, ProfileConfig>,
+    /// `[ranking]`: expected recovery, urgency multipliers, effort and exchange rates.
     pub ranking: RankingConfig,
+    /// `[best_time]`: the portfolio prior for when calls are answered.
     pub best_time: BestTimeConfig,
     /// The daemon's Kafka settings (read and validated by `daemon::settings`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -39,18 +50,25 @@ pub struct RawConfig {
     pub http: Option<toml::Table>,
 }
 
+/// `[scoring]`: which willingness and ability models to load and where the segments split.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScoringConfig {
+    /// Path of the willingness model file; empty for the model shipped in the binary.
     pub willingness_model: String,
+    /// Path of the ability model file; empty for the model shipped in the binary.
     pub ability_model: String,
+    /// An account is willing when its willingness score is at least this, in [0, 1].
     pub willing_threshold: f64,
+    /// An account is able when its ability score is at least this, in [0, 1].
     pub able_threshold: f64,
 }
 
+/// `[features]`: settings of the per-account feature computation.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct FeatureConfig {
+    /// Days after a promise's due date (local calendar) in which payments still keep it.
     pub promise_grace_days: i64,
 }
 
@@ -64,18 +82,31 @@ pub struct EventsConfig {
     pub max_clock_skew_hours: i64,
 }
 
+/// `[policy]`: contact-policy settings shared by every profile.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct PolicyConfig {
+    /// The profile for accounts whose portfolio has no entry in `portfolio_profiles`.
     pub default_profile: String,
+    /// Serve letters when no number may be dialled; `false` holds with `no_contact_point`.
     pub letters_enabled: bool,
+    /// Days after a `breathing_space` flag was set that its hold ends, unless cleared sooner.
     pub breathing_space_max_days: i64,
+    /// Hours ahead beyond which an open item whose next lawful window is that far becomes
+    /// `held/contact_cap`.
     pub hold_when_blocked_hours: i64,
+    /// Days without a right-party contact after which the debtor counts as unreachable.
     pub locate_after_days_without_contact: i64,
+    /// Failed calls since the last right-party contact also needed for the debtor to be
+    /// unreachable.
     pub locate_min_failed_attempts: u32,
+    /// Days a hardship disclosed in a call keeps the account on `hardship_plan`.
     pub hardship_recent_days: i64,
+    /// Stage name from which `unwilling_able` accounts move to `legal_review`.
     pub legal_review_from_stage: String,
+    /// Overdue (base-currency minor units) from which `unwilling_unable` may get `legal_review`.
     pub legal_review_min_overdue: i64,
+    /// Portfolio name → profile name, for portfolios that do not follow `default_profile`.
     pub portfolio_profiles: BTreeMap<String, String>,
 }
 
@@ -83,27 +114,45 @@ pub struct PolicyConfig {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ThirdParties {
+    /// No third party is ever contacted.
     Never,
+    /// Any third-party contact may be called, to locate the debtor only.
     Locate,
+    /// Only third-party contacts with `consent_to_contact`, to locate the debtor only.
     LocateWithConsent,
 }
 
+/// `[profiles.<name>]`: one contact-policy profile as configured (each field says what 0 means).
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ProfileConfig {
+    /// The profile's version, cited with its rule ids (`<profile>.<rule>@<version>`).
     pub version: String,
+    /// What the profile implements (the regulation it follows), for people.
     pub description: String,
+    /// Start of local calling hours, `HH:MM` in the debtor's time zone (inclusive).
     pub calling_start: String,
+    /// End of local calling hours, `HH:MM` in the debtor's time zone (exclusive).
     pub calling_end: String,
+    /// Call attempts per account in any rolling 7 days (0: no numeric cap).
     pub max_call_attempts_7d: u32,
+    /// Calls plus SMS per account in any rolling 7 days (0: no such cap).
     pub max_contacts_7d: u32,
+    /// SMS per account in any rolling 7 days (0: no such cap).
     pub max_sms_7d: u32,
+    /// Answered calls per local day (0: no such cap).
     pub max_connected_calls_per_day: u32,
+    /// Local days without calls after a right-party conversation, its date being day 1 (0: none).
     pub cooldown_after_conversation_days: i64,
+    /// Call attempts per rolling 7 days in hardship (0: the same as `max_call_attempts_7d`).
     pub hardship_max_call_attempts_7d: u32,
+    /// Who may be called to locate an unreachable debtor (always with disclosure `none`).
     pub third_parties: ThirdParties,
+    /// Attempts per third party over the account's lifetime.
     pub third_party_attempts_per_person: u32,
+    /// Stage name from which third parties may be contacted (never `pre_due` or `early`).
     pub third_party_from_stage: String,
+    /// Whether a debtor-requested callback is exempt from caps and cool-down (not from hours).
     pub callback_exempt_from_caps: bool,
 }
 
@@ -129,36 +178,56 @@ impl Default for ProfileConfig {
     }
 }
 
+/// `[ranking]`: how expected recovery and priority are computed.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RankingConfig {
+    /// Ability-independent share of P(pay) = willingness × (floor + (1 − floor) × ability).
     pub ability_floor: f64,
+    /// Days past due over which recoverability halves.
     pub recovery_half_life_days: f64,
+    /// Priority multiplier when a promise falls due today.
     pub promise_due_today: f64,
+    /// Priority multiplier when the next payday is within `payday_soon_days`.
     pub payday_soon: f64,
+    /// Days before a known payday in which `payday_soon` applies.
     pub payday_soon_days: i64,
+    /// Priority multiplier when the account is about to roll into the next stage.
     pub stage_roll: f64,
+    /// Days before the next stage boundary in which `stage_roll` applies.
     pub stage_roll_days: i64,
+    /// Priority multiplier for a fresh delinquency (up to `fresh_delinquency_max_dpd`).
     pub fresh_delinquency: f64,
+    /// Days past due up to which `fresh_delinquency` applies.
     pub fresh_delinquency_max_dpd: i64,
+    /// Priority multiplier after a recently broken promise.
     pub broken_promise: f64,
+    /// Days since a promise broke in which `broken_promise` applies.
     pub broken_promise_recent_days: i64,
+    /// Floor of the right-party reach probability that divides priority (effort = 1 / P(reach)).
     pub min_reach_probability: f64,
+    /// Effort of locating through a third party, in debtor attempts.
     pub third_party_effort: f64,
+    /// Factor that scales a letter's priority (letters take no dialer capacity).
     pub letter_weight: f64,
+    /// Currency → value of one major unit in base major units (unlisted: 1.0).
     pub fx_to_base: BTreeMap<String, f64>,
 }
 
+/// `[best_time]`: the portfolio prior for best time to call.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct BestTimeConfig {
+    /// Answer rate by local hour (24 values, each in [0, 1]), blended with the account's own.
     pub hourly_prior: Vec<f64>,
 }
 
 /// A validated contact-policy profile.
 #[derive(Debug, Clone)]
 pub struct Profile {
+    /// The profile's name, the key of its `[profiles.*]` table.
     pub name: Arc<str>,
+    /// The profile's configured version.
     pub version: Arc<str>,
     /// `<name>@<version>`, as work items report it.
     pub label: Arc<str>,
@@ -166,16 +235,27 @@ pub struct Profile {
     pub calling_hours: Arc<str>,
     /// Calling hours as minutes after local midnight, [start, end).
     pub calling_start_min: i32,
+    /// End of calling hours in minutes after local midnight (exclusive).
     pub calling_end_min: i32,
+    /// Call attempts per account in any rolling 7 days (0: no numeric cap).
     pub max_call_attempts_7d: u32,
+    /// Calls plus SMS per account in any rolling 7 days (0: no such cap).
     pub max_contacts_7d: u32,
+    /// SMS per account in any rolling 7 days (0: no such cap).
     pub max_sms_7d: u32,
+    /// Answered calls per local day (0: no such cap).
     pub max_connected_calls_per_day: u32,
+    /// Local days without calls after a right-party conversation, its date being day 1 (0: none).
     pub cooldown_after_conversation_days: i64,
+    /// Call attempts per rolling 7 days in hardship (0: the same as `max_call_attempts_7d`).
     pub hardship_max_call_attempts_7d: u32,
+    /// Who may be called to locate an unreachable debtor.
     pub third_parties: ThirdParties,
+    /// Attempts per third party over the account's lifetime.
     pub third_party_attempts_per_person: u32,
+    /// Earliest stage in which third parties may be contacted (never `pre_due` or `early`).
     pub third_party_from_stage: Stage,
+    /// Whether a debtor-requested callback is exempt from the caps and cool-down.
     pub callback_exempt_from_caps: bool,
 }
 
@@ -193,11 +273,17 @@ impl Profile {
 /// Validated settings for the domain core.
 #[derive(Debug, Clone)]
 pub struct Settings {
+    /// The configuration as read, for the values used as they are.
     pub raw: RawConfig,
+    /// Validated profiles by name.
     pub profiles: BTreeMap<String, Profile>,
+    /// Name of the profile for portfolios without their own entry; always a key of `profiles`.
     pub default_profile: String,
+    /// Portfolios with their own profile, by profile name (each a key of `profiles`).
     pub portfolio_profiles: BTreeMap<Portfolio, String>,
+    /// Stage from which `unwilling_able` accounts move to `legal_review`.
     pub legal_review_from_stage: Stage,
+    /// The portfolio's answer-rate prior by local hour (0–23), each in [0, 1].
     pub hourly_prior: [f64; 24],
 }
 

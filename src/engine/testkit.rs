@@ -9,16 +9,20 @@ use crate::engine::events::{decode, Event};
 /// Makes events for one account with increasing ids.
 #[derive(Clone)]
 pub struct Story {
+    /// The account every event is for.
     pub account_id: String,
     n: u32,
+    /// The decoded events, in the order added.
     pub events: Vec<Event>,
 }
 
+/// The instant an RFC 3339 string names (panics on a bad one).
 pub fn t(s: &str) -> Timestamp {
     s.parse().unwrap()
 }
 
 impl Story {
+    /// An empty story for `account_id`.
     pub fn new(account_id: &str) -> Story {
         Story {
             account_id: account_id.into(),
@@ -52,6 +56,7 @@ impl Story {
         ]))
     }
 
+    /// account_opened in `tz` (currency USD, limit 500000) with these contacts.
     pub fn open_with(&mut self, at: &str, tz: &str, contacts: Value) -> &mut Story {
         self.ev(
             at,
@@ -60,6 +65,7 @@ impl Story {
         )
     }
 
+    /// statement_issued `id`: `amount` due, `min` minimum, due on local date `due`.
     pub fn statement(
         &mut self,
         at: &str,
@@ -75,6 +81,7 @@ impl Story {
         )
     }
 
+    /// payment_received `id` of `amount` minor units.
     pub fn pay(&mut self, at: &str, id: &str, amount: i64) -> &mut Story {
         self.ev(
             at,
@@ -83,6 +90,7 @@ impl Story {
         )
     }
 
+    /// payment_reversed of `amount` of payment `id`, for insufficient funds.
     pub fn reverse(&mut self, at: &str, id: &str, amount: i64) -> &mut Story {
         self.ev(
             at,
@@ -91,6 +99,7 @@ impl Story {
         )
     }
 
+    /// promise_made `id` of `amount`, due on local date `due`, not in writing.
     pub fn promise(&mut self, at: &str, id: &str, amount: i64, due: &str) -> &mut Story {
         self.ev(
             at,
@@ -99,6 +108,7 @@ impl Story {
         )
     }
 
+    /// A call to `contact` ending with `outcome`.
     pub fn call(&mut self, at: &str, contact: &str, outcome: &str) -> &mut Story {
         let id = format!("a{}", self.n + 1);
         self.ev(
@@ -108,10 +118,12 @@ impl Story {
         )
     }
 
+    /// flag_set `flag` (no contact id).
     pub fn flag(&mut self, at: &str, flag: &str) -> &mut Story {
         self.ev(at, "flag_set", json!({"flag": flag}))
     }
 
+    /// flag_cleared `flag` (no contact id).
     pub fn clear(&mut self, at: &str, flag: &str) -> &mut Story {
         self.ev(at, "flag_cleared", json!({"flag": flag}))
     }

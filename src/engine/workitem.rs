@@ -16,6 +16,7 @@ use crate::engine::domain::*;
 /// text; the detail is written out only when the item is serialized.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Arg {
+    /// A whole number.
     Int(i64),
     /// Two decimals.
     Num(f64),
@@ -23,9 +24,13 @@ pub enum Arg {
     Signed(f64),
     /// A share printed as a whole percentage.
     Pct(f64),
+    /// An instant, printed RFC 3339 (UTC).
     Time(Timestamp),
+    /// A calendar date, printed `YYYY-MM-DD`.
     Date(Date),
+    /// Fixed text.
     Str(&'static str),
+    /// Shared text (a profile label, a model version …).
     Shared(Arc<str>),
 }
 
@@ -60,6 +65,7 @@ pub struct Detail {
 }
 
 impl Detail {
+    /// A detail from `template` and one argument per `{}` in it (at most 3).
     pub fn new(template: &'static str, args: SmallVec<[Arg; 3]>) -> Detail {
         debug_assert_eq!(template.matches("{}").count(), args.len(), "{template}");
         debug_assert!(
@@ -108,8 +114,11 @@ pub enum Rule {
     Always(&'static str),
     /// A rule of one profile: printed `<profile>.<rule>@<version>`.
     Profile {
+        /// The profile's name.
         profile: Arc<str>,
+        /// The rule's id within the profile (`max_call_attempts_7d` …).
         rule: &'static str,
+        /// The profile's version.
         version: Arc<str>,
     },
 }
@@ -127,9 +136,12 @@ impl std::fmt::Display for Rule {
     }
 }
 
+/// One code that explains a work item's priority or action, with its detail.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reason {
+    /// The reason code (`BROKEN_PROMISE` …).
     pub code: &'static str,
+    /// What it means for this account, as text when published.
     pub detail: Detail,
     /// The contact-policy rule this reason cites, if any.
     pub rule: Option<Rule>,
@@ -138,6 +150,7 @@ pub struct Reason {
 }
 
 impl Reason {
+    /// A reason with `code`, `detail` and `weight`, citing no rule.
     pub fn new(code: &'static str, detail: impl Into<Detail>, weight: f64) -> Reason {
         Reason {
             code,
@@ -146,10 +159,12 @@ impl Reason {
             weight,
         }
     }
+    /// This reason citing `rule`.
     pub fn rule(mut self, rule: Rule) -> Reason {
         self.rule = Some(rule);
         self
     }
+    /// This reason citing the rule `rule` of every profile (`always.*`).
     pub fn always(self, rule: &'static str) -> Reason {
         self.rule(Rule::Always(rule))
     }
@@ -168,19 +183,29 @@ impl Serialize for Reason {
     }
 }
 
+/// The scores behind a work item's segment, as published.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ItemScores {
+    /// Willingness score in [0, 1].
     pub willingness: f64,
+    /// Ability score in [0, 1].
     pub ability: f64,
+    /// Version of the models that produced the scores.
     pub model_version: Arc<str>,
 }
 
+/// The recommended contact of an open work item.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Action {
+    /// How to contact.
     pub channel: Channel,
+    /// The contact to call or text; `None` for a letter.
     pub contact_id: Option<String>,
+    /// Whom the contact addresses: the debtor, or a third party to locate the debtor.
     pub party: Party,
+    /// What the contact sets out to do.
     pub strategy: Strategy,
+    /// `full` with the debtor; `none` with a third party, who is never told of the debt.
     pub disclosure: Disclosure,
     /// Start of the next lawful window (UTC, RFC 3339).
     pub not_before: Timestamp,
@@ -191,24 +216,40 @@ pub struct Action {
     pub best_time: Option<Timestamp>,
 }
 
+/// What arrears publishes for one account: status, priority, action and why.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct WorkItem {
+    /// The account (the Kafka key).
     pub account_id: String,
+    /// Strictly increasing per account across restarts; consumers drop anything not newer.
     pub version: u64,
+    /// Whether a dialer may act (`open`), must not (`held`) or need not (`closed`).
     pub status: Status,
+    /// Why the item is held; `None` unless `held`.
     pub hold_reason: Option<HoldReason>,
+    /// Priority (≥ 0, higher called first, comparable across accounts); 0 unless `open`.
     pub priority: f64,
+    /// Expected amount collected over the next 30 days if the action is taken, in minor units.
     pub expected_recovery: Money,
+    /// ISO 4217 code of the account's currency.
     pub currency: String,
+    /// Days past due as of `as_of`.
     pub days_past_due: i64,
+    /// The stage as of `as_of`.
     pub stage: Stage,
+    /// Amount overdue in minor units.
     pub overdue_amount: Money,
+    /// The willingness × ability segment.
     pub segment: Segment,
+    /// The scores and the models' version.
     pub scores: ItemScores,
+    /// The recommended contact; `None` unless `open`.
     pub action: Option<Action>,
+    /// The codes that explain the priority and the action, strongest first.
     pub reasons: Vec<Reason>,
     /// The contact-policy profile applied, as `<name>@<version>`.
     pub policy: Arc<str>,
+    /// The clock value at which the item was computed (UTC).
     pub as_of: Timestamp,
 }
 
@@ -263,6 +304,7 @@ impl WorkItem {
         h.finish()
     }
 
+    /// The item as one line of contract JSON.
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).expect("work items always serialize")
     }

@@ -17,24 +17,30 @@ pub use records::{AttemptRec, BadNumber, Fee, Payment, Promise, Reversal, Statem
 /// The account's profile, complete once `account_opened` has been applied.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Profile {
+    /// The profile fields as merged from `account_opened` and every `account_updated`.
     pub fields: ProfileFields,
     /// True once `account_opened` arrived; until then the account is held with `profile_missing`.
     pub opened: bool,
 }
 
 impl Profile {
+    /// The listed contacts (empty until a list arrives).
     pub fn contacts(&self) -> &[Contact] {
         self.fields.contacts.as_deref().unwrap_or(&[])
     }
+    /// The listed contact with this id, if any.
     pub fn contact(&self, id: &str) -> Option<&Contact> {
         self.contacts().iter().find(|c| c.contact_id == id)
     }
+    /// The account's time zone, `None` while unknown (the account is then not contacted).
     pub fn timezone(&self) -> Option<&jiff::tz::TimeZone> {
         self.fields.timezone.as_ref().map(|(_, tz)| tz)
     }
+    /// The account's ISO 4217 currency, `XXX` while unknown.
     pub fn currency(&self) -> &str {
         self.fields.currency.as_deref().unwrap_or("XXX")
     }
+    /// The account's portfolio, `consumer` unless set.
     pub fn portfolio(&self) -> Portfolio {
         self.fields.portfolio.unwrap_or(Portfolio::Consumer)
     }
@@ -58,17 +64,25 @@ impl Profile {
 /// An account's whole ledger; serializable as a state snapshot (e.g. a changelog record).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Account {
+    /// The account id (the Kafka key).
     pub id: String,
+    /// The profile from `account_opened` and `account_updated`.
     pub profile: Profile,
+    /// Event time of the first `account_opened` (UTC), `None` before it.
     pub opened_at: Option<Timestamp>,
+    /// Earliest event time applied to this account (UTC).
     pub first_event_at: Timestamp,
     /// Latest event time applied to this account: the account's own clock.
     pub last_event_at: Timestamp,
     /// Kept sorted by (due_date, id): allocation pays oldest first.
     pub statements: Vec<Statement>,
+    /// Payments received, in the order applied.
     pub payments: Vec<Payment>,
+    /// Payment reversals, in the order applied.
     pub reversals: Vec<Reversal>,
+    /// Fees charged, in the order applied.
     pub fees: Vec<Fee>,
+    /// Promises made, in the order applied.
     pub promises: Vec<Promise>,
     /// Kept sorted by time.
     pub attempts: Vec<AttemptRec>,
@@ -76,6 +90,7 @@ pub struct Account {
     pub flags: u16,
     /// When Breathing Space was last set (it ends by itself after a configured number of days).
     pub breathing_space_since: Option<Timestamp>,
+    /// Disputes and complaints put in force over the account's lifetime.
     pub disputes_lifetime: u32,
     /// Contact ids a `do_not_call` was set for (kept even for a contact not listed yet).
     pub do_not_call: Vec<String>,
@@ -94,12 +109,18 @@ pub struct Account {
     /// Contact attempts under a contact id the profile does not list: applied to the caps.
     #[serde(default)]
     pub unknown_contact_attempts: u32,
+    /// Numbers found wrong or invalid, at most one per contact id.
     pub bad_numbers: Vec<BadNumber>,
+    /// The time the debtor's own callback request asked for (UTC); a call at or after it uses it
+    /// up.
     pub callback_at: Option<Timestamp>,
+    /// When a hardship was last disclosed in a call (UTC).
     pub hardship_disclosed_at: Option<Timestamp>,
+    /// A dispute or complaint was cleared and no right-party contact has followed yet.
     pub complaint_resolution_due: bool,
     /// Highest tone-ladder step that was actually used in a contact.
     pub tone_used: Option<u8>,
+    /// Why the account was closed, once it was.
     pub closed: Option<CloseReason>,
     /// When the account was first closed: its item is final from then on (features, days past
     /// due and scores frozen at that instant, in replay and in the daemon alike).
@@ -130,6 +151,7 @@ fn unknown_ref(what: &str, id: &str) -> Reject {
 }
 
 impl Account {
+    /// An empty account `id` whose first event occurred at `at`.
     pub fn new(id: &str, at: Timestamp) -> Account {
         Account {
             id: id.to_owned(),
@@ -162,6 +184,7 @@ impl Account {
         }
     }
 
+    /// Whether `flag` is in force (never for `do_not_call`, which is kept per number).
     pub fn has(&self, flag: Flag) -> bool {
         self.flags & flag.bit() != 0
     }
@@ -171,6 +194,7 @@ impl Account {
         self.seen.contains(&event_key(event_id))
     }
 
+    /// How many distinct event ids were applied to the account.
     pub fn events_applied(&self) -> usize {
         self.seen.len()
     }

@@ -15,8 +15,11 @@ use crate::engine::domain::*;
 /// One feature of the model vector: its name (the models' column name), a human-readable reason
 /// code used in explanations, and what it means.
 pub struct FeatureDef {
+    /// Column name in the model files and [`FEATURE_NAMES`].
     pub name: &'static str,
+    /// Reason code in explanations (`DAYS_PAST_DUE` …).
     pub code: &'static str,
+    /// What the feature measures, for people.
     pub meaning: &'static str,
 }
 
@@ -26,7 +29,8 @@ macro_rules! features {
         #[allow(non_camel_case_types, clippy::upper_case_acronyms)]
         #[derive(Debug, Clone, Copy, PartialEq, Eq)]
         #[repr(usize)]
-        pub enum F { $($idx),+ }
+        pub enum F { $(#[doc = concat!("`", $name, "`: ", $meaning, ".")] $idx),+ }
+        /// Every feature's definition, in vector order.
         pub const FEATURES: &[FeatureDef] = &[$(FeatureDef { name: $name, code: $code, meaning: $meaning }),+];
         /// The feature vector's names, in order. Models must name their inputs from this list.
         pub const FEATURE_NAMES: &[&str] = &[$($name),+];
@@ -80,46 +84,74 @@ features! {
     ConsentingThirdParties = "consenting_third_parties", "CONSENTING_THIRD_PARTIES", "third parties who consented to be contacted";
 }
 
+/// Length of the feature vector.
 pub const N_FEATURES: usize = FEATURE_NAMES.len();
 
 /// The state of the account's newest pending promise.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PendingPromise {
+    /// The producer's `promise_id`.
     pub id: String,
+    /// Amount promised in minor units.
     pub amount: Money,
+    /// Due date in the account's local calendar.
     pub due_date: Date,
+    /// The instant it is decided: the end of its due date plus the grace days, local time.
     pub deadline: Timestamp,
+    /// Net paid toward it so far, in minor units.
     pub paid: Money,
+    /// Whether it was confirmed in writing.
     pub confirmed_in_writing: bool,
 }
 
+/// What became of a promise as of the clock.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PromiseOutcome {
+    /// Not kept yet and its deadline not passed.
     Pending,
+    /// Payments since it was made reached its amount by the deadline.
     Kept,
-    Broken { kept_late: bool },
+    /// The deadline passed short of the amount.
+    Broken {
+        /// Payments reached the amount after the deadline.
+        kept_late: bool,
+    },
 }
 
 /// Everything the policy and ranking need to know about an account at a moment, plus the model vector.
 #[derive(Debug, Clone)]
 pub struct Features {
+    /// The clock value the features are computed as of (UTC).
     pub now: Timestamp,
+    /// The local date of `now` in the account's zone.
     pub today: Date,
+    /// Days past due: local days since the oldest due statement whose minimum is not covered.
     pub dpd: i64,
+    /// The stage: from `dpd`, else `pre_due` or `current`.
     pub stage: Stage,
+    /// Amount overdue in minor units: the uncovered minimums of past-due statements.
     pub overdue: Money,
+    /// Outstanding balance in minor units: billed plus fees minus net payments.
     pub balance: Money,
     /// Minimum still due on the statement that makes the account `pre_due`, if any.
     pub pre_due_amount: Money,
     /// Due date of the oldest statement not yet due whose minimum is not covered.
     pub next_due: Option<Date>,
+    /// The pending promise with the latest due date, if any.
     pub promise: Option<PendingPromise>,
+    /// Promises broken (deadline passed unkept) in the last 90 days.
     pub broken_90d: u32,
+    /// The latest deadline at which a promise broke (UTC).
     pub last_broken_deadline: Option<Timestamp>,
+    /// Local days to the next payday, when the payday is known.
     pub days_to_payday: Option<i64>,
+    /// When the debtor was last reached (the latest right-party contact, UTC).
     pub last_rpc: Option<Timestamp>,
+    /// Calls that reached nobody since the last right-party contact.
     pub failed_since_rpc: u32,
+    /// A hardship flag is in force or a hardship was disclosed within `hardship_recent_days`.
     pub hardship: bool,
+    /// The model vector, indexed by [`F`] and named by [`FEATURE_NAMES`].
     pub vector: [f64; N_FEATURES],
 }
 
@@ -179,6 +211,7 @@ fn paid_toward(acc: &Account, p: &Promise, until: Timestamp) -> Money {
         .sum()
 }
 
+/// What became of promise `p` as of `now`, its deadline, and the net paid toward it by then.
 pub fn promise_outcome(
     acc: &Account,
     p: &Promise,

@@ -15,10 +15,15 @@ use crate::engine::workitem::{Action, ItemScores, WorkItem};
 
 /// Everything an evaluation produced, for explanations (`/v1/accounts/{id}`, tests).
 pub struct Evaluation {
+    /// The account's features at the evaluation's clock.
     pub features: Features,
+    /// Its willingness and ability scores.
     pub scores: Scores,
+    /// Its segment from the scores and the configured thresholds.
     pub segment: Segment,
+    /// The contact policy's decision.
     pub decision: Decision,
+    /// The resulting work item.
     pub item: WorkItem,
 }
 
@@ -26,6 +31,7 @@ fn round4(x: f64) -> f64 {
     (x * 10_000.0).round() / 10_000.0
 }
 
+/// The segment of `s` under the configured willing and able thresholds.
 pub fn segment_of(s: &Scores, settings: &Settings) -> Segment {
     let willing = s.willingness.get() >= settings.raw.scoring.willing_threshold;
     let able = s.ability.get() >= settings.raw.scoring.able_threshold;

@@ -27,6 +27,7 @@ pub use evaluate::{evaluate, segment_of, Evaluation};
 /// `evaluated_at`, so only its fingerprint, version and `as_of` are stored.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Entry {
+    /// The account's ledger.
     pub account: Account,
     /// Version of the latest item (0: none yet).
     pub version: u64,
@@ -64,6 +65,7 @@ fn materialize(e: &Entry, settings: &Settings, scorer: &Scorer) -> WorkItem {
 pub enum Applied {
     /// The account's work item changed (a new version is available through [`Pipeline::item`]).
     Changed,
+    /// The event was applied but the work item's content is the same.
     Unchanged,
     /// The event id was already applied to this account; ignored.
     Duplicate,
@@ -72,9 +74,13 @@ pub enum Applied {
 /// Counters of what the pipeline did (the metrics layer reads these).
 #[derive(Debug, Clone, Default)]
 pub struct Stats {
+    /// Events applied.
     pub applied: u64,
+    /// Events ignored because their id was already applied to the account.
     pub duplicates: u64,
+    /// Records rejected, indexed by [`RejectReason`] (`reason as usize`).
     pub rejected: [u64; RejectReason::ALL.len()],
+    /// Work items whose content changed (each a new version).
     pub items_changed: u64,
     /// Contact attempts under a contact id the account's profile does not list: applied to the
     /// caps (the call happened) and counted here.
@@ -84,6 +90,7 @@ pub struct Stats {
 /// One account's id and entry as it was, for [`Pipeline::rollback`].
 pub type Checkpoint = (String, Option<Box<Entry>>);
 
+/// The engine: every account's state and item identity, the settings, the scorer and the stats.
 pub struct Pipeline {
     settings: Arc<Settings>,
     scorer: Arc<Scorer>,
@@ -100,6 +107,7 @@ pub struct Pipeline {
 }
 
 impl Pipeline {
+    /// An empty pipeline with these settings and models.
     pub fn new(settings: Arc<Settings>, scorer: Arc<Scorer>) -> Pipeline {
         Pipeline {
             settings,
@@ -134,14 +142,17 @@ impl Pipeline {
         self.take_published();
     }
 
+    /// The validated settings.
     pub fn settings(&self) -> &Settings {
         &self.settings
     }
 
+    /// The willingness and ability models.
     pub fn scorer(&self) -> &Scorer {
         &self.scorer
     }
 
+    /// What the pipeline has done so far.
     pub fn stats(&self) -> &Stats {
         &self.stats
     }
@@ -357,10 +368,12 @@ impl Pipeline {
         materialize(e, &self.settings, &self.scorer)
     }
 
+    /// The account's entry (ledger and item identity), if known.
     pub fn entry(&self, account_id: &str) -> Option<&Entry> {
         self.accounts.get(account_id).map(|e| &**e)
     }
 
+    /// Number of accounts held.
     pub fn len(&self) -> usize {
         self.accounts.len()
     }
@@ -380,6 +393,7 @@ impl Pipeline {
             .sum()
     }
 
+    /// Whether no account is held.
     pub fn is_empty(&self) -> bool {
         self.accounts.is_empty()
     }

@@ -11,9 +11,13 @@ use crate::engine::workitem::Reason;
 /// What to do with an account now.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Decision {
+    /// `open`, `held` or `closed`.
     pub status: Status,
+    /// Why the account is held; `None` unless `held`.
     pub hold: Option<HoldReason>,
+    /// The recommended contact; `None` unless `open`.
     pub action: Option<Plan>,
+    /// The policy's reasons, each citing the rule it applied.
     pub reasons: Vec<Reason>,
     /// When the decision may change with no event (hold ends, window opens, promise falls due).
     pub wake_at: Option<Timestamp>,
@@ -22,15 +26,22 @@ pub struct Decision {
 /// The recommended contact, before ranking.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Plan {
+    /// How to contact.
     pub channel: Channel,
+    /// The contact to call or text; `None` for a letter.
     pub contact_id: Option<String>,
+    /// The debtor, or a third party to locate the debtor.
     pub party: Party,
+    /// What the contact sets out to do.
     pub strategy: Strategy,
+    /// Start of the next window in which every rule allows the contact (UTC).
     pub not_before: Timestamp,
+    /// End of that window (UTC).
     pub not_after: Timestamp,
 }
 
 impl Plan {
+    /// What the action may reveal: `full` to the debtor, `none` to a third party.
     pub fn disclosure(&self) -> Disclosure {
         match self.party {
             Party::Debtor => Disclosure::Full,
@@ -41,11 +52,17 @@ impl Plan {
 
 /// Everything `decide` reads.
 pub struct Context<'a> {
+    /// The account's ledger.
     pub acc: &'a Account,
+    /// Its features at `now`.
     pub f: &'a Features,
+    /// Its willingness × ability segment.
     pub segment: Segment,
+    /// The validated settings.
     pub settings: &'a Settings,
+    /// The contact-policy profile of the account's portfolio.
     pub profile: &'a Profile,
+    /// The clock the decision is made at (UTC).
     pub now: Timestamp,
 }
 

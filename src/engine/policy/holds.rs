@@ -54,6 +54,7 @@ pub const CALLBACK_EXPIRY_DAYS: i64 = 7;
 
 /// What the holds leave for routing: the account may be contacted, with these facts.
 pub struct Gate {
+    /// The account's time zone, known once the holds pass (fail closed otherwise).
     pub tz: TimeZone,
     /// Reasons gathered so far (do-not-call), strongest last as pushed.
     pub reasons: Vec<Reason>,

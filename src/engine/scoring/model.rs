@@ -7,8 +7,10 @@ use serde::{Deserialize, Serialize};
 use super::drift::ScoreDistribution;
 use super::error::{ModelError, MODEL_FORMAT};
 
+/// The shipped willingness model (`models/willingness.json`), compiled in.
 pub const SHIPPED_WILLINGNESS: &str = include_str!("../../../models/willingness.json");
 
+/// The shipped ability model (`models/ability.json`), compiled in.
 pub const SHIPPED_ABILITY: &str = include_str!("../../../models/ability.json");
 
 /// How a raw feature value becomes a model input.
@@ -16,13 +18,24 @@ pub const SHIPPED_ABILITY: &str = include_str!("../../../models/ability.json");
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Transform {
     /// (x - center) / scale
-    Standard { center: f64, scale: f64 },
+    Standard {
+        /// Subtracted first.
+        center: f64,
+        /// Divided by next (never 0).
+        scale: f64,
+    },
     /// Monotone bins: value `values[i]` for x < edges[i] (first match), `values[edges.len()]` above
     /// (weight of evidence in a classic scorecard).
-    Bins { edges: Vec<f64>, values: Vec<f64> },
+    Bins {
+        /// Strictly increasing bin edges.
+        edges: Vec<f64>,
+        /// One value per bin: one more than `edges`.
+        values: Vec<f64>,
+    },
 }
 
 impl Transform {
+    /// The model input for raw value `x`.
     pub fn apply(&self, x: f64) -> f64 {
         match self {
             Transform::Standard { center, scale } => (x - center) / scale,
@@ -34,15 +47,19 @@ impl Transform {
     }
 }
 
+/// One model input: the engine feature it reads and how it enters the linear score.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FeatureSpec {
+    /// The feature's name in [`FEATURE_NAMES`](crate::engine::features::FEATURE_NAMES).
     pub name: String,
     /// Value used when the input is missing (NaN).
     pub impute: f64,
     /// Optional [low, high] clipping before the transform.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub clip: Option<[f64; 2]>,
+    /// How the clipped value becomes the model input.
     pub transform: Transform,
+    /// Weight of the input in the linear score.
     pub coefficient: f64,
     /// Portfolio mean of the transformed value: explanations measure contributions against it.
     #[serde(default)]
@@ -54,22 +71,39 @@ pub struct FeatureSpec {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Calibration {
     /// p' = sigmoid(a * logit(p) + b)
-    Platt { a: f64, b: f64 },
+    Platt {
+        /// Slope on the raw logit.
+        a: f64,
+        /// Offset added to the scaled logit.
+        b: f64,
+    },
     /// Piecewise-linear interpolation through increasing points (x: raw probability, y: calibrated).
-    Isotonic { x: Vec<f64>, y: Vec<f64> },
+    Isotonic {
+        /// Raw probabilities, increasing.
+        x: Vec<f64>,
+        /// Calibrated probabilities at `x`, as many.
+        y: Vec<f64>,
+    },
 }
 
+/// A willingness or ability model: a calibrated logistic score over named features.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Model {
+    /// Always `arrears.model.v1`.
     pub format: String,
+    /// The model's name (`willingness`, `ability`).
     pub name: String,
+    /// Its version, reported in work items' `scores.model_version`.
     pub version: String,
     /// `judgmental_scorecard` (expert weights) or `logistic_regression` (trained).
     pub kind: String,
     /// What the model predicts, in words.
     pub target: String,
+    /// Its inputs, in the order `predict_row` takes raw values.
     pub features: Vec<FeatureSpec>,
+    /// Constant term of the linear score.
     pub intercept: f64,
+    /// How the logistic probability is calibrated; `None` to use it as it is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calibration: Option<Calibration>,
     /// Training data, metrics, dates: free-form, for the model card.
@@ -77,6 +111,7 @@ pub struct Model {
     pub metadata: serde_json::Value,
 }
 
+/// The logistic function, 1 / (1 + e^−z).
 pub fn sigmoid(z: f64) -> f64 {
     1.0 / (1.0 + (-z).exp())
 }
@@ -176,6 +211,7 @@ impl Model {
         self.calibrate(sigmoid(z))
     }
 
+    /// The calibrated probability of raw probability `p`.
     pub fn calibrate(&self, p: f64) -> f64 {
         match &self.calibration {
             None => p,

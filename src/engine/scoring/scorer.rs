@@ -11,6 +11,7 @@ use super::model::{Model, SHIPPED_ABILITY, SHIPPED_WILLINGNESS};
 /// A model bound to the engine's feature vector.
 #[derive(Debug, Clone)]
 pub struct BoundModel {
+    /// The model as loaded.
     pub model: Model,
     /// For each model feature, its index in the engine's vector.
     index: Vec<usize>,
@@ -19,6 +20,7 @@ pub struct BoundModel {
 }
 
 impl BoundModel {
+    /// Binds `model` to the engine's features; `path` names it in errors.
     pub fn bind(model: Model, path: &str) -> Result<BoundModel, ModelError> {
         let mut index = Vec::with_capacity(model.features.len());
         let mut unknown = Vec::new();
@@ -49,6 +51,7 @@ impl BoundModel {
         self.reference.as_ref()
     }
 
+    /// The model's probability for an engine feature vector.
     pub fn predict(&self, v: &[f64; N_FEATURES]) -> f64 {
         self.model.predict_row(self.index.iter().map(|&i| v[i]))
     }
@@ -70,20 +73,25 @@ impl BoundModel {
 /// Both scores of an account.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Scores {
+    /// Will the debtor act to pay, in [0, 1].
     pub willingness: Score,
+    /// Can the debtor pay, in [0, 1].
     pub ability: Score,
 }
 
 /// Willingness and ability models, bound to the feature vector.
 #[derive(Debug, Clone)]
 pub struct Scorer {
+    /// The willingness model.
     pub willingness: BoundModel,
+    /// The ability model.
     pub ability: BoundModel,
     /// What work items report as `scores.model_version`.
     pub model_version: std::sync::Arc<str>,
 }
 
 impl Scorer {
+    /// A scorer of these two models; the model version is both versions (`w+a` when they differ).
     pub fn new(willingness: BoundModel, ability: BoundModel) -> Scorer {
         let (w, a) = (&willingness.model.version, &ability.model.version);
         let model_version = if w == a {
@@ -108,6 +116,7 @@ impl Scorer {
         ))
     }
 
+    /// Both scores of a feature vector.
     pub fn score(&self, v: &[f64; N_FEATURES]) -> Scores {
         Scores {
             willingness: Score::new(self.willingness.predict(v)),
