@@ -4,6 +4,7 @@
 //! Owns the rules that need state to check an event (unknown references, duplicate ids). Pure and
 //! clock-free: what the state *means* at a given time is computed by `features`.
 
+mod numbers;
 pub mod records;
 
 use jiff::Timestamp;
@@ -432,21 +433,6 @@ impl Account {
         applies
     }
 
-    /// Adds the numbers of every listed contact whose id is on do-not-call.
-    fn resolve_do_not_call(&mut self) {
-        for c in self.profile.contacts() {
-            self.listed_numbers
-                .insert(c.contact_id.clone(), normalise_phone(&c.phone));
-        }
-        for id in &self.do_not_call {
-            if let Some(n) = self.listed_numbers.get(id) {
-                if !self.dnc_numbers.contains(n) {
-                    self.dnc_numbers.push(n.clone());
-                }
-            }
-        }
-    }
-
     fn set_flag(&mut self, flag: Flag, at: Timestamp) {
         if matches!(flag, Flag::Dispute | Flag::Complaint) && !self.has(flag) {
             self.disputes_lifetime += 1;
@@ -523,10 +509,20 @@ impl Account {
                 self.callback_at = None;
             }
         }
+        // A flag a disposition sets is a change in event time like `flag_set`: an older clear
+        // arriving later cannot undo it.
+        let flag = match a.disposition {
+            Some(Disposition::Dispute) => Some(Flag::Dispute),
+            Some(Disposition::Complaint) => Some(Flag::Complaint),
+            Some(Disposition::DeceasedReported) => Some(Flag::DeceasedReported),
+            _ => None,
+        };
+        if let Some(flag) = flag {
+            if self.change_applies(flag.as_str(), at, true) {
+                self.set_flag(flag, at);
+            }
+        }
         match a.disposition {
-            Some(Disposition::Dispute) => self.set_flag(Flag::Dispute, at),
-            Some(Disposition::Complaint) => self.set_flag(Flag::Complaint, at),
-            Some(Disposition::DeceasedReported) => self.set_flag(Flag::DeceasedReported, at),
             Some(Disposition::Hardship) => self.hardship_disclosed_at = Some(at),
             Some(Disposition::CallbackRequested) if debtor_own => {
                 // A callback time not after the request is ignored.
@@ -555,35 +551,5 @@ impl Account {
             a.local_date = local.date();
             a.local_hour = local.hour() as u8;
         }
-    }
-
-    /// A wrong/invalid mark no longer applies once the contact's number changed.
-    fn forget_changed_bad_numbers(&mut self) {
-        let contacts = self.profile.contacts();
-        self.bad_numbers.retain(|b| {
-            contacts
-                .iter()
-                .any(|c| c.contact_id == b.contact_id && c.phone == b.phone)
-        });
-    }
-
-    /// Whether a contact's number may be dialled or texted at all: not on do-not-call under any
-    /// listing (by contact id or by number), not known bad.
-    pub fn number_usable(&self, contact_id: &str) -> bool {
-        let number = self
-            .profile
-            .contact(contact_id)
-            .map(|c| normalise_phone(&c.phone));
-        !self.do_not_call.iter().any(|d| d == contact_id)
-            && !number.is_some_and(|n| self.dnc_numbers.contains(&n))
-            && !self.bad_numbers.iter().any(|b| b.contact_id == contact_id)
-    }
-
-    /// Attempts made to `number` (normalised), under any contact id it was listed under.
-    pub fn attempts_to_number(&self, number: &str) -> usize {
-        self.attempts
-            .iter()
-            .filter(|a| a.phone.as_deref() == Some(number))
-            .count()
     }
 }

@@ -100,8 +100,8 @@ pub struct AttemptRec {
     pub disposition: Option<Disposition>,
 }
 
-/// A number found not to work (`wrong_number` / `invalid_number`); cleared when the contact's
-/// phone changes.
+/// A number found not to work (`wrong_number` / `invalid_number`); it follows the number (under
+/// any listing) and goes once no contact lists that number.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BadNumber {
     /// The contact the number is listed under.

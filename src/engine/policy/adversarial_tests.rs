@@ -277,3 +277,38 @@ fn do_not_call_on_an_id_re_keyed_away_still_blocks_its_number() {
     let d = decide(&s, "2026-03-20T15:00:00Z");
     assert_eq!(dialled(&d), None, "{d:#?}");
 }
+
+#[test]
+fn a_clear_older_than_a_dispute_disposition_does_not_undo_it() {
+    let mut s = overdue(json!([{"contact_id": "c1", "role": "debtor", "phone": "+15551230001"}]));
+    s.ev(
+        "2026-03-10T15:00:00Z",
+        "contact_attempt",
+        json!({"attempt_id": "d1", "channel": "call", "contact_id": "c1",
+               "outcome": "right_party", "disposition": "dispute"}),
+    )
+    .clear("2026-03-05T00:00:00Z", "dispute");
+    assert!(s.account().has(Flag::Dispute));
+    let d = decide(&s, "2026-03-20T15:00:00Z");
+    assert_eq!(d.hold, Some(HoldReason::Dispute));
+}
+
+#[test]
+fn a_wrong_number_re_listed_under_a_new_id_stays_unused() {
+    let mut s = overdue(json!([{"contact_id": "c1", "role": "debtor", "phone": "+15551230001"}]));
+    s.call("2026-03-01T15:00:00Z", "c1", "wrong_number").ev(
+        "2026-03-02T00:00:00Z",
+        "account_updated",
+        json!({"contacts": [{"contact_id": "c7", "role": "debtor", "phone": "+15551230001"}]}),
+    );
+    assert!(!s.account().number_usable("c7"));
+    let d = decide(&s, "2026-03-20T15:00:00Z");
+    assert_eq!(dialled(&d), None, "{d:#?}");
+    // A genuinely new number is usable again.
+    s.ev(
+        "2026-03-21T00:00:00Z",
+        "account_updated",
+        json!({"contacts": [{"contact_id": "c7", "role": "debtor", "phone": "+15559870002"}]}),
+    );
+    assert!(s.account().number_usable("c7"));
+}

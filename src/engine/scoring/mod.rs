@@ -116,6 +116,31 @@ mod tests {
     }
 
     #[test]
+    fn a_reversed_clip_or_non_finite_calibration_is_a_load_error_not_a_panic() {
+        let base = Model::from_json(SHIPPED_ABILITY, "a").unwrap();
+        let mut reversed = base.clone();
+        reversed.features[0].clip = Some([5.0, 1.0]);
+        let mut nan_clip = base.clone();
+        nan_clip.features[0].clip = Some([f64::NAN, 1.0]);
+        let mut platt = base.clone();
+        platt.calibration = Some(Calibration::Platt {
+            a: 1.0,
+            b: f64::INFINITY,
+        });
+        let mut iso = base;
+        iso.calibration = Some(Calibration::Isotonic {
+            x: vec![0.0, 1.0],
+            y: vec![0.0, f64::NAN],
+        });
+        for m in [reversed, nan_clip, platt, iso] {
+            // JSON has no NaN or infinity: serde_json writes them as null, which does not parse
+            // as a number either way; the reversed clip is the case JSON can carry.
+            let text = serde_json::to_string(&m).unwrap();
+            assert!(Model::from_json(&text, "x").is_err(), "{text}");
+        }
+    }
+
+    #[test]
     fn bins_and_calibration() {
         let t = Transform::Bins {
             edges: vec![1.0, 3.0],

@@ -172,19 +172,32 @@ impl Model {
                         && values.iter().all(|v| v.is_finite())
                 }
             };
-            if !ok || !f.coefficient.is_finite() || !f.impute.is_finite() {
+            // `f64::clamp` panics unless low <= high (and neither is NaN).
+            let clip_ok = f.clip.is_none_or(|[lo, hi]| lo <= hi);
+            if !ok || !clip_ok || !f.coefficient.is_finite() || !f.impute.is_finite() {
                 return Err(invalid(format!(
                     "feature {}: bad transform or coefficient",
                     f.name
                 )));
             }
         }
-        if let Some(Calibration::Isotonic { x, y }) = &m.calibration {
-            if x.len() != y.len() || x.is_empty() || x.windows(2).any(|w| w[0] > w[1]) {
-                return Err(invalid(
-                    "isotonic calibration needs increasing x and equal lengths".into(),
-                ));
+        match &m.calibration {
+            Some(Calibration::Isotonic { x, y }) => {
+                let finite = x.iter().chain(y).all(|v| v.is_finite());
+                if !finite
+                    || x.len() != y.len()
+                    || x.is_empty()
+                    || x.windows(2).any(|w| w[0] > w[1])
+                {
+                    return Err(invalid(
+                        "isotonic calibration needs finite, increasing x and equal lengths".into(),
+                    ));
+                }
             }
+            Some(Calibration::Platt { a, b }) if !(a.is_finite() && b.is_finite()) => {
+                return Err(invalid("Platt calibration needs finite a and b".into()));
+            }
+            _ => {}
         }
         ScoreDistribution::from_metadata(&m.metadata, path)?;
         Ok(m)
