@@ -132,6 +132,8 @@ ts("Restore duration", [(f'histogram_quantile(0.99, sum by (le) (increase(arrear
    thresholds=[{"color": "green", "value": None}, {"color": "orange", "value": 30}, {"color": "red", "value": 60}])
 ts("Restored accounts", [(f'sum by (instance) (increase(arrears_restored_accounts_total{{{J}}}[{R}]))', "{{instance}}")], unit="short",
    desc="arrears_restored_accounts_total: accounts read back from the changelog on assignment.")
+ts("Expired accounts", [(f'sum by (instance) (increase(arrears_expired_accounts_total{{{J}}}[{R}]))', "{{instance}}")], unit="short",
+   desc="arrears_expired_accounts_total: closed accounts forgotten after events.closed_retention_days (a changelog tombstone each).")
 
 newrow("State")
 ts("Accounts", [(f'arrears_accounts{{{J}}}', "{{instance}}"), (f'sum(arrears_accounts{{{J}}})', "total")], unit="short",

@@ -136,6 +136,7 @@ async fn session(
         bins: HashMap::new(),
         spans: HashMap::new(),
         last_record: None,
+        expiry_checked: None,
     };
     let interval =
         (k.evaluate_interval_ms > 0).then(|| Duration::from_millis(k.evaluate_interval_ms));

@@ -60,6 +60,7 @@ pub struct Metrics {
     pub changelog_writes: IntCounter,
     pub restore_duration: Histogram,
     pub restored_accounts: IntCounter,
+    pub expired_accounts: IntCounter,
     pub accounts: IntGauge,
     pub state_bytes: IntGauge,
     scores: [Histogram; 2],
@@ -269,6 +270,11 @@ impl Metrics {
                 &r,
                 "arrears_restored_accounts_total",
                 "Accounts restored from the changelog.",
+            ),
+            expired_accounts: counter(
+                &r,
+                "arrears_expired_accounts_total",
+                "Closed accounts forgotten after events.closed_retention_days (changelog tombstones).",
             ),
             accounts: gauge(
                 &r,

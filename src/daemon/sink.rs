@@ -175,6 +175,21 @@ impl Sink {
         .await
     }
 
+    /// A tombstone for an account's state (a null value): compaction removes the account from the
+    /// changelog, and a restore skips it.
+    pub async fn changelog_tombstone(
+        &self,
+        account_id: &str,
+        partition: i32,
+    ) -> Result<DeliveryFuture, DeliveryError> {
+        self.send(
+            FutureRecord::<[u8], [u8]>::to(&self.changelog)
+                .key(account_id.as_bytes())
+                .partition(partition),
+        )
+        .await
+    }
+
     /// A rejected record, unchanged, with the contract's headers; one too large to re-produce
     /// (over `message.max.bytes` with its framing, or refused as too large when enqueued) as a
     /// stub: its first [`STUB_BYTES`] bytes, the same headers and `arrears-truncated` (its size).

@@ -48,6 +48,8 @@ pub struct Daemon<'a> {
     /// When the latest record was received and its event time: the timer pauses while a backlog
     /// older than `catch_up_lag_ms` is being consumed.
     pub last_record: Option<(Instant, jiff::Timestamp)>,
+    /// The clock when closed accounts were last checked for expiry (at most hourly by the clock).
+    pub expiry_checked: Option<jiff::Timestamp>,
 }
 
 impl Daemon<'_> {
@@ -279,6 +281,46 @@ impl Daemon<'_> {
             && behind > i128::from(k.catch_up_lag_ms)
     }
 
+    /// Forgets the accounts closed longer than `events.closed_retention_days` (checked at most once
+    /// an hour of the clock): a changelog tombstone for each, so compaction drops their state and
+    /// a restore does not bring them back; their final items stay on the work-item topic.
+    async fn expire(&mut self, now: jiff::Timestamp) -> Result<(), DaemonError> {
+        if self
+            .expiry_checked
+            .is_some_and(|c| now.duration_since(c).as_secs() < 3_600)
+        {
+            return Ok(());
+        }
+        self.expiry_checked = Some(now);
+        let gone = self.shared.lock().expire_closed(now);
+        if gone.is_empty() {
+            return Ok(());
+        }
+        let mut acks = Vec::with_capacity(gone.len());
+        for id in &gone {
+            let owner = self
+                .owned
+                .iter_mut()
+                .find_map(|(p, accounts)| accounts.remove(id).map(|_| *p));
+            if let Some(p) = owner {
+                acks.push(("changelog", self.sink.changelog_tombstone(id, p).await?));
+            }
+            let bins = self.bins.remove(id);
+            self.shared.metrics.move_population(bins, None);
+        }
+        self.shared
+            .metrics
+            .expired_accounts
+            .inc_by(gone.len() as u64);
+        tracing::info!(
+            accounts = gone.len(),
+            "closed accounts past their retention forgotten"
+        );
+        self.in_flight
+            .push(Pending::sent(None, Instant::now(), acks));
+        Ok(())
+    }
+
     pub async fn on_clock(&mut self) -> Result<(), DaemonError> {
         let received = Instant::now();
         let now = self.shared.clock.now();
@@ -286,6 +328,7 @@ impl Daemon<'_> {
             tracing::debug!("clock re-evaluation paused while a backlog is consumed");
             return Ok(());
         }
+        self.expire(now).await?;
         let outputs: Vec<(WorkItem, Option<ChangelogRecord>)> = {
             let mut pl = self.shared.lock();
             let items = pl.evaluate_due(now);

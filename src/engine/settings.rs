@@ -80,6 +80,9 @@ pub struct EventsConfig {
     /// daemon: the wall clock; replay: `--as-of`, when given) is refused as `invalid_field`, so one
     /// bad timestamp cannot move every account's clock.
     pub max_clock_skew_hours: i64,
+    /// Days after its closure an account is forgotten (its state dropped, a changelog tombstone
+    /// written; an event after that starts a new account). 0: never.
+    pub closed_retention_days: i64,
 }
 
 /// `[policy]`: contact-policy settings shared by every profile.
@@ -378,6 +381,12 @@ impl Settings {
             p(format!(
                 "events.max_clock_skew_hours = {} must be within 1..=8760",
                 raw.events.max_clock_skew_hours
+            ));
+        }
+        if !(0..=36_500).contains(&raw.events.closed_retention_days) {
+            p(format!(
+                "events.closed_retention_days = {} must be within 0..=36500",
+                raw.events.closed_retention_days
             ));
         }
         if raw.policy.legal_review_min_overdue < 0 {

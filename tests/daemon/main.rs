@@ -21,5 +21,6 @@ mod instances;
 mod items;
 mod kafka_io;
 mod order;
+mod retention;
 mod shutdown;
 mod storm;

@@ -85,6 +85,8 @@ pub struct Stats {
     /// Contact attempts under a contact id the account's profile does not list: applied to the
     /// caps (the call happened) and counted here.
     pub unknown_contacts: u64,
+    /// Closed accounts forgotten after `events.closed_retention_days`.
+    pub expired: u64,
 }
 
 /// One account's id and entry as it was, for [`Pipeline::rollback`].
@@ -192,6 +194,16 @@ impl Pipeline {
                     ),
                 ));
             }
+        }
+        // An event after a closed account's retention starts a new account, as in the daemon
+        // once its timer has forgotten it.
+        let expired = self.accounts.get(ev.account_id.as_str()).is_some_and(|e| {
+            self.expires_at(&e.account)
+                .is_some_and(|x| ev.occurred_at >= x)
+        });
+        if expired {
+            self.accounts.remove(ev.account_id.as_str());
+            self.stats.expired += 1;
         }
         if !self.accounts.contains_key(ev.account_id.as_str()) {
             let entry = Entry {
@@ -428,7 +440,32 @@ impl Pipeline {
         Ok(id)
     }
 
-    /// Forgets an account (its partition moved to another instance).
+    /// When a closed account is forgotten: `events.closed_retention_days` after its closure
+    /// (never while open, or with retention 0).
+    pub fn expires_at(&self, account: &Account) -> Option<Timestamp> {
+        let days = self.settings.raw.events.closed_retention_days;
+        let closed = account.closed_at.filter(|_| days > 0)?;
+        Some(crate::engine::domain::shift(closed, days * 86_400))
+    }
+
+    /// Forgets every account closed longer than the retention at `now`; returns their ids,
+    /// sorted (the daemon writes a changelog tombstone for each).
+    pub fn expire_closed(&mut self, now: Timestamp) -> Vec<String> {
+        let mut gone: Vec<String> = self
+            .accounts
+            .iter()
+            .filter(|(_, e)| self.expires_at(&e.account).is_some_and(|x| x <= now))
+            .map(|(id, _)| id.clone())
+            .collect();
+        gone.sort();
+        for id in &gone {
+            self.accounts.remove(id);
+        }
+        self.stats.expired += gone.len() as u64;
+        gone
+    }
+
+    /// Forgets an account (its partition was revoked, or its state is being rebuilt).
     pub fn drop_account(&mut self, account_id: &str) -> bool {
         self.accounts.remove(account_id).is_some()
     }

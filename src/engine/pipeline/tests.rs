@@ -97,3 +97,46 @@ fn an_event_far_ahead_of_the_clock_is_refused() {
     later.open("2026-06-01T12:00:00Z", "UTC");
     p.apply(&later.events[0]).unwrap();
 }
+
+#[test]
+fn closed_accounts_are_forgotten_after_their_retention_and_a_late_event_starts_afresh() {
+    let mut s = Story::new("A-1");
+    s.open("2026-01-01T00:00:00Z", "UTC").ev(
+        "2026-02-01T00:00:00Z",
+        "account_closed",
+        serde_json::json!({"reason": "paid_off"}),
+    );
+    let mut open = Story::new("B-1");
+    open.open("2026-01-01T00:00:00Z", "UTC");
+    let mut p = pipeline();
+    for e in s.events.iter().chain(&open.events) {
+        p.apply(e).unwrap();
+    }
+    let days = p.settings.raw.events.closed_retention_days;
+    assert!(days > 0);
+    let closed_at: Timestamp = "2026-02-01T00:00:00Z".parse().unwrap();
+    let expiry = shift(closed_at, days * 86_400);
+    assert_eq!(p.expire_closed(shift(expiry, -1)), Vec::<String>::new());
+    assert_eq!(p.expire_closed(expiry), vec!["A-1".to_string()]);
+    assert!(
+        p.item("A-1").is_none() && p.item("B-1").is_some(),
+        "open accounts stay"
+    );
+    assert_eq!(p.stats().expired, 1);
+
+    // Without the timer (replay), an event after the retention forgets the account first.
+    let mut r = pipeline();
+    for e in &s.events {
+        r.apply(e).unwrap();
+    }
+    let mut late = Story::new("A-1");
+    late.ev(
+        &expiry.to_string(),
+        "flag_set",
+        serde_json::json!({"flag": "dispute"}),
+    );
+    r.apply(&late.events[0]).unwrap();
+    let fresh = r.entry("A-1").unwrap();
+    assert!(fresh.account.closed_at.is_none(), "a new account");
+    assert_eq!(r.stats().expired, 1);
+}
