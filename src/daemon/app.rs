@@ -3,7 +3,7 @@
 //! (`merge`) and handed to the `worker`, acknowledgements settled in order, the clock timer,
 //! rebalances; and `run`, which rides out transient client errors by starting a new session.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -20,7 +20,7 @@ use super::settings::DaemonSettings;
 use super::shared::Shared;
 use super::sink::Sink;
 use super::source::{check_co_partitioned, SourceContext, TopologyError};
-use super::worker::{Daemon, Owned};
+use super::worker::{Daemon, Owned, RestoreTask};
 
 /// Runs the daemon until `shutdown` completes (then drains, commits and leaves the group) or a
 /// fatal error (an unreadable changelog, a broken topology, a fatal client error: bad
@@ -137,6 +137,8 @@ async fn session(
         spans: HashMap::new(),
         last_record: None,
         expiry_checked: None,
+        restoring: BTreeSet::new(),
+        restore_task: None,
     };
     let interval =
         (k.evaluate_interval_ms > 0).then(|| Duration::from_millis(k.evaluate_interval_ms));
@@ -144,13 +146,14 @@ async fn session(
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut merge: Merge = Merge::new(Duration::from_millis(k.max_task_idle_ms));
     let mut next = NextOffsets::default();
+    let mut paused = Paused::default();
     loop {
         if let Some(e) = d.in_flight.take_failure() {
             return Err(e.into());
         }
-        let changes = consumer.context().take_events();
-        d.on_ownership(changes).await?;
-        forget_revoked(&d.owned, &mut merge, &mut next);
+        d.on_ownership(consumer.context().take_events());
+        forget_revoked(&d, &mut merge, &mut next);
+        paused.pause_new(&consumer, &d.restoring, [billing, contacts]);
         // Everything librdkafka already holds joins the merge before anything is released: a
         // record waiting for the other topic must not go for want of a poll.
         while merge.len() <= MAX_BUFFERED {
@@ -161,9 +164,8 @@ async fn session(
                 Ok(m) => {
                     backoff.reset();
                     d.shared.set_consuming(true);
-                    let changes = consumer.context().take_events();
-                    d.on_ownership(changes).await?;
-                    forget_revoked(&d.owned, &mut merge, &mut next);
+                    d.on_ownership(consumer.context().take_events());
+                    forget_revoked(&d, &mut merge, &mut next);
                     accept(&d, &mut merge, &mut next, contacts, &m);
                 }
                 Err(e) => {
@@ -176,9 +178,11 @@ async fn session(
         }
         // Records that may go now, in event time across the two topics.
         while d.in_flight.len() < k.max_in_flight {
-            let released = merge.pop(Instant::now(), |input, p| {
-                next.behind(&consumer, [billing, contacts][input as usize], input, p)
-            });
+            let released = merge.pop(
+                Instant::now(),
+                |p| !d.restoring.contains(&p),
+                |input, p| next.behind(&consumer, [billing, contacts][input as usize], input, p),
+            );
             let Some((_, m)) = released else { break };
             d.on_message(&m).await?;
         }
@@ -187,7 +191,8 @@ async fn session(
             d.in_flight.settle_head(&consumer).await?;
             continue;
         }
-        let wait_until = merge.next_deadline();
+        // Only partitions not being restored: their records cannot go before the restore.
+        let wait_until = merge.next_deadline(|p| !d.restoring.contains(&p));
         tokio::select! {
             biased;
             () = &mut shutdown => break,
@@ -196,16 +201,21 @@ async fn session(
             // A rebalance served while no message arrives (nothing new to consume): handled at
             // the top of the loop, so the instance restores and becomes ready anyway.
             () = consumer.context().changed() => {}
+            // A changelog read finished: apply it, let its partitions' records go.
+            read = RestoreTask::done(&mut d.restore_task), if d.restore_task.is_some() => {
+                let done = d.restored(read).await?;
+                paused.resume(&consumer, &done, [billing, contacts]);
+            }
             // A record held for the other topic may go once it has waited long enough.
             () = sleep_until(wait_until), if wait_until.is_some() => {}
             m = consumer.recv(), if merge.len() <= MAX_BUFFERED => match m {
                 Ok(m) => {
                     backoff.reset();
                     d.shared.set_consuming(true);
-                    // A rebalance served by this poll comes first: restore before processing.
-                    let changes = consumer.context().take_events();
-                    d.on_ownership(changes).await?;
-                    forget_revoked(&d.owned, &mut merge, &mut next);
+                    // A rebalance served by this poll comes first: its partitions' records wait
+                    // in the merge until they are restored.
+                    d.on_ownership(consumer.context().take_events());
+                    forget_revoked(&d, &mut merge, &mut next);
                     accept(&d, &mut merge, &mut next, contacts, &m);
                 }
                 Err(e) => {
@@ -227,7 +237,7 @@ fn accept(
     contacts: &str,
     m: &rdkafka::message::BorrowedMessage<'_>,
 ) {
-    if !d.owned.contains_key(&m.partition()) {
+    if !d.owned.contains_key(&m.partition()) && !d.restoring.contains(&m.partition()) {
         return;
     }
     let input = if m.topic() == contacts {
@@ -290,16 +300,65 @@ async fn sleep_until(at: Option<Instant>) {
     }
 }
 
-/// Drops what the merge holds, and the offsets known, for partitions no longer owned.
-fn forget_revoked(owned: &Owned, merge: &mut Merge, next: &mut NextOffsets) {
-    let gone: Vec<i32> = merge
-        .partitions()
-        .filter(|p| !owned.contains_key(p))
-        .collect();
+/// Drops what the merge holds, and the offsets known, for partitions no longer assigned.
+fn forget_revoked(d: &Daemon<'_>, merge: &mut Merge, next: &mut NextOffsets) {
+    let assigned = |p: &i32| d.owned.contains_key(p) || d.restoring.contains(p);
+    let gone: Vec<i32> = merge.partitions().filter(|p| !assigned(p)).collect();
     for p in gone {
         merge.drop_partition(p);
     }
-    next.0.retain(|(_, p), _| owned.contains_key(p));
+    next.0.retain(|(_, p), _| assigned(p));
+}
+
+/// The partitions whose fetching is paused while their changelog is read, so the records that
+/// wait for the restore stay bounded while the consumer keeps being polled.
+#[derive(Default)]
+struct Paused(BTreeSet<i32>);
+
+impl Paused {
+    fn pause_new(
+        &mut self,
+        consumer: &StreamConsumer<SourceContext>,
+        restoring: &BTreeSet<i32>,
+        topics: [&str; 2],
+    ) {
+        // Revoked meanwhile: librdkafka forgets them with the assignment.
+        self.0.retain(|p| restoring.contains(p));
+        let new: Vec<i32> = restoring.difference(&self.0).copied().collect();
+        if new.is_empty() {
+            return;
+        }
+        if let Err(e) = consumer.pause(&both(&new, topics)) {
+            tracing::warn!(error = %e, "cannot pause partitions being restored");
+        }
+        self.0.extend(new);
+    }
+
+    fn resume(
+        &mut self,
+        consumer: &StreamConsumer<SourceContext>,
+        done: &[i32],
+        topics: [&str; 2],
+    ) {
+        let mine: Vec<i32> = done.iter().copied().filter(|p| self.0.remove(p)).collect();
+        if mine.is_empty() {
+            return;
+        }
+        if let Err(e) = consumer.resume(&both(&mine, topics)) {
+            tracing::warn!(error = %e, "cannot resume restored partitions");
+        }
+    }
+}
+
+/// Partitions `parts` of both input topics.
+fn both(parts: &[i32], topics: [&str; 2]) -> TopicPartitionList {
+    let mut tpl = TopicPartitionList::new();
+    for t in topics {
+        for &p in parts {
+            tpl.add_partition(t, p);
+        }
+    }
+    tpl
 }
 
 /// The next offset this session will receive from each input topic partition: what it last

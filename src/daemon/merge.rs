@@ -109,16 +109,18 @@ impl<M> Merge<M> {
         }
     }
 
-    /// The next record to process at `now`, if one may go. `behind(input, partition)` says
-    /// whether that topic partition may hold records not received yet.
+    /// The next record to process at `now`, if one may go: only from a partition `ready` says
+    /// may go (not being restored). `behind(input, partition)` says whether that topic partition
+    /// may hold records not received yet.
     pub fn pop(
         &mut self,
         now: Instant,
+        ready: impl Fn(i32) -> bool,
         mut behind: impl FnMut(Input, i32) -> bool,
     ) -> Option<(Input, M)> {
         let forced = self.buffered > MAX_BUFFERED;
         let mut oldest: Option<(Instant, i32, Input)> = None;
-        for (&p, pair) in &self.pairs {
+        for (&p, pair) in self.pairs.iter().filter(|(p, _)| ready(**p)) {
             let [b, c] = &pair.queues;
             let pick = match (b.front(), c.front()) {
                 (None, None) => continue,
@@ -171,11 +173,12 @@ impl<M> Merge<M> {
         Some((input, held.message))
     }
 
-    /// When the longest-waiting lone head may go, if any record is held.
-    pub fn next_deadline(&self) -> Option<Instant> {
+    /// When the longest-waiting lone head of a partition `ready` says may go can go, if any.
+    pub fn next_deadline(&self, ready: impl Fn(i32) -> bool) -> Option<Instant> {
         self.pairs
-            .values()
-            .flat_map(|p| p.queues.iter().filter_map(VecDeque::front))
+            .iter()
+            .filter(|(p, _)| ready(**p))
+            .flat_map(|(_, p)| p.queues.iter().filter_map(VecDeque::front))
             .map(|h| h.arrived + self.idle)
             .min()
     }
@@ -190,7 +193,7 @@ mod tests {
     }
 
     fn drain(m: &mut Merge<&'static str>, now: Instant, behind: bool) -> Vec<&'static str> {
-        std::iter::from_fn(|| m.pop(now, |_, _| behind).map(|(_, x)| x)).collect()
+        std::iter::from_fn(|| m.pop(now, |_| true, |_, _| behind).map(|(_, x)| x)).collect()
     }
 
     #[test]
@@ -216,8 +219,24 @@ mod tests {
         let mut m = Merge::new(idle);
         m.push(Input::Contacts, 3, "c1", t("2026-01-01T11:00:00Z"), now);
         assert_eq!(drain(&mut m, now, true), Vec::<&str>::new());
-        assert_eq!(m.next_deadline(), Some(now + idle));
+        assert_eq!(m.next_deadline(|_| true), Some(now + idle));
+        assert_eq!(m.next_deadline(|_| false), None);
         assert_eq!(drain(&mut m, now + idle, true), ["c1"]);
+    }
+
+    #[test]
+    fn a_partition_being_restored_holds_its_records() {
+        let now = Instant::now();
+        let mut m = Merge::new(Duration::ZERO);
+        m.push(Input::Billing, 0, "b0", t("2026-01-01T10:00:00Z"), now);
+        m.push(Input::Billing, 1, "b1", t("2026-01-01T11:00:00Z"), now);
+        let got: Vec<_> =
+            std::iter::from_fn(|| m.pop(now, |p| p != 0, |_, _| false).map(|(_, x)| x)).collect();
+        assert_eq!(got, ["b1"]);
+        assert_eq!(
+            m.pop(now, |_| true, |_, _| false).map(|(_, x)| x),
+            Some("b0")
+        );
     }
 
     #[test]
@@ -250,8 +269,8 @@ mod tests {
             m.push(Input::Billing, 0, "b", t("2026-01-01T10:00:00Z"), now);
             let _ = i;
         }
-        assert!(m.pop(now, |_, _| true).is_some());
+        assert!(m.pop(now, |_| true, |_, _| true).is_some());
         assert_eq!(m.len(), MAX_BUFFERED);
-        assert!(m.pop(now, |_, _| true).is_none());
+        assert!(m.pop(now, |_| true, |_, _| true).is_none());
     }
 }

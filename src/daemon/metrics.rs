@@ -449,6 +449,11 @@ impl Metrics {
         self.rebalances.with_label_values(&[kind]).inc();
     }
 
+    /// Rebalances of `kind` (assign, revoke) seen so far.
+    pub fn rebalance_count(&self, kind: &str) -> u64 {
+        self.rebalances.with_label_values(&[kind]).get()
+    }
+
     /// The Prometheus text exposition of every metric.
     pub fn render(&self) -> String {
         let mut out = Vec::new();

@@ -5,7 +5,7 @@
 //!
 //! Owns the ordering of effects, not the domain: every decision is the pure `Pipeline`'s.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -50,10 +50,36 @@ pub struct Daemon<'a> {
     pub last_record: Option<(Instant, jiff::Timestamp)>,
     /// The clock when closed accounts were last checked for expiry (at most hourly by the clock).
     pub expiry_checked: Option<jiff::Timestamp>,
+    /// Partitions assigned whose changelog read is in flight: their records wait in the merge
+    /// (and their fetching is paused) while the consumer keeps being polled.
+    pub restoring: BTreeSet<i32>,
+    /// The changelog read in flight, if any.
+    pub restore_task: Option<RestoreTask>,
+}
+
+/// A changelog read in flight: when it started, the partitions it reads, the blocking read.
+pub struct RestoreTask {
+    started: Instant,
+    partitions: Vec<i32>,
+    read: tokio::task::JoinHandle<Result<changelog::Latest, changelog::RestoreError>>,
+}
+
+impl RestoreTask {
+    /// Completes with the read's result (cancel-safe: the read goes on if this is dropped).
+    pub async fn done(
+        task: &mut Option<RestoreTask>,
+    ) -> Result<Result<changelog::Latest, changelog::RestoreError>, tokio::task::JoinError> {
+        match task {
+            Some(t) => (&mut t.read).await,
+            None => std::future::pending().await,
+        }
+    }
 }
 
 impl Daemon<'_> {
-    pub async fn on_ownership(&mut self, events: Vec<Ownership>) -> Result<(), DaemonError> {
+    /// Applies ownership changes: a revoked partition's accounts are dropped at once; an assigned
+    /// one starts a changelog read in the background ([`Daemon::restored`] applies it).
+    pub fn on_ownership(&mut self, events: Vec<Ownership>) {
         for ev in events {
             match ev {
                 Ownership::Revoked(parts) => {
@@ -64,9 +90,11 @@ impl Daemon<'_> {
                             let bins = self.bins.remove(id);
                             self.shared.metrics.move_population(bins, None);
                         }
+                        self.restoring.remove(&p);
                         self.spans.remove(&p);
                     }
-                    self.shared.set_restored(!self.owned.is_empty());
+                    self.shared
+                        .set_restored(!self.owned.is_empty() && self.restoring.is_empty());
                     self.shared
                         .metrics
                         .partitions_assigned
@@ -75,7 +103,7 @@ impl Daemon<'_> {
                 Ownership::Assigned(parts) => {
                     let new: Vec<i32> = parts
                         .into_iter()
-                        .filter(|p| !self.owned.contains_key(p))
+                        .filter(|p| !self.owned.contains_key(p) && !self.restoring.contains(p))
                         .collect();
                     if new.is_empty() {
                         continue;
@@ -85,32 +113,78 @@ impl Daemon<'_> {
                         self.spans
                             .insert(p, tracing::info_span!("partition", partition = p));
                     }
-                    let span = tracing::info_span!("restore", partitions = ?new);
-                    self.restore(new).instrument(span).await?;
-                    self.shared.set_restored(true);
-                    self.shared
-                        .metrics
-                        .partitions_assigned
-                        .set(self.owned.len() as i64);
+                    self.restoring.extend(new);
+                    self.start_restore();
                 }
             }
         }
-        Ok(())
     }
 
-    async fn restore(&mut self, partitions: Vec<i32>) -> Result<(), DaemonError> {
-        let started = Instant::now();
+    /// Starts reading the changelog of every partition still to restore (a read already in
+    /// flight is superseded: its result is dropped).
+    fn start_restore(&mut self) {
+        if let Some(old) = self.restore_task.take() {
+            old.read.abort();
+        }
+        let partitions: Vec<i32> = self.restoring.iter().copied().collect();
         tracing::info!(partitions = ?partitions, "restoring partitions from the changelog");
         let settings = self.settings.clone();
         let parts = partitions.clone();
-        let latest =
-            tokio::task::spawn_blocking(move || changelog::read_partitions(&settings, &parts))
-                .await??;
+        let read =
+            tokio::task::spawn_blocking(move || changelog::read_partitions(&settings, &parts));
+        self.restore_task = Some(RestoreTask {
+            started: Instant::now(),
+            partitions,
+            read,
+        });
+    }
+
+    /// Applies a finished changelog read to the partitions still assigned; returns them (their
+    /// records may now go, their fetching resume).
+    pub async fn restored(
+        &mut self,
+        read: Result<Result<changelog::Latest, changelog::RestoreError>, tokio::task::JoinError>,
+    ) -> Result<Vec<i32>, DaemonError> {
+        let Some(task) = self.restore_task.take() else {
+            return Ok(Vec::new());
+        };
+        let latest = read??;
+        let partitions: Vec<i32> = task
+            .partitions
+            .iter()
+            .copied()
+            .filter(|p| self.restoring.contains(p))
+            .collect();
+        let span = tracing::info_span!("restore", partitions = ?partitions);
+        self.apply_restore(&partitions, &latest, task.started)
+            .instrument(span)
+            .await?;
+        for p in &partitions {
+            self.restoring.remove(p);
+        }
+        if !self.restoring.is_empty() {
+            // Assigned while this read was in flight, not part of it.
+            self.start_restore();
+        }
+        self.shared.set_restored(self.restoring.is_empty());
+        self.shared
+            .metrics
+            .partitions_assigned
+            .set(self.owned.len() as i64);
+        Ok(partitions)
+    }
+
+    async fn apply_restore(
+        &mut self,
+        partitions: &[i32],
+        latest: &changelog::Latest,
+        started: Instant,
+    ) -> Result<(), DaemonError> {
         let (restored, republish) = {
             let mut restored = 0usize;
             let mut republish = Vec::new();
             let mut pl = self.shared.lock();
-            for p in &partitions {
+            for p in partitions {
                 let accounts = self.owned.entry(*p).or_default();
                 for value in latest.get(p).into_iter().flat_map(|m| m.values()).flatten() {
                     let (positions, state) = changelog::decode(value).map_err(|source| {

@@ -26,6 +26,7 @@ mod kill;
 mod outage;
 mod records;
 mod requests;
+mod restore;
 
 pub use common::raw::{keyed, produce, TopicReader};
 use common::DEADLINE;
