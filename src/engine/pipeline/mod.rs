@@ -6,6 +6,14 @@
 //! time, and at whatever clock the caller passes to [`Pipeline::evaluate_all`]). A work item's
 //! `version` grows by one each time its content changes, so the same events give the same items,
 //! byte for byte, however they are batched or partitioned.
+//!
+//! The clock rule: an account's item at clock T is its evaluation at T, and an evaluation's content
+//! is constant until its `wake_at` (`engine::wake`: the earliest instant after its clock at which
+//! evaluating again could give other content). So [`Pipeline::evaluate_due`], which re-evaluates
+//! only the accounts whose `wake_at` has passed (the daemon's timer), and
+//! [`Pipeline::evaluate_all_items`], which re-evaluates every account (`replay --as-of`), give the
+//! same content at every clock; only the versions, which count evaluations that changed
+//! something, may differ.
 
 mod evaluate;
 
@@ -38,7 +46,9 @@ pub struct Entry {
     pub evaluated_at: Timestamp,
     /// Tone-ladder step of the latest item's debtor action, if any.
     pub tone: Option<u8>,
-    /// When the item may change with no event (for a timer); None when only events change it.
+    /// The earliest instant after `evaluated_at` at which the item's content may change with no
+    /// event (for a timer); None when only events change it. Complete: the content is constant
+    /// until then.
     pub wake_at: Option<Timestamp>,
 }
 
