@@ -221,8 +221,11 @@ impl Pipeline {
         if let EventBody::ContactAttempt(a) = &ev.body {
             // The tone ladder advances when a message at that tone actually reached the debtor.
             let reached = matches!(a.outcome, Outcome::RightParty | Outcome::Delivered);
-            if let (true, Some(t)) = (reached, entry.tone) {
-                entry.account.tone_used = Some(entry.account.tone_used.map_or(t, |u| u.max(t)));
+            if reached {
+                if let Some(t) = Self::tone_at(&self.settings, &self.scorer, entry, ev.occurred_at)
+                {
+                    entry.account.tone_used = Some(entry.account.tone_used.map_or(t, |u| u.max(t)));
+                }
             }
         }
         if let Err(r) = entry.account.apply(ev) {
@@ -248,6 +251,24 @@ impl Pipeline {
         } else {
             Ok(Applied::Unchanged)
         }
+    }
+
+    /// The tone of the debtor action the account's item had when a contact attempt at `at` was
+    /// made: its content at the clock `max(at, latest event)`, before the attempt is applied. The
+    /// latest evaluation's tone when its content still holds then (evaluated at or before that
+    /// clock and not yet woken), otherwise evaluated at that clock: the same however often (and at
+    /// which clocks) a timer re-evaluated the account in between, as in replay and the daemon.
+    fn tone_at(settings: &Settings, scorer: &Scorer, entry: &Entry, at: Timestamp) -> Option<u8> {
+        let clock = at.max(entry.account.last_event_at);
+        let holds = entry.evaluated_at <= clock && entry.wake_at.is_none_or(|w| clock < w);
+        if entry.version == 0 || holds {
+            return entry.tone;
+        }
+        evaluate(&entry.account, clock, settings, scorer)
+            .item
+            .action
+            .filter(|a| a.party == Party::Debtor)
+            .and_then(|a| a.strategy.tone())
     }
 
     /// Re-evaluates one entry at `now`: returns its current item (version and `as_of` filled) and
