@@ -164,32 +164,41 @@ pub fn feature_changes(
         }
     }
 
-    // Records leaving the rolling windows (`at > now − window`).
-    for x in &acc.fees {
+    // Records leaving the rolling windows (`at > now − window`); none is longer than 90 days, so
+    // older records have no edge left.
+    let d90 = shift(now, -(90 * DAY));
+    for x in acc.fees.iter().filter(|x| x.at > d90) {
         w.after(x.at, 90 * DAY);
     }
     let mut last_pay: Option<Timestamp> = None;
     for p in acc.payments.iter().filter(|p| p.reversed < p.amount) {
-        w.after(p.at, 30 * DAY);
-        w.after(p.at, 90 * DAY);
+        if p.at > d90 {
+            w.after(p.at, 30 * DAY);
+            w.after(p.at, 90 * DAY);
+        }
         last_pay = Some(last_pay.map_or(p.at, |l| l.max(p.at)));
     }
     if let Some(l) = last_pay {
         w.day_count(l, i64::MIN, 365);
     }
-    for r in &acc.reversals {
+    for r in acc.reversals.iter().filter(|r| r.at > d90) {
         if r.reason == ReversalReason::InsufficientFunds {
             w.after(r.at, 90 * DAY);
         }
     }
     // Promises: made within 90 days, decided at their deadline, broken within 90 days.
     for p in &acc.promises {
-        w.after(p.made_at, 90 * DAY);
+        if p.made_at > d90 {
+            w.after(p.made_at, 90 * DAY);
+        }
         let deadline = promise_deadline(p, params.grace_days, tz);
-        w.at(deadline);
-        w.after(deadline, 90 * DAY);
+        if deadline > d90 {
+            w.at(deadline);
+            w.after(deadline, 90 * DAY);
+        }
     }
-    for a in &acc.attempts {
+    // Attempts are kept sorted by time: the newest first, down to the 90-day window's start.
+    for a in acc.attempts.iter().rev().take_while(|a| a.at > d90) {
         if a.channel == AttemptChannel::Call {
             w.after(a.at, DAY);
             w.after(a.at, 7 * DAY);

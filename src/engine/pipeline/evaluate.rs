@@ -39,6 +39,32 @@ pub fn segment_of(s: &Scores, settings: &Settings) -> Segment {
     }
 }
 
+/// The tone-ladder step of the debtor action `evaluate(acc, now)` would give, without ranking it
+/// or building the item.
+pub fn debtor_tone(
+    acc: &Account,
+    now: Timestamp,
+    settings: &Settings,
+    scorer: &Scorer,
+) -> Option<u8> {
+    let now = acc.closed_at.map_or(now, |c| c.min(now));
+    let tz = acc.profile.timezone().cloned().unwrap_or(TimeZone::UTC);
+    let f = features::compute(acc, now, &tz, &features::Params::of(settings));
+    let scores = scorer.score(&f.vector);
+    let decision = policy::decide(&policy::Context {
+        acc,
+        f: &f,
+        segment: segment_of(&scores, settings),
+        settings,
+        profile: settings.profile_for(acc.profile.portfolio()),
+        now,
+    });
+    match (decision.status, decision.action) {
+        (Status::Open, Some(plan)) if plan.party == Party::Debtor => plan.strategy.tone(),
+        _ => None,
+    }
+}
+
 /// Evaluates one account at `now` (version and as_of are filled by the caller).
 pub fn evaluate(acc: &Account, now: Timestamp, settings: &Settings, scorer: &Scorer) -> Evaluation {
     // A closed account's item is final: everything is computed at its closure.

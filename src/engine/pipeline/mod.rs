@@ -264,11 +264,17 @@ impl Pipeline {
         if entry.version == 0 || holds {
             return entry.tone;
         }
-        evaluate(&entry.account, clock, settings, scorer)
-            .item
-            .action
-            .filter(|a| a.party == Party::Debtor)
-            .and_then(|a| a.strategy.tone())
+        let tone = evaluate::debtor_tone(&entry.account, clock, settings, scorer);
+        debug_assert_eq!(
+            tone,
+            evaluate(&entry.account, clock, settings, scorer)
+                .item
+                .action
+                .filter(|a| a.party == Party::Debtor)
+                .and_then(|a| a.strategy.tone()),
+            "debtor_tone is the evaluated item's tone"
+        );
+        tone
     }
 
     /// Re-evaluates one entry at `now`: returns its current item (version and `as_of` filled) and
