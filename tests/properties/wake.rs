@@ -9,6 +9,8 @@
 //! as a timer that fires exactly on time would), for the narrow and the adversarial generator.
 //! Samples: just after `now`, just before `wake_at`, random instants in between, and the edges of
 //! the account's local midnights and hours (zones at half and quarter hours, UTC+14, DST).
+//! And the timer leaves no trace in the state: re-evaluating due accounts at clocks ahead of the
+//! events while the stream is applied ends where applying the events alone does.
 
 use arrears::engine::pipeline::{evaluate, Pipeline};
 use arrears::engine::workitem::WorkItem;
@@ -254,4 +256,50 @@ fn content_is_constant_until_wake_at_adversarial() {
             .map_err(|m| format!("after the stream: {m}\n{}", stream.jsonl(usize::MAX)))
     });
     seen.print("wake_at adversarial");
+}
+
+/// 12b. The timer leaves no trace in the state: a pipeline whose due accounts are re-evaluated at
+///      random clocks while the stream is applied (clocks ahead of the events, as a daemon's wall
+///      clock may be) ends with the content of one that only applied the events, at every later
+///      clock (`replay --as-of`).
+#[test]
+fn timer_evaluations_leave_the_state_as_replay_has_it() {
+    run("timer and replay", 64, case(), |c, seed| {
+        let stream = build(c);
+        let mut rng = Rng(seed);
+        let (s, m) = engine();
+        let mut replay = Pipeline::new(s.clone(), m.clone());
+        let mut daemon = Pipeline::new(s, m);
+        for ev in &stream.events {
+            feed(&mut replay, ev)?;
+            feed(&mut daemon, ev)?;
+            if rng.below(3) == 0 {
+                let ahead = match rng.below(3) {
+                    0 => rng.below(3600),
+                    1 => rng.below(2 * 86_400),
+                    _ => rng.below(9 * 86_400),
+                } as i64;
+                if let Some(t) = add(ev.at, ahead, 0).filter(|t| *t <= stream.end) {
+                    daemon.evaluate_due(t);
+                }
+            }
+        }
+        for secs in [0, 3600, 5 * 86_400, 40 * 86_400] {
+            let t = add(stream.end, secs, 0).expect("in range");
+            replay.evaluate_all(t);
+            daemon.evaluate_due(t);
+            for id in &stream.ids {
+                let (a, b) = (replay.item(id), daemon.item(id));
+                if a.as_ref().map(content) != b.as_ref().map(content) {
+                    return Err(format!(
+                        "{id} at {t}:\n  replay: {:?}\n  timer:  {:?}\n{}",
+                        a.as_ref().map(content),
+                        b.as_ref().map(content),
+                        stream.jsonl(usize::MAX)
+                    ));
+                }
+            }
+        }
+        Ok(())
+    });
 }
