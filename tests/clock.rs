@@ -1,8 +1,10 @@
 //! Time passes without events: the daemon's injected clock moves past a promise's due date and
 //! the timer publishes the changed work item, with no new input record, and that item equals what
 //! `arrears replay --as-of` computes for the same moment (all but the version, which counts the
-//! evaluations each run happened to make). A backlog consumed after downtime gets no clock
-//! versions in the middle of it. Waits poll a condition until a deadline.
+//! evaluations each run happened to make). Over 90 idle days after a simulated portfolio the
+//! daemon's newest item of every account has, at every compared clock, the content replay gives
+//! for that clock. A backlog consumed after downtime gets no clock versions in the middle of it.
+//! Waits poll a condition until a deadline.
 
 #![allow(
     clippy::disallowed_methods,
@@ -11,6 +13,8 @@
 )]
 
 use arrears::daemon::topics;
+use std::collections::HashMap;
+use std::io::Write;
 use std::process::Command;
 use std::str::FromStr;
 use std::sync::{Arc, Mutex};
@@ -18,7 +22,7 @@ use std::time::{Duration, Instant};
 
 use arrears::daemon::{Clock, Shared};
 use arrears::tools::broker::EmbeddedBroker;
-use jiff::Timestamp;
+use jiff::{SignedDuration, Timestamp};
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::BaseConsumer;
 use rdkafka::message::Message;
@@ -228,6 +232,185 @@ async fn catching_up_a_backlog_adds_no_clock_versions_replay_would_not() {
     assert_eq!(
         by_event_time, expected,
         "no clock version inside the backlog"
+    );
+    common::stop_daemon(daemon).await;
+}
+
+/// `arrears replay --input FILE --as-of CLOCK` (the built binary): every account's item.
+fn replay_file(path: &std::path::Path, as_of: Timestamp) -> HashMap<String, Value> {
+    let out = Command::new(env!("CARGO_BIN_EXE_arrears"))
+        .arg("replay")
+        .arg("--input")
+        .arg(path)
+        .args(["--as-of", &as_of.to_string()])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let v: Value = serde_json::from_str(l).unwrap();
+            (v["account_id"].as_str().unwrap().to_string(), v)
+        })
+        .collect()
+}
+
+/// An item's content: everything but `version` and `as_of`.
+fn content(v: &Value) -> Value {
+    let mut v = v.clone();
+    let o = v.as_object_mut().unwrap();
+    o.remove("version");
+    o.remove("as_of");
+    v
+}
+
+/// Polls `done` until it holds; panics at the deadline with `what`.
+async fn until(what: &str, mut done: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !done() {
+        assert!(start.elapsed() < DEADLINE, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+/// Months of idle time after a simulated portfolio: the clock moves daily for 90 days, and every
+/// 20 minutes (then every hour) over two whole days, so that every zone's calling window opens and
+/// closes; the timer re-evaluates the accounts due at each step. At several of those clocks every
+/// account's newest item on the topic has the content `arrears replay --as-of <clock>` gives.
+///
+/// The clock jumps far ahead of the last event: `catch_up_lag_ms = 0` switches off the pause for a
+/// backlog (it would take the jump for one, for as long as records were arriving recently).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_daemon_and_replay_as_of_agree_at_every_clock_over_months_of_idle_time() {
+    let broker = common::broker();
+    let lines = common::simulated_events(300, 45, 7);
+    let mut file = tempfile::NamedTempFile::new().unwrap();
+    for l in &lines {
+        writeln!(file, "{l}").unwrap();
+    }
+    file.flush().unwrap();
+    let end = lines
+        .iter()
+        .map(|l| {
+            let v: Value = serde_json::from_str(l).unwrap();
+            Timestamp::from_str(v["occurred_at"].as_str().unwrap()).unwrap()
+        })
+        .max()
+        .unwrap();
+    let mut ids: Vec<String> = lines.iter().map(|l| common::account_of(l)).collect();
+    ids.sort();
+    ids.dedup();
+    common::raw::produce(&broker, topics::BILLING, &common::raw::keyed(&lines)).await;
+
+    let clock = Arc::new(TestClock(Mutex::new(end)));
+    let shared = Shared::new(common::pipeline(), clock.clone());
+    let mut settings = common::settings(&broker, "g-clock-months");
+    settings.kafka.evaluate_interval_ms = 10;
+    settings.kafka.catch_up_lag_ms = 0;
+    settings.kafka.max_in_flight = 100_000;
+    let daemon = common::start_daemon(&settings, shared.clone()).await;
+    until("the stream to be consumed", || {
+        let p = shared.lock();
+        p.stats().applied + p.stats().rejected.iter().sum::<u64>() == lines.len() as u64
+    })
+    .await;
+
+    // The clocks: 20-minute steps over the first day, daily steps, hourly steps over day 45.
+    let at = |secs: i64| end + SignedDuration::from_secs(secs);
+    let mut steps: Vec<Timestamp> = (1..=72).map(|i| at(i * 1200 + 7)).collect();
+    steps.extend((2..=90).map(|d| at(d * 86_400 + 13)));
+    steps.extend((1..=24).map(|h| at(45 * 86_400 + h * 3600 + 29)));
+    steps.sort();
+    let compare_at: Vec<Timestamp> = [5, 20, 40, 71, 75, 90, 110, 125, 140, 184]
+        .iter()
+        .map(|&i| steps[i])
+        .collect();
+
+    let mut items = common::raw::TopicReader::new(&broker, topics::WORK_ITEMS);
+    let mut latest: HashMap<String, Value> = HashMap::new();
+    let mut read = 0;
+    let (mut first_day, mut compared) = (0usize, 0);
+    for &t in &steps {
+        let due = {
+            let p = shared.lock();
+            ids.iter()
+                .filter(|id| p.entry(id).and_then(|e| e.wake_at).is_some_and(|w| w <= t))
+                .count()
+        };
+        if t <= steps[71] {
+            first_day += due;
+        }
+        *clock.0.lock().unwrap() = t;
+        // The timer has run at (or after) `t`: no account is left due.
+        until(
+            &format!("the accounts due at {t} to be re-evaluated"),
+            || {
+                let p = shared.lock();
+                ids.iter()
+                    .all(|id| p.entry(id).and_then(|e| e.wake_at).is_none_or(|w| w > t))
+            },
+        )
+        .await;
+        if !compare_at.contains(&t) {
+            continue;
+        }
+        // Every account's newest version is on the topic.
+        let versions: HashMap<String, u64> = {
+            let p = shared.lock();
+            ids.iter()
+                .filter_map(|id| Some((id.clone(), p.entry(id)?.version)))
+                .collect()
+        };
+        items
+            .wait_for(&format!("every account's newest item at {t}"), |r| {
+                for (_, v, _) in &r.records[read..] {
+                    let v: Value = serde_json::from_slice(v.as_deref().unwrap()).unwrap();
+                    latest.insert(v["account_id"].as_str().unwrap().to_string(), v);
+                }
+                read = r.records.len();
+                versions
+                    .iter()
+                    .all(|(id, n)| latest.get(id).is_some_and(|v| v["version"] == *n))
+            })
+            .await;
+        let path = file.path().to_path_buf();
+        let offline = tokio::task::spawn_blocking(move || replay_file(&path, t))
+            .await
+            .unwrap();
+        assert_eq!(offline.len(), latest.len(), "accounts at {t}");
+        let differ: Vec<String> = offline
+            .iter()
+            .filter(|(id, v)| latest.get(*id).map(content) != Some(content(v)))
+            .map(|(id, v)| {
+                format!(
+                    "{id}:\n  daemon: {}\n  replay: {}",
+                    latest.get(id).map_or(Value::Null, content),
+                    content(v)
+                )
+            })
+            .collect();
+        assert!(
+            differ.is_empty(),
+            "at {t}, {} of {} accounts differ from replay --as-of:\n{}",
+            differ.len(),
+            offline.len(),
+            differ.join("\n")
+        );
+        compared += 1;
+    }
+    assert_eq!(compared, compare_at.len());
+    eprintln!(
+        "{} accounts, {} clock steps over 90 days; the first idle day in 20-minute steps: {:.2} \
+         re-evaluations per account",
+        ids.len(),
+        steps.len(),
+        first_day as f64 / ids.len() as f64
     );
     common::stop_daemon(daemon).await;
 }

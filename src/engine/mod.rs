@@ -5,7 +5,8 @@
 //!
 //! Data flows `events` (decode and validate) → `account` (state) → `features` → `scoring` →
 //! `policy` (holds, calling windows, caps, routing) → `ranking` (priority) → `workitem`, driven by
-//! `pipeline`. `domain` holds the shared vocabulary and `settings` the validated configuration.
+//! `pipeline`. `domain` holds the shared vocabulary and `settings` the validated configuration;
+//! `wake` says when the clock alone changes an evaluation (its `wake_at`).
 
 pub mod account;
 pub mod domain;
@@ -18,4 +19,5 @@ pub mod scoring;
 pub mod settings;
 #[cfg(test)]
 pub mod testkit;
+pub mod wake;
 pub mod workitem;

@@ -3,6 +3,8 @@
 //! delinquency, a promise just broken) and divided by the expected effort to reach the party.
 //! Also the score-driver explanations. Pure.
 
+use jiff::Timestamp;
+
 use crate::engine::domain::*;
 use crate::engine::features::{Features, F, FEATURES};
 use crate::engine::policy::Plan;
@@ -18,6 +20,9 @@ pub struct Ranked {
     pub expected_recovery: Money,
     /// The reasons behind the priority and the expected recovery.
     pub reasons: Vec<Reason>,
+    /// When the ranking changes by the clock alone beyond what the features show (a broken
+    /// promise stops being recent).
+    pub wake_at: Option<Timestamp>,
 }
 
 fn round2(x: f64) -> f64 {
@@ -103,10 +108,15 @@ pub fn rank(f: &Features, s: &Scores, plan: &Plan, currency: &str, settings: &Se
             ));
         }
     }
+    let mut wake_at = None;
     if f.broken_90d > 0 {
-        let recent = f.last_broken_deadline.is_some_and(|d| {
-            (f.now.as_second() - d.as_second()) <= r.broken_promise_recent_days * 86_400
-        });
+        let window = r.broken_promise_recent_days * 86_400;
+        let recent = f
+            .last_broken_deadline
+            .is_some_and(|d| (f.now.as_second() - d.as_second()) <= window);
+        if let (true, Some(d)) = (recent, f.last_broken_deadline) {
+            wake_at = Timestamp::from_second(d.as_second().saturating_add(window + 1)).ok();
+        }
         if recent {
             urgency *= r.broken_promise;
         }
@@ -146,6 +156,7 @@ pub fn rank(f: &Features, s: &Scores, plan: &Plan, currency: &str, settings: &Se
         priority: round2(priority.max(0.0)),
         expected_recovery,
         reasons,
+        wake_at,
     }
 }
 

@@ -44,3 +44,4 @@ mod third_party_reachable;
 mod versions;
 mod view;
 mod vocab;
+mod wake;

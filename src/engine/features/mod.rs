@@ -202,11 +202,12 @@ pub fn promise_deadline(p: &Promise, grace_days: i64, tz: &TimeZone) -> Timestam
     local_midnight(day, tz)
 }
 
-/// Net payments made from the promise's making until `until` (exclusive).
-fn paid_toward(acc: &Account, p: &Promise, until: Timestamp) -> Money {
+/// Net payments made from the promise's making until `until` (exclusive) and by `now` (a payment
+/// at the clock's own instant has been made).
+fn paid_toward(acc: &Account, p: &Promise, until: Timestamp, now: Timestamp) -> Money {
     acc.payments
         .iter()
-        .filter(|x| x.at >= p.made_at && x.at < until)
+        .filter(|x| x.at >= p.made_at && x.at < until && x.at <= now)
         .map(|x| x.amount - x.reversed)
         .sum()
 }
@@ -220,12 +221,12 @@ pub fn promise_outcome(
     tz: &TimeZone,
 ) -> (PromiseOutcome, Timestamp, Money) {
     let deadline = promise_deadline(p, grace_days, tz);
-    let paid = paid_toward(acc, p, now.min(deadline));
+    let paid = paid_toward(acc, p, deadline, now);
     if paid >= p.amount {
         (PromiseOutcome::Kept, deadline, paid)
     } else if now >= deadline {
         // Payments land before `now`, so everything paid up to now counts toward "kept late".
-        let late = paid_toward(acc, p, Timestamp::MAX) >= p.amount;
+        let late = paid_toward(acc, p, Timestamp::MAX, Timestamp::MAX) >= p.amount;
         (PromiseOutcome::Broken { kept_late: late }, deadline, paid)
     } else {
         (PromiseOutcome::Pending, deadline, paid)

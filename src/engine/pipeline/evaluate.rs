@@ -1,5 +1,6 @@
 //! Evaluating one account at a clock: features, scores, segment, policy decision, priority and
-//! the work item, with the best time to call and the clock wake-ups an item depends on.
+//! the work item, with the best time to call and the item's `wake_at`: the first instant after
+//! the clock at which evaluating again could give other content (`engine::wake`).
 
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
@@ -11,6 +12,7 @@ use crate::engine::policy::{self, Decision};
 use crate::engine::ranking;
 use crate::engine::scoring::{Scorer, Scores};
 use crate::engine::settings::Settings;
+use crate::engine::wake::{feature_changes, Wake};
 use crate::engine::workitem::{Action, ItemScores, WorkItem};
 
 /// Everything an evaluation produced, for explanations (`/v1/accounts/{id}`, tests).
@@ -43,6 +45,32 @@ pub fn segment_of(s: &Scores, settings: &Settings) -> Segment {
     }
 }
 
+/// The tone-ladder step of the debtor action `evaluate(acc, now)` would give, without ranking it
+/// or building the item.
+pub fn debtor_tone(
+    acc: &Account,
+    now: Timestamp,
+    settings: &Settings,
+    scorer: &Scorer,
+) -> Option<u8> {
+    let now = acc.closed_at.map_or(now, |c| c.min(now));
+    let tz = acc.profile.timezone().cloned().unwrap_or(TimeZone::UTC);
+    let f = features::compute(acc, now, &tz, &features::Params::of(settings));
+    let scores = scorer.score(&f.vector);
+    let decision = policy::decide(&policy::Context {
+        acc,
+        f: &f,
+        segment: segment_of(&scores, settings),
+        settings,
+        profile: settings.profile_for(acc.profile.portfolio()),
+        now,
+    });
+    match (decision.status, decision.action) {
+        (Status::Open, Some(plan)) if plan.party == Party::Debtor => plan.strategy.tone(),
+        _ => None,
+    }
+}
+
 /// Evaluates one account at `now` (version and as_of are filled by the caller).
 pub fn evaluate(acc: &Account, now: Timestamp, settings: &Settings, scorer: &Scorer) -> Evaluation {
     // A closed account's item is final: everything is computed at its closure.
@@ -64,14 +92,24 @@ pub fn evaluate(acc: &Account, now: Timestamp, settings: &Settings, scorer: &Sco
     let mut reasons = Vec::with_capacity(decision.reasons.len() + 12);
     reasons.extend_from_slice(&decision.reasons);
     let (mut priority, mut expected, mut action) = (0.0, 0, None);
+    // Every clock edge of this evaluation (the module docs of `engine::wake`).
+    let mut wake = Wake::new(now);
+    wake.maybe(decision.wake_at);
+    wake.maybe(feature_changes(
+        acc,
+        &f,
+        &tz,
+        &features::Params::of(settings),
+    ));
     if let (Status::Open, Some(plan)) = (decision.status, &decision.action) {
         let r = ranking::rank(&f, &scores, plan, &currency, settings);
         priority = r.priority;
         expected = r.expected_recovery;
+        wake.maybe(r.wake_at);
         reasons.extend(r.reasons);
         reasons.extend(ranking::score_drivers(scorer, &f, 2));
         let best_time = if matches!(plan.channel, Channel::Call | Channel::Sms) {
-            best_time(acc, &f, plan, &tz, settings)
+            best_time(acc, &f, plan, &tz, settings, &mut wake)
         } else {
             None
         };
@@ -100,7 +138,8 @@ pub fn evaluate(acc: &Account, now: Timestamp, settings: &Settings, scorer: &Sco
     reasons.truncate(10);
     reasons.shrink_to_fit();
     let mut decision = decision;
-    decision.wake_at = clock_wake(acc, &f, &tz, decision.wake_at);
+    // A closed account's item is final.
+    decision.wake_at = wake.get().filter(|_| acc.closed.is_none());
     let item = WorkItem {
         account_id: acc.id.clone(),
         version: 0,
@@ -132,42 +171,26 @@ pub fn evaluate(acc: &Account, now: Timestamp, settings: &Settings, scorer: &Sco
     }
 }
 
-/// When the clock alone may change the item: the decision's own wake-up, and, for an account that
-/// owes or will owe, the next local midnight (days past due grow) and the day a coming statement
-/// turns `pre_due`.
-fn clock_wake(
+/// The likeliest hour to reach the debtor inside the window: the account's own answer rates by
+/// local hour, smoothed toward the portfolio prior; on a promise's due date, before 16:00. While
+/// the window is open it is chosen from the current local hour on, so it may change when that
+/// hour ends (or, when a later hour is chosen, when that one ends): `wake` is told.
+fn best_time(
     acc: &Account,
     f: &Features,
+    plan: &policy::Plan,
     tz: &TimeZone,
-    decided: Option<Timestamp>,
+    settings: &Settings,
+    wake: &mut Wake,
 ) -> Option<Timestamp> {
-    if acc.closed.is_some() {
-        return decided;
+    let t = best_time_in(acc, f, plan, tz, settings);
+    if plan.not_before <= f.now {
+        wake.next_local_hour(t.map_or(f.now, |t| t.max(f.now)), tz);
     }
-    let mut wake = decided;
-    let mut consider = |t: Timestamp| {
-        if t > f.now {
-            wake = Some(wake.map_or(t, |w: Timestamp| w.min(t)));
-        }
-    };
-    if f.dpd > 0 || f.stage == Stage::PreDue {
-        if let Ok(d) = f.today.tomorrow() {
-            consider(features::local_midnight(d, tz));
-        }
-    }
-    if let Some(due) = f.next_due {
-        for days in [-3i64, 1] {
-            if let Ok(d) = due.checked_add(jiff::Span::new().days(days)) {
-                consider(features::local_midnight(d, tz));
-            }
-        }
-    }
-    wake
+    t
 }
 
-/// The likeliest hour to reach the debtor inside the window: the account's own answer rates by
-/// local hour, smoothed toward the portfolio prior; on a promise's due date, before 16:00.
-fn best_time(
+fn best_time_in(
     acc: &Account,
     f: &Features,
     plan: &policy::Plan,

@@ -6,6 +6,14 @@
 //! time, and at whatever clock the caller passes to [`Pipeline::evaluate_all`]). A work item's
 //! `version` grows by one each time its content changes, so the same events give the same items,
 //! byte for byte, however they are batched or partitioned.
+//!
+//! The clock rule: an account's item at clock T is its evaluation at T, and an evaluation's content
+//! is constant until its `wake_at` (`engine::wake`: the earliest instant after its clock at which
+//! evaluating again could give other content). So [`Pipeline::evaluate_due`], which re-evaluates
+//! only the accounts whose `wake_at` has passed (the daemon's timer), and
+//! [`Pipeline::evaluate_all_items`], which re-evaluates every account (`replay --as-of`), give the
+//! same content at every clock; only the versions, which count evaluations that changed
+//! something, may differ.
 
 mod evaluate;
 
@@ -39,7 +47,9 @@ pub struct Entry {
     pub evaluated_at: Timestamp,
     /// Tone-ladder step of the latest item's debtor action, if any.
     pub tone: Option<u8>,
-    /// When the item may change with no event (for a timer); None when only events change it.
+    /// The earliest instant after `evaluated_at` at which the item's content may change with no
+    /// event (for a timer); None when only events change it. Complete: the content is constant
+    /// until then.
     pub wake_at: Option<Timestamp>,
 }
 
@@ -234,8 +244,11 @@ impl Pipeline {
         if let EventBody::ContactAttempt(a) = &ev.body {
             // The tone ladder advances when a message at that tone actually reached the debtor.
             let reached = matches!(a.outcome, Outcome::RightParty | Outcome::Delivered);
-            if let (true, Some(t)) = (reached, entry.tone) {
-                entry.account.tone_used = Some(entry.account.tone_used.map_or(t, |u| u.max(t)));
+            if reached {
+                if let Some(t) = Self::tone_at(&self.settings, &self.scorer, entry, ev.occurred_at)
+                {
+                    entry.account.tone_used = Some(entry.account.tone_used.map_or(t, |u| u.max(t)));
+                }
             }
         }
         if let Err(r) = entry.account.apply(ev) {
@@ -261,6 +274,30 @@ impl Pipeline {
         } else {
             Ok(Applied::Unchanged)
         }
+    }
+
+    /// The tone of the debtor action the account's item had when a contact attempt at `at` was
+    /// made: its content at the clock `max(at, latest event)`, before the attempt is applied. The
+    /// latest evaluation's tone when its content still holds then (evaluated at or before that
+    /// clock and not yet woken), otherwise evaluated at that clock: the same however often (and at
+    /// which clocks) a timer re-evaluated the account in between, as in replay and the daemon.
+    fn tone_at(settings: &Settings, scorer: &Scorer, entry: &Entry, at: Timestamp) -> Option<u8> {
+        let clock = at.max(entry.account.last_event_at);
+        let holds = entry.evaluated_at <= clock && entry.wake_at.is_none_or(|w| clock < w);
+        if entry.version == 0 || holds {
+            return entry.tone;
+        }
+        let tone = evaluate::debtor_tone(&entry.account, clock, settings, scorer);
+        debug_assert_eq!(
+            tone,
+            evaluate(&entry.account, clock, settings, scorer)
+                .item
+                .action
+                .filter(|a| a.party == Party::Debtor)
+                .and_then(|a| a.strategy.tone()),
+            "debtor_tone is the evaluated item's tone"
+        );
+        tone
     }
 
     /// Re-evaluates one entry at `now`: returns its current item (version and `as_of` filled) and

@@ -19,7 +19,9 @@ pub struct Decision {
     pub action: Option<Plan>,
     /// The policy's reasons, each citing the rule it applied.
     pub reasons: Vec<Reason>,
-    /// When the decision may change with no event (hold ends, window opens, promise falls due).
+    /// The earliest instant after the clock at which the decision may change with no event (a hold
+    /// ends, a window opens or closes, a cap frees up, a callback expires); `evaluate` brings it
+    /// forward to every clock edge of the item (`engine::wake`).
     pub wake_at: Option<Timestamp>,
 }
 

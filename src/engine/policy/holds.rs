@@ -62,6 +62,8 @@ pub struct Gate {
     pub strategy_override: Option<Strategy>,
     /// A callback the debtor requested, due now.
     pub callback: Option<Timestamp>,
+    /// When what the gate let through changes by the clock (the due callback expires).
+    pub wake_at: Option<Timestamp>,
 }
 
 /// The checks that may end the decision before routing, in their order: closed, profile missing
@@ -178,11 +180,13 @@ pub fn gate(c: &Context) -> Result<Gate, Decision> {
         }
         callback = Some(cb);
     }
+    let wake_at = callback.map(|cb| shift(cb, CALLBACK_EXPIRY_DAYS * DAY));
 
     Ok(Gate {
         tz,
         reasons,
         strategy_override,
         callback,
+        wake_at,
     })
 }

@@ -6,6 +6,7 @@ use crate::engine::account::Account;
 use crate::engine::domain::*;
 use crate::engine::events::Contact;
 use crate::engine::settings::ThirdParties;
+use crate::engine::wake::Wake;
 use crate::engine::workitem::Reason;
 
 use super::always;
@@ -101,13 +102,33 @@ pub(crate) fn tone_ladder(acc: &Account, s: Strategy) -> (Strategy, Option<Reaso
 }
 /// Routing once the holds have passed: the unreachable test and third parties (locate only),
 /// the debtor's number, strategy and channel, callbacks and promise follow-ups; then the next
-/// lawful window for that contact.
+/// lawful window for that contact. The decision wakes at the first clock edge of any of them.
 pub fn route(c: &Context, gate: Gate) -> Decision {
+    let mut wake = Wake::new(c.now);
+    wake.maybe(gate.wake_at);
+    let mut d = route_gated(c, gate, &mut wake);
+    wake.maybe(d.wake_at);
+    d.wake_at = wake.get();
+    d
+}
+
+/// The smallest distance from the last conversation, in whole seconds, at which the
+/// truncated day count `(now − last) / 1 day` reaches `days`.
+fn unreachable_after(days: i64) -> i64 {
+    if days >= 1 {
+        days.saturating_mul(DAY)
+    } else {
+        days.saturating_sub(1).saturating_mul(DAY).saturating_add(1)
+    }
+}
+
+fn route_gated(c: &Context, gate: Gate, wake: &mut Wake) -> Decision {
     let Gate {
         tz,
         mut reasons,
         strategy_override,
         callback,
+        wake_at: _,
     } = gate;
     let acc = c.acc;
     let f = c.f;
@@ -125,6 +146,15 @@ pub fn route(c: &Context, gate: Gate) -> Decision {
     // The unreachable test holds on every path: having no usable debtor number is not enough.
     let unreachable = no_rpc_days >= pol.locate_after_days_without_contact
         && f.failed_since_rpc >= pol.locate_min_failed_attempts;
+    if let (false, true, Some(t)) = (
+        unreachable,
+        f.failed_since_rpc >= pol.locate_min_failed_attempts,
+        f.last_rpc,
+    ) {
+        // The debtor becomes unreachable by the clock alone.
+        let d = unreachable_after(pol.locate_after_days_without_contact);
+        wake.second(t.as_second().saturating_add(d));
+    }
 
     if unreachable && strategy_override.is_none() && callback.is_none() {
         if let Some(tp) = locate_target(c, contacts) {
@@ -216,6 +246,7 @@ pub fn route(c: &Context, gate: Gate) -> Decision {
     if strategy == Strategy::PromiseFollowup {
         // A follow-up inside the cool-down goes by SMS instead of a call.
         let b = frequency_blocks(c, &tz, Channel::Call, false);
+        wake.maybe(b.changes_at);
         if b.earliest > c.now {
             reasons.push(Reason::new(
                 "FOLLOWUP_BY_SMS",

@@ -11,6 +11,7 @@ use crate::engine::domain::*;
 use crate::engine::events::Contact;
 use crate::engine::features::local_midnight;
 use crate::engine::settings::Profile;
+use crate::engine::wake::sooner;
 use crate::engine::workitem::Reason;
 
 use super::decision::{Context, Decision, Plan, DAY};
@@ -60,14 +61,14 @@ pub(crate) fn rolling_cap(
     if cap == 0 {
         return None;
     }
-    let from = now.as_second() - 7 * DAY;
+    // Instants, not whole seconds: an attempt leaves the window exactly 7 days after it was made.
+    let from = shift(now, -(7 * DAY));
     let mut n = 0;
     for a in attempts.iter().rev() {
-        let t = a.at.as_second();
-        if t > now.as_second() || !counts(a.channel) {
+        if a.at > now || !counts(a.channel) {
             continue;
         }
-        if t <= from {
+        if a.at <= from {
             break;
         }
         n += 1;
@@ -82,6 +83,8 @@ pub(crate) fn rolling_cap(
 pub(crate) struct Blocks {
     pub(crate) earliest: Timestamp,
     pub(crate) reasons: Vec<Reason>,
+    /// The first instant a binding rule stops binding (its reason and maybe `earliest` change).
+    pub(crate) changes_at: Option<Timestamp>,
 }
 
 impl Blocks {
@@ -89,6 +92,7 @@ impl Blocks {
         if let Some(u) = until {
             self.reasons.push(reason(u));
             self.earliest = self.earliest.max(u);
+            self.changes_at = sooner(self.changes_at, Some(u));
         }
     }
 }
@@ -104,6 +108,7 @@ pub(crate) fn frequency_blocks(
     let mut b = Blocks {
         earliest: Timestamp::MIN,
         reasons: Vec::new(),
+        changes_at: None,
     };
     if matches!(channel, Channel::Letter | Channel::Email) {
         return b;
@@ -292,9 +297,9 @@ pub(crate) fn call_or_hold_from(
     not_before_floor: Timestamp,
 ) -> Decision {
     let p = c.profile;
-    let blocks = frequency_blocks(c, tz, channel, exempt);
+    let mut blocks = frequency_blocks(c, tz, channel, exempt);
     let earliest = blocks.earliest.max(not_before_floor);
-    reasons.extend(blocks.reasons);
+    reasons.append(&mut blocks.reasons);
     let (nb, na) = calling_window(p, tz, c.now, earliest);
     let limit = shift(c.now, c.settings.raw.policy.hold_when_blocked_hours * 3600);
     if nb > limit {
@@ -312,10 +317,13 @@ pub(crate) fn call_or_hold_from(
             hold: Some(HoldReason::ContactCap),
             action: None,
             reasons,
-            wake_at: Some(shift(
-                nb,
-                -(c.settings.raw.policy.hold_when_blocked_hours * 3600),
-            )),
+            wake_at: sooner(
+                Some(shift(
+                    nb,
+                    -(c.settings.raw.policy.hold_when_blocked_hours * 3600),
+                )),
+                blocks.changes_at,
+            ),
         };
     }
     reasons.push(
@@ -338,6 +346,6 @@ pub(crate) fn call_or_hold_from(
             not_after: na,
         }),
         reasons,
-        wake_at: Some(if nb > c.now { nb } else { na }),
+        wake_at: sooner(Some(if nb > c.now { nb } else { na }), blocks.changes_at),
     }
 }
