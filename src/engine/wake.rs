@@ -43,6 +43,7 @@ pub struct Wake {
 }
 
 impl Wake {
+    /// No wake yet, for an evaluation at `now`.
     pub fn new(now: Timestamp) -> Wake {
         Wake { now, at: None }
     }
@@ -54,6 +55,7 @@ impl Wake {
         }
     }
 
+    /// An instant that may not exist (a record that never changes anything again).
     pub fn maybe(&mut self, t: Option<Timestamp>) {
         if let Some(t) = t {
             self.at(t);
@@ -103,6 +105,7 @@ impl Wake {
         }
     }
 
+    /// The earliest instant after `now` shown so far: the account's `wake_at`.
     pub fn get(&self) -> Option<Timestamp> {
         self.at
     }
