@@ -7,11 +7,13 @@
 //! keeps everything in memory: it is for demos and tests, never for production data.
 
 use std::future::Future;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use rdkafka::config::ClientConfig;
 use rdkafka::error::KafkaError;
 use rdkafka::producer::{BaseProducer, Producer};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::oneshot;
 
 /// The topics `arrears broker` creates by default (the contract's four and the changelog).
 pub const DEFAULT_TOPICS: [&str; 5] = crate::daemon::topics::ALL;
@@ -125,7 +127,7 @@ impl EmbeddedBroker {
     /// Makes the broker reachable (and advertised) at `127.0.0.1:port` instead of its own free
     /// port: the mock cluster always binds a kernel-chosen port, so a fixed port is a loopback
     /// TCP relay to it, and the broker advertises the relay in its metadata. Returns the relay
-    /// listener; serve it with [`relay`].
+    /// listener; serve it with [`relay`] or [`RelayHandle::serve`]. Port 0 picks a free port.
     #[allow(
         unsafe_code,
         reason = "librdkafka has no safe API to re-advertise a mock broker"
@@ -134,6 +136,10 @@ impl EmbeddedBroker {
         let listener = TcpListener::bind(("127.0.0.1", port))
             .await
             .map_err(|source| BrokerError::Listen { port, source })?;
+        let port = listener
+            .local_addr()
+            .map_err(|source| BrokerError::Listen { port, source })?
+            .port();
         let host = std::ffi::CString::new("127.0.0.1").expect("no NUL");
         // SAFETY: the handle's mock cluster lives as long as `self.client`; broker 1 exists
         // (one broker was requested); the call copies the host string.
@@ -156,16 +162,61 @@ impl EmbeddedBroker {
 
 /// Relays every connection accepted on `listener` to `target` until the task is dropped.
 pub async fn relay(listener: TcpListener, target: String) {
-    loop {
-        let Ok((mut inbound, _)) = listener.accept().await else {
-            continue;
-        };
-        let target = target.clone();
-        tokio::spawn(async move {
-            if let Ok(mut outbound) = TcpStream::connect(&target).await {
-                let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+    RelayHandle::default().serve(listener, target).await;
+}
+
+/// A loopback relay that can reset its connections: [`RelayHandle::serve`] relays like
+/// [`relay`], and [`RelayHandle::reset_all`] aborts every connection open at that moment with a
+/// TCP RST on both sides (what an idle-connection close by a load balancer or a firewall looks
+/// like to the client and the broker) while the relay goes on accepting new ones. For fault
+/// injection in tests; clones share the connections.
+#[derive(Clone, Default)]
+pub struct RelayHandle {
+    /// One reset trigger per relayed connection; triggers of closed connections are pruned at
+    /// each accept and each reset.
+    open: Arc<Mutex<Vec<oneshot::Sender<()>>>>,
+}
+
+impl RelayHandle {
+    /// Relays every connection accepted on `listener` to `target` until the task is dropped.
+    pub async fn serve(&self, listener: TcpListener, target: String) {
+        loop {
+            let Ok((mut inbound, _)) = listener.accept().await else {
+                continue;
+            };
+            let (reset, reset_rx) = oneshot::channel();
+            {
+                let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
+                open.retain(|t| !t.is_closed());
+                open.push(reset);
             }
-        });
+            let target = target.clone();
+            tokio::spawn(async move {
+                let Ok(mut outbound) = TcpStream::connect(&target).await else {
+                    return;
+                };
+                tokio::select! {
+                    _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
+                    Ok(()) = reset_rx => {
+                        // Zero linger: dropping the socket sends RST instead of FIN.
+                        let _ = inbound.set_zero_linger();
+                        let _ = outbound.set_zero_linger();
+                    }
+                }
+            });
+        }
+    }
+
+    /// How many relayed connections are open now.
+    pub fn open(&self) -> usize {
+        let open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
+        open.iter().filter(|t| !t.is_closed()).count()
+    }
+
+    /// Resets every connection open now (both sides get a TCP RST); returns how many.
+    pub fn reset_all(&self) -> usize {
+        let open = std::mem::take(&mut *self.open.lock().unwrap_or_else(PoisonError::into_inner));
+        open.into_iter().filter_map(|t| t.send(()).ok()).count()
     }
 }
 
