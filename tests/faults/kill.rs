@@ -6,7 +6,6 @@
 //! none applied twice: the version counts every change) and the last instance's own worklist;
 //! versions never go back along the topic; no version of an account has two contents.
 
-use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -20,7 +19,7 @@ use rand_chacha::ChaCha8Rng;
 use serde_json::Value;
 
 use crate::common::{broker, offline_items, simulated_events, DEADLINE};
-use crate::{keyed, produce, TopicReader};
+use crate::{assert_item_invariants, keyed, produce, TopicReader};
 
 /// One `arrears run` process and the lines of its log so far.
 struct Instance {
@@ -186,29 +185,6 @@ fn dechunk(mut body: &str) -> String {
     out
 }
 
-/// Checks the topic's invariants: key = account, versions never go back, one version one content.
-fn assert_item_invariants(items: &TopicReader) -> usize {
-    let mut last: HashMap<String, u64> = HashMap::new();
-    let mut seen: HashMap<(String, u64), Value> = HashMap::new();
-    let mut resent = 0;
-    for (k, v, _) in &items.records {
-        let k = String::from_utf8(k.clone().expect("keyed")).unwrap();
-        let v: Value = serde_json::from_slice(v.as_ref().expect("a value")).unwrap();
-        assert_eq!(v["account_id"].as_str(), Some(k.as_str()), "key = account");
-        let version = v["version"].as_u64().unwrap();
-        if let Some(first) = seen.insert((k.clone(), version), v.clone()) {
-            assert_eq!(first, v, "{k}: version {version} with two contents");
-            resent += 1;
-        }
-        let prev = last.insert(k.clone(), version).unwrap_or(0);
-        assert!(
-            version >= prev,
-            "{k}: version went back from {prev} to {version}"
-        );
-    }
-    resent
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_at_ten_points_loses_nothing_and_never_contradicts_itself() {
     let broker = broker();
@@ -300,7 +276,7 @@ async fn sigkill_at_ten_points_loses_nothing_and_never_contradicts_itself() {
         assert_eq!(Some(item), expected.get(id), "{id}: the daemon's state");
     }
     last.terminate().await;
-    let resent = assert_item_invariants(&items);
+    let resent = assert_item_invariants(&items.records);
     eprintln!(
         "kill -9: {} events, {} accounts, {} kills ({kills:?}) in {streamed:?}; {} items on the topic \
          ({resent} identical re-sends); final items equal the offline pipeline's {recovered:?} after \

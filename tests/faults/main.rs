@@ -13,11 +13,13 @@
     reason = "integration tests drive the edges: files, timers and the environment"
 )]
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use arrears::daemon::Shared;
+use serde_json::Value;
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -26,9 +28,10 @@ mod kill;
 mod outage;
 mod records;
 mod requests;
+mod reset;
 mod restore;
 
-pub use common::raw::{keyed, produce, TopicReader};
+pub use common::raw::{keyed, produce, Record, TopicReader};
 use common::DEADLINE;
 
 /// Polls `cond` every 10 ms until it holds; panics at the deadline with `what`.
@@ -71,4 +74,28 @@ impl Drop for ReadyWatch {
     fn drop(&mut self) {
         self.task.abort();
     }
+}
+
+/// Checks a work-item topic's invariants: key = account, versions never go back, one version one
+/// content. Returns how many records re-sent a version already seen (same content).
+pub fn assert_item_invariants(records: &[Record]) -> usize {
+    let mut last: HashMap<String, u64> = HashMap::new();
+    let mut seen: HashMap<(String, u64), Value> = HashMap::new();
+    let mut resent = 0;
+    for (k, v, _) in records {
+        let k = String::from_utf8(k.clone().expect("keyed")).unwrap();
+        let v: Value = serde_json::from_slice(v.as_ref().expect("a value")).unwrap();
+        assert_eq!(v["account_id"].as_str(), Some(k.as_str()), "key = account");
+        let version = v["version"].as_u64().unwrap();
+        if let Some(first) = seen.insert((k.clone(), version), v.clone()) {
+            assert_eq!(first, v, "{k}: version {version} with two contents");
+            resent += 1;
+        }
+        let prev = last.insert(k.clone(), version).unwrap_or(0);
+        assert!(
+            version >= prev,
+            "{k}: version went back from {prev} to {version}"
+        );
+    }
+    resent
 }
