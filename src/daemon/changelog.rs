@@ -14,6 +14,7 @@ use rdkafka::message::Message;
 use rdkafka::{Offset, TopicPartitionList};
 use serde::Deserialize;
 
+use super::fault::{self, Class};
 use super::settings::DaemonSettings;
 
 /// Per input topic, the offset of the last record an account's state reflects.
@@ -127,7 +128,16 @@ pub fn read_partitions(
         let Some(msg) = consumer.poll(left.min(Duration::from_millis(200))) else {
             continue;
         };
-        let msg = msg.map_err(kafka)?;
+        let msg = match msg {
+            Ok(msg) => msg,
+            // A reset connection or a broker blip: librdkafka reconnects and the fetch resumes
+            // at the same position; the deadline still bounds the read.
+            Err(e) if fault::classify(&e) == Class::Transient => {
+                tracing::debug!(topic, error = %e, "changelog read: transient error; retrying");
+                continue;
+            }
+            Err(e) => return Err(kafka(e)),
+        };
         let p = msg.partition();
         if let Some(key) = msg.key() {
             let key = String::from_utf8_lossy(key).into_owned();

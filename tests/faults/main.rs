@@ -1,7 +1,7 @@
 //! The daemon against faults of the embedded broker (rdkafka's `MockCluster`) and of single
-//! records: a broker down for seconds then up, a start with the broker down, injected errors on
-//! Fetch and Produce requests, a panic while applying one record, a record too large to
-//! dead-letter whole. Every test asserts that the daemon did not exit, that readiness flipped
+//! records: a broker down for seconds then up, a start with the broker down, TCP connection
+//! resets with the broker up, injected errors on Fetch and Produce requests, a panic while
+//! applying one record, a record too large to dead-letter whole. Every test asserts that the daemon did not exit, that readiness flipped
 //! and recovered where the fault reaches it, that no input was lost, and that the final items
 //! equal the offline pipeline's. Every wait polls a condition until a deadline; the only fixed
 //! pauses are the durations of the injected faults themselves. Streams are small (the mock

@@ -1,7 +1,9 @@
 //! TCP connections reset with the broker up (an idle-connection close by a load balancer or a
 //! firewall): every client connects through a loopback relay the broker advertises, and the
-//! relay resets every open connection (RST both ways) once while the daemon joins its group and
-//! five times mid-stream.
+//! relay resets every open connection (RST both ways) while the daemon joins its group, as its
+//! changelog restore reader connects, and five times mid-stream; and a changelog restore read on
+//! its own, slowed so that the resets land while it polls. The relay runs on a thread of its own,
+//! as a network would.
 //!
 //! The mock cluster checks producer sequence numbers only for transactional producers, so a batch
 //! the daemon's idempotent producer retries after a reset can land twice (a real broker
@@ -13,8 +15,10 @@ use std::time::{Duration, Instant};
 
 use arrears::daemon::{topics, Shared, WallClock};
 use arrears::tools::broker::{EmbeddedBroker, RelayHandle};
+use rdkafka::config::ClientConfig;
 use rdkafka::consumer::BaseConsumer;
 use rdkafka::message::Message;
+use rdkafka::producer::{FutureProducer, FutureRecord};
 
 use crate::common::{self, broker, offline_items, settings, simulated_events, DEADLINE};
 use crate::{assert_item_invariants, keyed, produce, until, ReadyWatch, Record, TopicReader};
@@ -29,10 +33,7 @@ async fn connection_resets_with_the_broker_up_are_ridden_out() {
     let target = broker.bootstrap().to_string();
     let listener = broker.listen_on(0).await.unwrap();
     let relay = RelayHandle::default();
-    let serve = tokio::spawn({
-        let relay = relay.clone();
-        async move { relay.serve(listener, target).await }
-    });
+    let serving = serve_apart(relay.clone(), listener, target);
     let lines = simulated_events(200, 30, 61);
     let expected = offline_items(&lines);
     let chunks: Vec<&[String]> = lines.chunks(lines.len().div_ceil(8)).collect();
@@ -49,7 +50,15 @@ async fn connection_resets_with_the_broker_up_are_ridden_out() {
     .await;
     assert!(!shared.is_ready(), "the reset is meant for the start");
     let mut reset = vec![relay.reset_all()];
-    until("ready after the reset at the start", || shared.is_ready()).await;
+    // Once more as the changelog restore reader connects (a fifth connection before readiness),
+    // unless the daemon is ready first.
+    until("the restore reader connecting, or readiness", || {
+        relay.open() >= 5 || shared.is_ready()
+    })
+    .await;
+    let while_restoring = !shared.is_ready();
+    reset.push(relay.reset_all());
+    until("ready after the resets at the start", || shared.is_ready()).await;
     let mut items = TopicReader::new(&broker, topics::WORK_ITEMS);
     items
         .wait_for("some items", |r| !r.records.is_empty())
@@ -91,7 +100,8 @@ async fn connection_resets_with_the_broker_up_are_ridden_out() {
     let resent = assert_item_invariants(&records);
     eprintln!(
         "tcp resets: {} events, {} accounts; {} resets (connections reset each time: {reset:?}; \
-         one while joining, {RESETS} {APART:?} apart while {} chunks streamed in {streamed:?}); \
+         one while joining, one as the restore reader connected (before readiness: \
+         {while_restoring}), {RESETS} {APART:?} apart while {} chunks streamed in {streamed:?}); \
          readiness lost: {}; final items equal the offline pipeline's and ready {caught_up:?} \
          after the last event was acknowledged, {since_reset:?} after the last reset; {} items on the topic ({replayed} in batches the mock broker wrote \
          twice, {resent} other identical re-sends)",
@@ -105,7 +115,33 @@ async fn connection_resets_with_the_broker_up_are_ridden_out() {
     assert!(reset.iter().all(|&n| n > 0), "every reset hit a connection");
     assert!(!daemon.is_finished());
     common::stop_daemon(daemon).await;
-    serve.abort();
+    drop(serving);
+}
+
+/// Serves the relay on a runtime of its own thread, as a network would: the daemon's runtime,
+/// whose blocking client calls may hold its worker threads, never delays the forwarding. Runs
+/// until the returned sender is dropped.
+fn serve_apart(
+    relay: RelayHandle,
+    listener: tokio::net::TcpListener,
+    target: String,
+) -> tokio::sync::oneshot::Sender<()> {
+    let listener = listener.into_std().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            tokio::select! {
+                () = relay.serve(listener, target) => {}
+                _ = stopped => {}
+            }
+        });
+    });
+    stop
 }
 
 /// The work-item topic's `n` records, each partition in offset order, with every verbatim repeat
@@ -153,4 +189,84 @@ fn without_replays(broker: &EmbeddedBroker, n: usize) -> (Vec<Record>, usize) {
         out.extend(kept);
     }
     (out, replayed)
+}
+
+/// The changelog restore read (`changelog::read_partitions`, the daemon's blocking reader) while
+/// every connection is reset: it must finish with every key's latest value, not fail. The read is
+/// made slow on purpose (one record batch per fetch, 20 ms per broker answer) so the resets land
+/// while it polls.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_changelog_restore_rides_out_connection_resets() {
+    let mut broker = broker();
+    let target = broker.bootstrap().to_string();
+    let listener = broker.listen_on(0).await.unwrap();
+    let relay = RelayHandle::default();
+    let serving = serve_apart(relay.clone(), listener, target);
+    let records: Vec<(Option<String>, String)> = (0..240)
+        .map(|i| (Some(format!("A-{:04}", i % 60)), format!("state {i}")))
+        .collect();
+    // One batch per record: each produced and acknowledged on its own.
+    let producer: FutureProducer = ClientConfig::new()
+        .set("bootstrap.servers", broker.bootstrap())
+        .set("linger.ms", "0")
+        .create()
+        .unwrap();
+    for (k, v) in &records {
+        let record = FutureRecord::to(topics::CHANGELOG)
+            .key(k.as_deref().unwrap())
+            .payload(v.as_str());
+        producer
+            .send(record, Duration::from_secs(10))
+            .await
+            .unwrap();
+    }
+    drop(producer);
+    let expected: std::collections::HashMap<String, Vec<u8>> = records
+        .iter()
+        .map(|(k, v)| (k.clone().unwrap(), v.clone().into_bytes()))
+        .collect();
+    broker
+        .cluster()
+        .broker_round_trip_time(EmbeddedBroker::BROKER_ID, Duration::from_millis(20))
+        .unwrap();
+    let mut s = settings(&broker, "g-restore-reset");
+    s.kafka
+        .properties
+        .insert("max.partition.fetch.bytes".into(), "1".into());
+    let partitions: Vec<i32> = (0..common::PARTITIONS).collect();
+    let started = Instant::now();
+    let read = tokio::task::spawn_blocking(move || {
+        arrears::daemon::changelog::read_partitions(&s, &partitions)
+    });
+    let mut reset = Vec::new();
+    for _ in 0..RESETS {
+        tokio::time::sleep(APART).await;
+        if read.is_finished() {
+            break;
+        }
+        reset.push(relay.reset_all());
+    }
+    let latest = read
+        .await
+        .unwrap()
+        .expect("the restore read rides out the resets");
+    let took = started.elapsed();
+    let got: std::collections::HashMap<String, Vec<u8>> = latest
+        .into_values()
+        .flatten()
+        .map(|(k, v)| (k, v.expect("no tombstones")))
+        .collect();
+    eprintln!(
+        "tcp resets during a restore: {} changelog records, {} keys; {} resets during the read \
+         (connections reset each time: {reset:?}); read in full in {took:?}",
+        records.len(),
+        expected.len(),
+        reset.len()
+    );
+    assert_eq!(got, expected);
+    assert!(
+        reset.len() >= 2,
+        "the read finished before the resets: make it slower"
+    );
+    drop(serving);
 }
