@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use rdkafka::consumer::{Consumer, StreamConsumer};
 use rdkafka::message::Message;
-use rdkafka::{Offset, TopicPartitionList};
+use rdkafka::TopicPartitionList;
 
 use super::error::DaemonError;
 use super::fault::{self, Backoff, Class, RateLimit};
@@ -203,7 +203,8 @@ async fn session(
             () = consumer.context().changed() => {}
             // A changelog read finished: apply it, let its partitions' records go.
             read = RestoreTask::done(&mut d.restore_task), if d.restore_task.is_some() => {
-                let done = d.restored(read).await?;
+                let (done, committed) = d.restored(read).await?;
+                next.committed(committed, [billing, contacts]);
                 paused.resume(&consumer, &done, [billing, contacts]);
             }
             // A record held for the other topic may go once it has waited long enough.
@@ -307,7 +308,7 @@ fn forget_revoked(d: &Daemon<'_>, merge: &mut Merge, next: &mut NextOffsets) {
     for p in gone {
         merge.drop_partition(p);
     }
-    next.0.retain(|(_, p), _| assigned(p));
+    next.retain(|p| assigned(&p));
 }
 
 /// The partitions whose fetching is paused while their changelog is read, so the records that
@@ -362,20 +363,40 @@ fn both(parts: &[i32], topics: [&str; 2]) -> TopicPartitionList {
 }
 
 /// The next offset this session will receive from each input topic partition: what it last
-/// received plus one, or, before the first record, the group's committed offset (the low
-/// watermark when none was committed).
+/// received plus one, or, before the first record, the group's committed offset as the restore
+/// read it (`None`: none committed, so the low watermark). Nothing here makes a request.
 #[derive(Default)]
-struct NextOffsets(HashMap<(Input, i32), i64>);
+struct NextOffsets {
+    next: HashMap<(Input, i32), i64>,
+    committed: HashMap<(Input, i32), Option<i64>>,
+}
 
 impl NextOffsets {
     fn received(&mut self, input: Input, partition: i32, offset: i64) {
-        self.0.insert((input, partition), offset + 1);
+        self.next.insert((input, partition), offset + 1);
+    }
+
+    /// The committed offsets a restore read, by topic name.
+    fn committed(&mut self, read: HashMap<(String, i32), Option<i64>>, topics: [&str; 2]) {
+        for ((topic, p), offset) in read {
+            let input = if topic == topics[1] {
+                Input::Contacts
+            } else {
+                Input::Billing
+            };
+            self.committed.insert((input, p), offset);
+        }
+    }
+
+    fn retain(&mut self, keep: impl Fn(i32) -> bool) {
+        self.next.retain(|(_, p), _| keep(*p));
+        self.committed.retain(|(_, p), _| keep(*p));
     }
 
     /// Whether `topic`'s `partition` may hold records this session has not received: its high
     /// watermark (as of the latest fetch) is beyond the next offset. Unknown counts as behind.
     fn behind(
-        &mut self,
+        &self,
         consumer: &StreamConsumer<SourceContext>,
         topic: &str,
         input: Input,
@@ -387,16 +408,12 @@ impl NextOffsets {
         if high < 0 {
             return true;
         }
-        let next = match self.0.get(&(input, partition)) {
+        let next = match self.next.get(&(input, partition)) {
             Some(&n) => n,
-            None => {
-                let Some(n) = committed(consumer, topic, partition).map(|c| c.unwrap_or(low))
-                else {
-                    return true;
-                };
-                self.0.insert((input, partition), n);
-                n
-            }
+            None => match self.committed.get(&(input, partition)) {
+                Some(c) => c.unwrap_or(low),
+                None => return true,
+            },
         };
         next < high
     }
@@ -427,23 +444,4 @@ fn cached_watermarks(
     };
     (err == rdkafka::bindings::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR)
         .then_some((low, high))
-}
-
-/// The group's committed offset of one partition (`Some(None)`: none committed yet).
-fn committed(
-    consumer: &StreamConsumer<SourceContext>,
-    topic: &str,
-    partition: i32,
-) -> Option<Option<i64>> {
-    let mut tpl = TopicPartitionList::new();
-    tpl.add_partition(topic, partition);
-    let got = consumer
-        .committed_offsets(tpl, Duration::from_secs(5))
-        .ok()?;
-    let e = got.find_partition(topic, partition)?;
-    match e.offset() {
-        Offset::Offset(n) => Some(Some(n)),
-        Offset::Invalid | Offset::Beginning | Offset::Stored => Some(None),
-        _ => None,
-    }
 }

@@ -61,14 +61,50 @@ pub struct Daemon<'a> {
 pub struct RestoreTask {
     started: Instant,
     partitions: Vec<i32>,
-    read: tokio::task::JoinHandle<Result<changelog::Latest, changelog::RestoreError>>,
+    read: tokio::task::JoinHandle<Result<Restored, changelog::RestoreError>>,
+}
+
+/// What a restore read: the changelog's latest values, and the group's committed offset of each
+/// input topic partition (`None`: none committed; absent: unknown), where the merge's "is the
+/// other topic behind" starts.
+pub type Restored = (changelog::Latest, HashMap<(String, i32), Option<i64>>);
+
+/// The group's committed offsets of `partitions` of the input topics, best effort (an error
+/// leaves them unknown: the merge then waits at most `max_task_idle_ms` for the other topic).
+fn committed_inputs(
+    settings: &DaemonSettings,
+    partitions: &[i32],
+) -> HashMap<(String, i32), Option<i64>> {
+    use rdkafka::consumer::BaseConsumer;
+    let mut out = HashMap::new();
+    let Ok(probe) = settings.consumer_config().create::<BaseConsumer>() else {
+        return out;
+    };
+    let mut tpl = rdkafka::TopicPartitionList::new();
+    for topic in settings.input_topics() {
+        for &p in partitions {
+            tpl.add_partition(topic, p);
+        }
+    }
+    let Ok(got) = probe.committed_offsets(tpl, settings.restore_timeout()) else {
+        return out;
+    };
+    for e in got.elements() {
+        let offset = match e.offset() {
+            rdkafka::Offset::Offset(n) => Some(n),
+            rdkafka::Offset::Invalid => None,
+            _ => continue,
+        };
+        out.insert((e.topic().to_string(), e.partition()), offset);
+    }
+    out
 }
 
 impl RestoreTask {
     /// Completes with the read's result (cancel-safe: the read goes on if this is dropped).
     pub async fn done(
         task: &mut Option<RestoreTask>,
-    ) -> Result<Result<changelog::Latest, changelog::RestoreError>, tokio::task::JoinError> {
+    ) -> Result<Result<Restored, changelog::RestoreError>, tokio::task::JoinError> {
         match task {
             Some(t) => (&mut t.read).await,
             None => std::future::pending().await,
@@ -130,8 +166,10 @@ impl Daemon<'_> {
         tracing::info!(partitions = ?partitions, "restoring partitions from the changelog");
         let settings = self.settings.clone();
         let parts = partitions.clone();
-        let read =
-            tokio::task::spawn_blocking(move || changelog::read_partitions(&settings, &parts));
+        let read = tokio::task::spawn_blocking(move || {
+            let latest = changelog::read_partitions(&settings, &parts)?;
+            Ok((latest, committed_inputs(&settings, &parts)))
+        });
         self.restore_task = Some(RestoreTask {
             started: Instant::now(),
             partitions,
@@ -140,15 +178,15 @@ impl Daemon<'_> {
     }
 
     /// Applies a finished changelog read to the partitions still assigned; returns them (their
-    /// records may now go, their fetching resume).
+    /// records may now go, their fetching resume) and the committed input offsets it read.
     pub async fn restored(
         &mut self,
-        read: Result<Result<changelog::Latest, changelog::RestoreError>, tokio::task::JoinError>,
-    ) -> Result<Vec<i32>, DaemonError> {
+        read: Result<Result<Restored, changelog::RestoreError>, tokio::task::JoinError>,
+    ) -> Result<(Vec<i32>, HashMap<(String, i32), Option<i64>>), DaemonError> {
         let Some(task) = self.restore_task.take() else {
-            return Ok(Vec::new());
+            return Ok(Default::default());
         };
-        let latest = read??;
+        let (latest, committed) = read??;
         let partitions: Vec<i32> = task
             .partitions
             .iter()
@@ -171,7 +209,7 @@ impl Daemon<'_> {
             .metrics
             .partitions_assigned
             .set(self.owned.len() as i64);
-        Ok(partitions)
+        Ok((partitions, committed))
     }
 
     async fn apply_restore(
