@@ -68,7 +68,7 @@ impl Pending {
 /// settles them as acknowledgements arrive) and the rebalance callback (which finishes them
 /// before partitions are revoked). Offsets are stored strictly in this order.
 pub struct InFlight {
-    queue: Mutex<VecDeque<Pending>>,
+    queue: Mutex<Queue>,
     producer: FutureProducer<SinkContext>,
     work_items: String,
     flush_timeout: Duration,
@@ -79,10 +79,26 @@ pub struct InFlight {
     shared: Arc<Shared>,
 }
 
+/// The entries, oldest first, and how many leading ones have no held items left (the release
+/// starts after them, so it costs nothing per entry already released).
+#[derive(Default)]
+struct Queue {
+    entries: VecDeque<Pending>,
+    released: usize,
+}
+
+impl Queue {
+    fn pop_front(&mut self) -> Option<Pending> {
+        let p = self.entries.pop_front()?;
+        self.released = self.released.saturating_sub(1);
+        Some(p)
+    }
+}
+
 impl InFlight {
     pub fn new(sink: &Sink, flush_timeout: Duration, shared: Arc<Shared>) -> InFlight {
         InFlight {
-            queue: Mutex::new(VecDeque::new()),
+            queue: Mutex::new(Queue::default()),
             producer: sink.producer().clone(),
             work_items: sink.work_items_topic().to_string(),
             flush_timeout,
@@ -92,22 +108,22 @@ impl InFlight {
         }
     }
 
-    fn queue(&self) -> MutexGuard<'_, VecDeque<Pending>> {
+    fn queue(&self) -> MutexGuard<'_, Queue> {
         self.queue.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     pub fn is_empty(&self) -> bool {
-        self.queue().is_empty()
+        self.queue().entries.is_empty()
     }
 
     pub fn len(&self) -> usize {
-        self.queue().len()
+        self.queue().entries.len()
     }
 
     pub fn push(&self, p: Pending) {
         let mut q = self.queue();
-        q.push_back(p);
-        self.shared.metrics.in_flight.set(q.len() as i64);
+        q.entries.push_back(p);
+        self.shared.metrics.in_flight.set(q.entries.len() as i64);
     }
 
     /// Waits until the oldest entry's outputs are all acknowledged, then stores its offset.
@@ -120,7 +136,7 @@ impl InFlight {
             if let Err(e) = self.release(&mut q, cx) {
                 return Poll::Ready(Err(e));
             }
-            let Some(head) = q.front_mut() else {
+            let Some(head) = q.entries.front_mut() else {
                 // Emptied by a revocation meanwhile; the loop re-checks before waiting again.
                 return Poll::Ready(Ok(None));
             };
@@ -144,14 +160,11 @@ impl InFlight {
     /// Sends the held items of every entry whose changelog records are all acknowledged, oldest
     /// first, stopping at the first entry still waiting: items leave in queue order. A full local
     /// queue stops the release until the next poll (the waker is woken to come back).
-    fn release(
-        &self,
-        q: &mut VecDeque<Pending>,
-        cx: &mut Context<'_>,
-    ) -> Result<usize, DeliveryError> {
+    fn release(&self, q: &mut Queue, cx: &mut Context<'_>) -> Result<usize, DeliveryError> {
         let mut released = 0;
-        for p in q.iter_mut() {
+        while let Some(p) = q.entries.get_mut(q.released) {
             if p.held.is_empty() {
+                q.released += 1;
                 continue;
             }
             match p.poll_acks(cx) {
@@ -162,21 +175,22 @@ impl InFlight {
                 }
                 Poll::Ready(Ok(())) => {}
             }
-            while let Some((key, payload)) = p.held.first() {
+            for (i, (key, payload)) in p.held.iter().enumerate() {
                 let record = FutureRecord::<[u8], [u8]>::to(&self.work_items)
                     .key(key.as_bytes())
                     .payload(&payload[..]);
                 match self.producer.send_result(record) {
                     Ok(f) => {
                         p.acks.push(("work-items", f));
-                        p.held.remove(0);
                         released += 1;
                     }
                     Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), _)) => {
+                        p.held.drain(..i);
                         cx.waker().wake_by_ref();
                         return Ok(released);
                     }
                     Err((source, _)) => {
+                        p.held.drain(..i);
                         let e = DeliveryError {
                             topic: self.work_items.clone(),
                             source,
@@ -186,6 +200,8 @@ impl InFlight {
                     }
                 }
             }
+            p.held.clear();
+            q.released += 1;
         }
         Ok(released)
     }
@@ -243,7 +259,9 @@ impl InFlight {
         loop {
             let done = {
                 let mut q = self.queue();
-                let Some(head) = q.front_mut() else { break };
+                let Some(head) = q.entries.front_mut() else {
+                    break;
+                };
                 if !head.held.is_empty() {
                     break;
                 }
