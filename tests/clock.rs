@@ -93,9 +93,14 @@ impl Items {
     }
 }
 
-fn replay_at(as_of: &str) -> Vec<Value> {
+/// `arrears replay --input INPUT --as-of AS_OF` as the built binary: its items, in order.
+fn replay(input: &std::path::Path, as_of: &str) -> Vec<Value> {
     let out = Command::new(env!("CARGO_BIN_EXE_arrears"))
-        .args(["replay", "--input", STORY, "--as-of", as_of])
+        .arg("replay")
+        .arg("--input")
+        .arg(input)
+        .args(["--as-of", as_of])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .unwrap();
     assert!(
@@ -108,6 +113,10 @@ fn replay_at(as_of: &str) -> Vec<Value> {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect()
+}
+
+fn replay_at(as_of: &str) -> Vec<Value> {
+    replay(std::path::Path::new(STORY), as_of)
 }
 
 fn without_version(mut v: Value) -> Value {
@@ -238,26 +247,9 @@ async fn catching_up_a_backlog_adds_no_clock_versions_replay_would_not() {
 
 /// `arrears replay --input FILE --as-of CLOCK` (the built binary): every account's item.
 fn replay_file(path: &std::path::Path, as_of: Timestamp) -> HashMap<String, Value> {
-    let out = Command::new(env!("CARGO_BIN_EXE_arrears"))
-        .arg("replay")
-        .arg("--input")
-        .arg(path)
-        .args(["--as-of", &as_of.to_string()])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| {
-            let v: Value = serde_json::from_str(l).unwrap();
-            (v["account_id"].as_str().unwrap().to_string(), v)
-        })
+    replay(path, &as_of.to_string())
+        .into_iter()
+        .map(|v| (v["account_id"].as_str().unwrap().to_string(), v))
         .collect()
 }
 

@@ -145,7 +145,7 @@ async fn session(
     let mut tick = tokio::time::interval(interval.unwrap_or(Duration::from_secs(3600)));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut merge: Merge = Merge::new(Duration::from_millis(k.max_task_idle_ms));
-    let mut next = NextOffsets::default();
+    let mut next = NextOffsets::new([billing, contacts]);
     let mut paused = Paused::default();
     loop {
         if let Some(e) = d.in_flight.take_failure() {
@@ -163,10 +163,7 @@ async fn session(
             match m {
                 Ok(m) => {
                     backoff.reset();
-                    d.shared.set_consuming(true);
-                    d.on_ownership(consumer.context().take_events());
-                    forget_revoked(&d, &mut merge, &mut next);
-                    accept(&d, &mut merge, &mut next, contacts, &m);
+                    received(&mut d, &consumer, &mut merge, &mut next, &m);
                 }
                 Err(e) => {
                     if on_consumer_error(&d, e, &mut backoff, &mut warn, &mut shutdown).await? {
@@ -181,7 +178,7 @@ async fn session(
             let released = merge.pop(
                 Instant::now(),
                 |p| !d.restoring.contains(&p),
-                |input, p| next.behind(&consumer, [billing, contacts][input as usize], input, p),
+                |input, p| next.behind(&consumer, input, p),
             );
             let Some((_, m)) = released else { break };
             d.on_message(&m).await?;
@@ -204,7 +201,7 @@ async fn session(
             // A changelog read finished: apply it, let its partitions' records go.
             read = RestoreTask::done(&mut d.restore_task), if d.restore_task.is_some() => {
                 let (done, committed) = d.restored(read).await?;
-                next.committed(committed, [billing, contacts]);
+                next.committed(committed);
                 paused.resume(&consumer, &done, [billing, contacts]);
             }
             // A record held for the other topic may go once it has waited long enough.
@@ -212,12 +209,7 @@ async fn session(
             m = consumer.recv(), if merge.len() <= MAX_BUFFERED => match m {
                 Ok(m) => {
                     backoff.reset();
-                    d.shared.set_consuming(true);
-                    // A rebalance served by this poll comes first: its partitions' records wait
-                    // in the merge until they are restored.
-                    d.on_ownership(consumer.context().take_events());
-                    forget_revoked(&d, &mut merge, &mut next);
-                    accept(&d, &mut merge, &mut next, contacts, &m);
+                    received(&mut d, &consumer, &mut merge, &mut next, &m);
                 }
                 Err(e) => {
                     if on_consumer_error(&d, e, &mut backoff, &mut warn, &mut shutdown).await? {
@@ -230,22 +222,23 @@ async fn session(
     d.shutdown(consumer).await
 }
 
-/// A received record into the merge, if its partition is owned.
-fn accept(
-    d: &Daemon<'_>,
+/// A received record: consuming again; a rebalance served by this poll comes first (its
+/// partitions' records wait in the merge until they are restored); then the record joins the
+/// merge if its partition is assigned.
+fn received(
+    d: &mut Daemon<'_>,
+    consumer: &StreamConsumer<SourceContext>,
     merge: &mut Merge,
     next: &mut NextOffsets,
-    contacts: &str,
     m: &rdkafka::message::BorrowedMessage<'_>,
 ) {
+    d.shared.set_consuming(true);
+    d.on_ownership(consumer.context().take_events());
+    forget_revoked(d, merge, next);
     if !d.owned.contains_key(&m.partition()) && !d.restoring.contains(&m.partition()) {
         return;
     }
-    let input = if m.topic() == contacts {
-        Input::Contacts
-    } else {
-        Input::Billing
-    };
+    let input = next.input_of(m.topic());
     next.received(input, m.partition(), m.offset());
     let at = m
         .payload()
@@ -365,26 +358,43 @@ fn both(parts: &[i32], topics: [&str; 2]) -> TopicPartitionList {
 /// The next offset this session will receive from each input topic partition: what it last
 /// received plus one, or, before the first record, the group's committed offset as the restore
 /// read it (`None`: none committed, so the low watermark). Nothing here makes a request.
-#[derive(Default)]
 struct NextOffsets {
+    /// The input topics' names (billing, contacts), and as C strings for librdkafka.
+    topics: [String; 2],
+    c_topics: [std::ffi::CString; 2],
     next: HashMap<(Input, i32), i64>,
     committed: HashMap<(Input, i32), Option<i64>>,
 }
 
 impl NextOffsets {
+    fn new(topics: [&str; 2]) -> NextOffsets {
+        // Topic names are validated configuration: no NUL.
+        let c = |t: &str| std::ffi::CString::new(t).unwrap_or_default();
+        NextOffsets {
+            topics: topics.map(str::to_string),
+            c_topics: topics.map(c),
+            next: HashMap::new(),
+            committed: HashMap::new(),
+        }
+    }
+
+    /// Which input a topic is (billing unless it is the contacts topic).
+    fn input_of(&self, topic: &str) -> Input {
+        if topic == self.topics[1] {
+            Input::Contacts
+        } else {
+            Input::Billing
+        }
+    }
+
     fn received(&mut self, input: Input, partition: i32, offset: i64) {
         self.next.insert((input, partition), offset + 1);
     }
 
     /// The committed offsets a restore read, by topic name.
-    fn committed(&mut self, read: HashMap<(String, i32), Option<i64>>, topics: [&str; 2]) {
+    fn committed(&mut self, read: HashMap<(String, i32), Option<i64>>) {
         for ((topic, p), offset) in read {
-            let input = if topic == topics[1] {
-                Input::Contacts
-            } else {
-                Input::Billing
-            };
-            self.committed.insert((input, p), offset);
+            self.committed.insert((self.input_of(&topic), p), offset);
         }
     }
 
@@ -398,10 +408,10 @@ impl NextOffsets {
     fn behind(
         &self,
         consumer: &StreamConsumer<SourceContext>,
-        topic: &str,
         input: Input,
         partition: i32,
     ) -> bool {
+        let topic = &self.c_topics[input as usize];
         let Some((low, high)) = cached_watermarks(consumer, topic, partition) else {
             return true;
         };
@@ -426,10 +436,9 @@ impl NextOffsets {
 )]
 fn cached_watermarks(
     consumer: &StreamConsumer<SourceContext>,
-    topic: &str,
+    topic: &std::ffi::CStr,
     partition: i32,
 ) -> Option<(i64, i64)> {
-    let topic = std::ffi::CString::new(topic).ok()?;
     let (mut low, mut high) = (-1i64, -1i64);
     // SAFETY: the client handle lives as long as `consumer`, which outlives the call; `topic` is a
     // NUL-terminated string that outlives it; the out-pointers point to two live i64s.

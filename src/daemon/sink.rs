@@ -150,10 +150,10 @@ impl Sink {
 
     /// A changed work item, keyed by account.
     pub async fn work_item(&self, item: &WorkItem) -> Result<DeliveryFuture, DeliveryError> {
-        let payload = serde_json::to_vec(item).expect("work items serialize");
+        let (key, payload) = Sink::item_record(item);
         self.send(
             FutureRecord::to(&self.work_items)
-                .key(item.account_id.as_bytes())
+                .key(key.as_bytes())
                 .payload(&payload[..]),
         )
         .await
