@@ -11,7 +11,7 @@ use arrears::engine::pipeline::{Applied, Pipeline};
 use arrears::engine::settings::{Profile, Settings};
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
-use proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
+use proptest::test_runner::{TestCaseError, TestError};
 use serde_json::Value;
 
 use crate::adv_plan::*;
@@ -310,16 +310,7 @@ pub const CONTRACT_CODES: &[&str] = &[
 
 /// Runs a property over `cases` adversarial streams (`PROPTEST_CASES` overrides).
 pub fn run_adv(name: &str, cases: u32, edges: bool, test: impl Fn(&AStream) -> Result<(), String>) {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(cases);
-    let mut runner = TestRunner::new(Config {
-        cases,
-        failure_persistence: None,
-        max_shrink_iters: 2048,
-        ..Config::default()
-    });
+    let (cases, mut runner) = crate::driver::runner(cases, 2048);
     let started = std::time::Instant::now();
     let result = runner.run(&adv_case(edges), |c| {
         test(&build_adv(&c)).map_err(TestCaseError::fail)

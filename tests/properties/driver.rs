@@ -121,18 +121,25 @@ pub fn drive(
     Ok((p, last))
 }
 
-/// Runs one property over `cases` generated streams (`PROPTEST_CASES` overrides, for deeper runs).
-pub fn run_property(name: &str, cases: u32, test: impl Fn(&Stream) -> Result<(), String>) {
+/// A test runner for `cases` cases (`PROPTEST_CASES` overrides, for deeper runs), no failure
+/// persistence, shrinking bounded to `max_shrink_iters`; returns the case count it uses.
+pub fn runner(cases: u32, max_shrink_iters: u32) -> (u32, TestRunner) {
     let cases = std::env::var("PROPTEST_CASES")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(cases);
-    let mut runner = TestRunner::new(Config {
+    let runner = TestRunner::new(Config {
         cases,
         failure_persistence: None,
-        max_shrink_iters: 4096,
+        max_shrink_iters,
         ..Config::default()
     });
+    (cases, runner)
+}
+
+/// Runs one property over `cases` generated streams (`PROPTEST_CASES` overrides, for deeper runs).
+pub fn run_property(name: &str, cases: u32, test: impl Fn(&Stream) -> Result<(), String>) {
+    let (cases, mut runner) = crate::driver::runner(cases, 4096);
     let started = std::time::Instant::now();
     let result = runner.run(&case(), |c| {
         let stream = build(&c);

@@ -18,7 +18,7 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp, ToSpan};
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
+use proptest::test_runner::{TestCaseError, TestError};
 use serde_json::Value;
 
 use crate::adv_model::settings_for;
@@ -186,16 +186,7 @@ fn run<C: std::fmt::Debug>(
     strategy: impl Strategy<Value = C>,
     test: impl Fn(&C, u64) -> Result<(), String>,
 ) {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(cases);
-    let mut runner = TestRunner::new(Config {
-        cases,
-        failure_persistence: None,
-        max_shrink_iters: 1024,
-        ..Config::default()
-    });
+    let (cases, mut runner) = crate::driver::runner(cases, 1024);
     let started = std::time::Instant::now();
     let result = runner.run(&(strategy, any::<u64>()), |(c, seed)| {
         test(&c, seed).map_err(TestCaseError::fail)
