@@ -8,7 +8,7 @@ use std::path::Path;
 use figment::providers::{Env, Format, Toml};
 use figment::Figment;
 
-use crate::engine::scoring::{BoundModel, Model, ModelError, Scorer};
+use crate::engine::scoring::{BoundModel, BoundUplift, Model, ModelError, Scorer};
 use crate::engine::scoring::{SHIPPED_ABILITY, SHIPPED_WILLINGNESS};
 use crate::engine::settings::{ConfigError, RawConfig, Settings};
 
@@ -85,10 +85,41 @@ impl Scorer {
             };
             BoundModel::bind(model, if path.is_empty() { name } else { path })
         };
+        let shipped = Scorer::shipped()?;
         Ok(Scorer::new(
             one(willingness, SHIPPED_WILLINGNESS, "models/willingness.json")?,
             one(ability, SHIPPED_ABILITY, "models/ability.json")?,
+        )
+        .with_uplift(
+            shipped.uplift.as_deref().cloned(),
+            std::collections::BTreeMap::new(),
         ))
+    }
+
+    /// Loads every model the settings name: willingness, ability, the default uplift model
+    /// (`[scoring].uplift_model`, empty for the shipped one) and each arm's own.
+    pub fn load_settings(settings: &Settings) -> Result<Scorer, ModelError> {
+        let s = &settings.raw.scoring;
+        let base = Scorer::load(&s.willingness_model, &s.ability_model)?;
+        let read = |path: &str| -> Result<BoundUplift, ModelError> {
+            let text = std::fs::read_to_string(path).map_err(|source| ModelError::Read {
+                path: path.to_owned(),
+                source,
+            })?;
+            BoundUplift::from_json(&text, path)
+        };
+        let default = if s.uplift_model.is_empty() {
+            base.uplift.as_deref().cloned()
+        } else {
+            Some(read(&s.uplift_model)?)
+        };
+        let mut per_arm = std::collections::BTreeMap::new();
+        for (name, arm) in &settings.raw.experiments.arms {
+            if !arm.uplift_model.is_empty() {
+                per_arm.insert(name.clone(), read(&arm.uplift_model)?);
+            }
+        }
+        Ok(base.with_uplift(default, per_arm))
     }
 }
 

@@ -182,10 +182,7 @@ impl Running {
 pub async fn run(args: &RunArgs) -> anyhow::Result<()> {
     let settings = Settings::load(args.config.as_deref(), true)?;
     let daemon = DaemonSettings::load(args.config.as_deref(), true)?;
-    let scorer = Scorer::load(
-        &settings.raw.scoring.willingness_model,
-        &settings.raw.scoring.ability_model,
-    )?;
+    let scorer = Scorer::load_settings(&settings)?;
     let pipeline = Pipeline::new(Arc::new(settings), Arc::new(scorer));
     let shared = Shared::new(pipeline, Arc::new(WallClock));
     spawn(daemon, shared, shutdown_signal())

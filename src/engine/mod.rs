@@ -10,6 +10,7 @@
 
 pub mod account;
 pub mod domain;
+pub mod experiments;
 pub mod events;
 pub mod features;
 pub mod pipeline;

@@ -1,15 +1,20 @@
-//! Priority: expected recovery over the next 30 days from willingness, ability and the amount at
-//! stake, adjusted for urgency (promise due today, payday soon, a stage about to roll, fresh
-//! delinquency, a promise just broken) and divided by the expected effort to reach the party.
-//! Also the score-driver explanations. Pure.
+//! Priority. For a call in an arm that ranks by incremental value: what the call adds, from the
+//! uplift model (expected collections if called minus expected collections otherwise, in the base
+//! currency, per call); ≤ 0 gives priority 0 and says why (`PAYS_ANYWAY`, `CALL_ADDS_NOTHING`).
+//! Otherwise, and while the uplift model has too little holdout data (`UPLIFT_FALLBACK`): expected
+//! recovery over the next 30 days from willingness, ability and the amount at stake, adjusted for
+//! urgency (promise due today, payday soon, a stage about to roll, fresh delinquency, a promise
+//! just broken) and divided by the expected effort to reach the party. Also the score-driver
+//! explanations. Pure.
 
 use jiff::Timestamp;
 
 use crate::engine::domain::*;
+use crate::engine::experiments::{Arm, PriorityMode};
 use crate::engine::features::{Features, F, FEATURES};
 use crate::engine::policy::Plan;
-use crate::engine::scoring::{Scorer, Scores};
-use crate::engine::settings::Settings;
+use crate::engine::scoring::{BoundUplift, Scorer, Scores};
+use crate::engine::settings::{RankingConfig, Settings};
 use crate::engine::workitem::{Arg, Reason};
 
 /// Priority and expected recovery of an open plan, with the reasons behind them.
@@ -18,6 +23,10 @@ pub struct Ranked {
     pub priority: f64,
     /// Expected amount collected in the next 30 days if the contact is made, in minor units.
     pub expected_recovery: Money,
+    /// With the uplift model: expected collections over its horizon if called now (minor units).
+    pub expected_if_called: Option<Money>,
+    /// With the uplift model: expected collections over its horizon if not called.
+    pub expected_otherwise: Option<Money>,
     /// The reasons behind the priority and the expected recovery.
     pub reasons: Vec<Reason>,
     /// When the ranking changes by the clock alone beyond what the features show (a broken
@@ -39,17 +48,122 @@ pub fn amount_at_stake(f: &Features) -> Money {
 }
 
 /// Probability of a payment in the horizon, from the two scores.
-pub fn pay_probability(s: &Scores, settings: &Settings) -> f64 {
-    let floor = settings.raw.ranking.ability_floor;
+pub fn pay_probability(s: &Scores, r: &RankingConfig) -> f64 {
+    let floor = r.ability_floor;
     s.willingness.get() * (floor + (1.0 - floor) * s.ability.get())
 }
 
-/// Prices an open plan: expected recovery, urgency multipliers and effort, with their reasons.
-pub fn rank(f: &Features, s: &Scores, plan: &Plan, currency: &str, settings: &Settings) -> Ranked {
-    let r = &settings.raw.ranking;
+/// What ranking reads beyond the account: the arm and its uplift model.
+pub struct RankBy<'a> {
+    /// The arm whose strategy applies.
+    pub arm: &'a Arm,
+    /// Its uplift model, if any.
+    pub uplift: Option<&'a BoundUplift>,
+    /// Holdout rows the model needs before it is used.
+    pub min_holdout_rows: u64,
+}
+
+/// Prices an open plan: by incremental value for calls of an incremental arm with a usable uplift
+/// model, by expected recovery otherwise.
+pub fn rank(
+    f: &Features,
+    s: &Scores,
+    plan: &Plan,
+    currency: &str,
+    settings: &Settings,
+    by: &RankBy,
+) -> Ranked {
+    let mut ranked = expected_recovery(f, s, plan, currency, settings, &by.arm.ranking);
+    if plan.channel != Channel::Call || by.arm.priority != PriorityMode::Incremental {
+        return ranked;
+    }
+    let Some(model) = by.uplift.filter(|m| m.holdout_rows() >= by.min_holdout_rows) else {
+        ranked.reasons.push(match by.uplift {
+            Some(m) => Reason::new(
+                "UPLIFT_FALLBACK",
+                crate::detail!(
+                    "uplift model {} was fitted on {} holdout rows (fewer than {}): ranked by expected recovery",
+                    m.version.clone(),
+                    m.holdout_rows() as i64,
+                    by.min_holdout_rows as i64
+                ),
+                1.2,
+            ),
+            None => Reason::new(
+                "UPLIFT_FALLBACK",
+                "no uplift model: ranked by expected recovery",
+                1.2,
+            ),
+        });
+        return ranked;
+    };
+    let u = model.predict(&f.vector, s);
+    let stake = amount_at_stake(f) as f64 * model.model.paid_share;
+    let (called, otherwise) = (u.p_called * stake, u.p_otherwise * stake);
+    let mut gain = called - otherwise;
+    if plan.party == Party::ThirdParty {
+        // A locate call reaches the debtor only through the third party.
+        gain /= by.arm.ranking.third_party_effort;
+    }
+    let horizon = model.model.horizon_days;
+    // Urgency multipliers do not apply: the model's drivers carry promise state, payday and stage.
+    ranked
+        .reasons
+        .retain(|r| !matches!(r.code, "EXPECTED_RECOVERY"));
+    for r in &mut ranked.reasons {
+        r.weight = r.weight.min(1.4);
+    }
+    let (p1, p0) = (Arg::Pct(u.p_called), Arg::Pct(u.p_otherwise));
+    if gain > 0.0 {
+        ranked.reasons.push(Reason::new(
+            "INCREMENTAL_VALUE",
+            crate::detail!(
+                "a call adds {} expected over the model's horizon (P(pay) {} if called, {} otherwise)",
+                gain.round() as i64,
+                p1,
+                p0
+            ),
+            2.5,
+        ));
+    } else if u.p_otherwise >= 0.5 {
+        ranked.reasons.push(Reason::new(
+            "PAYS_ANYWAY",
+            crate::detail!(
+                "likely to pay without a call (P(pay) {} in {} days): a call adds nothing; call only with spare capacity",
+                p0,
+                horizon
+            ),
+            2.5,
+        ));
+    } else {
+        ranked.reasons.push(Reason::new(
+            "CALL_ADDS_NOTHING",
+            crate::detail!(
+                "a call does not raise the chance of payment ({} if called, {} otherwise); call only with spare capacity",
+                p1,
+                p0
+            ),
+            2.5,
+        ));
+    }
+    ranked.priority = round2((gain * settings.fx(currency) / 100.0).max(0.0));
+    ranked.expected_if_called = Some(called.round() as Money);
+    ranked.expected_otherwise = Some(otherwise.round() as Money);
+    ranked
+}
+
+/// Prices an open plan by expected recovery, urgency multipliers and effort, with their reasons.
+pub fn expected_recovery(
+    f: &Features,
+    s: &Scores,
+    plan: &Plan,
+    currency: &str,
+    settings: &Settings,
+    r: &RankingConfig,
+) -> Ranked {
     let mut reasons = Vec::new();
     let amount = amount_at_stake(f);
-    let p_pay = pay_probability(s, settings);
+    let p_pay = pay_probability(s, r);
     let recoverability = 0.5f64.powf(f.dpd as f64 / r.recovery_half_life_days);
     let expected = p_pay * amount as f64 * recoverability;
     let expected_recovery = expected.round() as Money;
@@ -155,6 +269,8 @@ pub fn rank(f: &Features, s: &Scores, plan: &Plan, currency: &str, settings: &Se
     Ranked {
         priority: round2(priority.max(0.0)),
         expected_recovery,
+        expected_if_called: None,
+        expected_otherwise: None,
         reasons,
         wake_at,
     }

@@ -42,6 +42,9 @@ pub struct RawConfig {
     pub ranking: RankingConfig,
     /// `[best_time]`: the portfolio prior for when calls are answered.
     pub best_time: BestTimeConfig,
+    /// `[experiments]`: arms (champion, challengers) and the daily holdout.
+    #[serde(default)]
+    pub experiments: crate::engine::experiments::ExperimentsConfig,
     /// The daemon's Kafka settings (read and validated by `daemon::settings`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kafka: Option<toml::Table>,
@@ -58,6 +61,10 @@ pub struct ScoringConfig {
     pub willingness_model: String,
     /// Path of the ability model file; empty for the model shipped in the binary.
     pub ability_model: String,
+    /// Path of the uplift model file (the incremental effect of a call); empty for the model
+    /// shipped in the binary.
+    #[serde(default)]
+    pub uplift_model: String,
     /// An account is willing when its willingness score is at least this, in [0, 1].
     pub willing_threshold: f64,
     /// An account is able when its ability score is at least this, in [0, 1].
@@ -288,6 +295,8 @@ pub struct Settings {
     pub legal_review_from_stage: Stage,
     /// The portfolio's answer-rate prior by local hour (0–23), each in [0, 1].
     pub hourly_prior: [f64; 24],
+    /// The arms and the holdout.
+    pub experiments: crate::engine::experiments::Experiments,
 }
 
 fn parse_hhmm(s: &str) -> Option<i32> {
@@ -526,10 +535,13 @@ impl Settings {
                 raw.policy.default_profile
             ));
         }
+        let experiments =
+            crate::engine::experiments::validate(&raw.experiments, &raw.ranking, &profiles, &mut p);
         if !problems.is_empty() {
             return Err(ConfigError::Invalid(problems));
         }
         Ok(Settings {
+            experiments,
             default_profile: raw.policy.default_profile.clone(),
             raw,
             profiles,

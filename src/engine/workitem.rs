@@ -192,6 +192,9 @@ pub struct ItemScores {
     pub ability: f64,
     /// Version of the models that produced the scores.
     pub model_version: Arc<str>,
+    /// Version of the uplift model behind an incremental priority.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uplift_model_version: Option<Arc<str>>,
 }
 
 /// The recommended contact of an open work item.
@@ -231,6 +234,14 @@ pub struct WorkItem {
     pub priority: f64,
     /// Expected amount collected over the next 30 days if the action is taken, in minor units.
     pub expected_recovery: Money,
+    /// For a call ranked by incremental value: expected collections over the uplift model's
+    /// horizon if the account is called now (minor units).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected_if_called: Option<Money>,
+    /// For a call ranked by incremental value: expected collections over that horizon if it is
+    /// not; `priority` is the difference in the base currency.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected_otherwise: Option<Money>,
     /// ISO 4217 code of the account's currency.
     pub currency: String,
     /// Days past due as of `as_of`.
@@ -249,6 +260,10 @@ pub struct WorkItem {
     pub reasons: Vec<Reason>,
     /// The contact-policy profile applied, as `<name>@<version>`.
     pub policy: Arc<str>,
+    /// The experiment arm whose strategy produced the item, or `holdout` (not called today).
+    pub arm: Arc<str>,
+    /// The probability of that assignment (the propensity), in [0, 1].
+    pub arm_probability: f64,
     /// The clock value at which the item was computed (UTC).
     pub as_of: Timestamp,
 }
@@ -262,6 +277,7 @@ impl WorkItem {
         self.hold_reason.hash(&mut h);
         self.priority.to_bits().hash(&mut h);
         self.expected_recovery.hash(&mut h);
+        (self.expected_if_called, self.expected_otherwise).hash(&mut h);
         self.currency.hash(&mut h);
         self.days_past_due.hash(&mut h);
         self.stage.hash(&mut h);
@@ -270,6 +286,7 @@ impl WorkItem {
         self.scores.willingness.to_bits().hash(&mut h);
         self.scores.ability.to_bits().hash(&mut h);
         self.scores.model_version.hash(&mut h);
+        self.scores.uplift_model_version.hash(&mut h);
         if let Some(a) = &self.action {
             (a.channel, &a.contact_id, a.party, a.strategy, a.disclosure).hash(&mut h);
             (a.not_before, a.not_after, a.best_time).hash(&mut h);
@@ -301,6 +318,8 @@ impl WorkItem {
             }
         }
         self.policy.hash(&mut h);
+        self.arm.hash(&mut h);
+        self.arm_probability.to_bits().hash(&mut h);
         h.finish()
     }
 

@@ -196,10 +196,7 @@ pub fn write_items(items: &[WorkItem], out: impl Write) -> io::Result<()> {
 pub fn run(args: &ReplayArgs) -> Result<Summary, ReplayError> {
     let settings = Settings::load(args.config.as_deref(), true)
         .map_err(|e| ReplayError::Usage(e.to_string()))?;
-    let scorer = Scorer::load(
-        &settings.raw.scoring.willingness_model,
-        &settings.raw.scoring.ability_model,
-    )
+    let scorer = Scorer::load_settings(&settings)
     .map_err(|e| ReplayError::Usage(e.to_string()))?;
     let mut pipeline = Pipeline::new(Arc::new(settings), Arc::new(scorer));
     // Replaying "as of" a time: events far after it are refused (events.max_clock_skew_hours).

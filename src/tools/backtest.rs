@@ -374,10 +374,7 @@ pub fn run(args: &BacktestArgs) -> anyhow::Result<Report> {
         p.clone_from(&args.profile);
     }
     let settings = Arc::new(settings);
-    let scorer = Arc::new(Scorer::load(
-        &settings.raw.scoring.willingness_model,
-        &settings.raw.scoring.ability_model,
-    )?);
+    let scorer = Arc::new(Scorer::load_settings(&settings)?);
     let mut jobs: Vec<(u64, Order)> = Vec::new();
     for &seed in &args.seeds {
         for &s in &args.strategies {

@@ -7,6 +7,7 @@ use jiff::Timestamp;
 
 use crate::engine::account::Account;
 use crate::engine::domain::*;
+use crate::engine::experiments::Assignment;
 use crate::engine::features::{self, Features};
 use crate::engine::policy::{self, Decision};
 use crate::engine::ranking;
@@ -25,6 +26,8 @@ pub struct Evaluation {
     pub segment: Segment,
     /// The contact policy's decision.
     pub decision: Decision,
+    /// The account's experiment assignment on its local date.
+    pub assignment: Assignment,
     /// The resulting work item.
     pub item: WorkItem,
 }
@@ -57,18 +60,33 @@ pub fn debtor_tone(
     let tz = acc.profile.timezone().cloned().unwrap_or(TimeZone::UTC);
     let f = features::compute(acc, now, &tz, &features::Params::of(settings));
     let scores = scorer.score(&f.vector);
+    let assignment = settings.experiments.assign(&acc.id, f.today);
     let decision = policy::decide(&policy::Context {
         acc,
         f: &f,
         segment: segment_of(&scores, settings),
         settings,
-        profile: settings.profile_for(acc.profile.portfolio()),
+        profile: arm_profile(acc, settings, &assignment),
         now,
+        holdout: assignment.holdout,
     });
     match (decision.status, decision.action) {
         (Status::Open, Some(plan)) if plan.party == Party::Debtor => plan.strategy.tone(),
         _ => None,
     }
+}
+
+/// The account's contact-policy profile under its arm's tighter caps.
+fn arm_profile<'a>(
+    acc: &Account,
+    settings: &'a Settings,
+    a: &Assignment,
+) -> &'a crate::engine::settings::Profile {
+    let base = settings.profile_for(acc.profile.portfolio());
+    settings.experiments.arms[a.arm]
+        .profiles
+        .get(&*base.name)
+        .unwrap_or(base)
 }
 
 /// Evaluates one account at `now` (version and as_of are filled by the caller).
@@ -79,7 +97,9 @@ pub fn evaluate(acc: &Account, now: Timestamp, settings: &Settings, scorer: &Sco
     let f = features::compute(acc, now, &tz, &features::Params::of(settings));
     let scores = scorer.score(&f.vector);
     let segment = segment_of(&scores, settings);
-    let profile = settings.profile_for(acc.profile.portfolio());
+    let assignment = settings.experiments.assign(&acc.id, f.today);
+    let arm = &settings.experiments.arms[assignment.arm];
+    let profile = arm_profile(acc, settings, &assignment);
     let decision = policy::decide(&policy::Context {
         acc,
         f: &f,
@@ -87,11 +107,13 @@ pub fn evaluate(acc: &Account, now: Timestamp, settings: &Settings, scorer: &Sco
         settings,
         profile,
         now,
+        holdout: assignment.holdout,
     });
     let currency = acc.profile.currency().to_owned();
     let mut reasons = Vec::with_capacity(decision.reasons.len() + 12);
     reasons.extend_from_slice(&decision.reasons);
     let (mut priority, mut expected, mut action) = (0.0, 0, None);
+    let (mut if_called, mut otherwise, mut uplift_version) = (None, None, None);
     // Every clock edge of this evaluation (the module docs of `engine::wake`).
     let mut wake = Wake::new(now);
     wake.maybe(decision.wake_at);
@@ -102,9 +124,25 @@ pub fn evaluate(acc: &Account, now: Timestamp, settings: &Settings, scorer: &Sco
         &features::Params::of(settings),
     ));
     if let (Status::Open, Some(plan)) = (decision.status, &decision.action) {
-        let r = ranking::rank(&f, &scores, plan, &currency, settings);
+        let uplift = scorer.uplift_for(&arm.name);
+        let by = ranking::RankBy {
+            arm,
+            uplift,
+            min_holdout_rows: settings.experiments.min_holdout_rows,
+        };
+        let r = ranking::rank(&f, &scores, plan, &currency, settings, &by);
         priority = r.priority;
         expected = r.expected_recovery;
+        (if_called, otherwise) = (r.expected_if_called, r.expected_otherwise);
+        if if_called.is_some() {
+            uplift_version = uplift.map(|m| m.version.clone());
+        }
+        if settings.experiments.holdout_share > 0.0 {
+            // The holdout is redrawn at the debtor's local midnight.
+            if let Some(next) = f.today.tomorrow().ok() {
+                wake.maybe(Some(features::local_midnight(next, &tz)));
+            }
+        }
         wake.maybe(r.wake_at);
         reasons.extend(r.reasons);
         reasons.extend(ranking::score_drivers(scorer, &f, 2));
@@ -140,6 +178,16 @@ pub fn evaluate(acc: &Account, now: Timestamp, settings: &Settings, scorer: &Sco
     let mut decision = decision;
     // A closed account's item is final.
     decision.wake_at = wake.get().filter(|_| acc.closed.is_none());
+    // The holdout only matters to an open item; held and closed items name their arm.
+    let open = decision.status == Status::Open;
+    let (arm_label, arm_probability) = if open {
+        (
+            settings.experiments.label(&assignment),
+            assignment.probability,
+        )
+    } else {
+        (arm.name.clone(), arm.share)
+    };
     let item = WorkItem {
         account_id: acc.id.clone(),
         version: 0,
@@ -147,6 +195,8 @@ pub fn evaluate(acc: &Account, now: Timestamp, settings: &Settings, scorer: &Sco
         hold_reason: decision.hold,
         priority,
         expected_recovery: expected,
+        expected_if_called: if_called,
+        expected_otherwise: otherwise,
         currency,
         days_past_due: f.dpd,
         stage: f.stage,
@@ -156,10 +206,13 @@ pub fn evaluate(acc: &Account, now: Timestamp, settings: &Settings, scorer: &Sco
             willingness: round4(scores.willingness.get()),
             ability: round4(scores.ability.get()),
             model_version: scorer.model_version.clone(),
+            uplift_model_version: uplift_version,
         },
         action,
         reasons,
         policy: profile.label.clone(),
+        arm: arm_label,
+        arm_probability: round4(arm_probability),
         as_of: now,
     };
     Evaluation {
@@ -167,6 +220,7 @@ pub fn evaluate(acc: &Account, now: Timestamp, settings: &Settings, scorer: &Sco
         scores,
         segment,
         decision,
+        assignment,
         item,
     }
 }

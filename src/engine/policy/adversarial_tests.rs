@@ -25,6 +25,7 @@ fn decide(story: &Story, now: &str) -> Decision {
         settings: &settings,
         profile: &settings.profiles["strict"],
         now: t(now),
+        holdout: false,
     })
 }
 

@@ -66,6 +66,9 @@ pub struct Context<'a> {
     pub profile: &'a Profile,
     /// The clock the decision is made at (UTC).
     pub now: Timestamp,
+    /// In the experiment's randomised holdout today: no outbound call (texts, letters, callbacks,
+    /// hardship and complaint follow-ups still go).
+    pub holdout: bool,
 }
 
 pub(crate) const DAY: i64 = 86_400;

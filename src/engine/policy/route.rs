@@ -156,7 +156,7 @@ fn route_gated(c: &Context, gate: Gate, wake: &mut Wake) -> Decision {
         wake.second(t.as_second().saturating_add(d));
     }
 
-    if unreachable && strategy_override.is_none() && callback.is_none() {
+    if unreachable && strategy_override.is_none() && callback.is_none() && !c.holdout {
         if let Some(tp) = locate_target(c, contacts) {
             reasons.push(
                 Reason::new(
@@ -221,6 +221,28 @@ fn route_gated(c: &Context, gate: Gate, wake: &mut Wake) -> Decision {
         (s, ch)
     };
 
+    let exempt = matches!(
+        strategy,
+        Strategy::HardshipPlan | Strategy::ComplaintResolution
+    );
+    if c.holdout && callback.is_none() && !exempt && channel == Channel::Call {
+        // Only the decision to call is randomised: the account gets the cheaper contact instead.
+        reasons.push(Reason::new(
+            "HOLDOUT",
+            "in today's randomised holdout: no call; a text instead",
+            3.0,
+        ));
+        return call_or_hold(
+            c,
+            &tz,
+            Channel::Sms,
+            target,
+            Party::Debtor,
+            strategy,
+            false,
+            reasons,
+        );
+    }
     if let Some(cb) = callback {
         reasons.push(
             Reason::new(

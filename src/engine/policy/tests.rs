@@ -27,6 +27,7 @@ fn decide_with(story: &Story, now: &str, segment: Segment, profile: &str) -> Dec
         settings: &settings,
         profile: &settings.profiles[profile],
         now: t(now),
+        holdout: false,
     })
 }
 
@@ -496,6 +497,7 @@ fn strategies_by_segment_and_stage() {
             settings: &settings,
             profile: &settings.profiles["strict"],
             now: t(now),
+            holdout: false,
         });
         assert_eq!(plan(&d).strategy, want, "{segment} at {now}");
     }
@@ -526,6 +528,7 @@ fn tone_rises_one_step_at_a_time() {
             settings: &settings,
             profile: &settings.profiles["strict"],
             now: t(now),
+            holdout: false,
         });
         assert_eq!(plan(&d).strategy, want, "tone used {used:?}");
     }

@@ -10,12 +10,13 @@
 
 //!
 //! `model` (the file format), `drift` (reference distributions and PSI), `scorer` (bound models
-//! and scores), `error`. Reading model files is the edge's job (`crate::config`).
+//! and scores), `uplift` (the incremental effect of a call), `error`. Reading model files is the edge's job (`crate::config`).
 
 pub mod drift;
 pub mod error;
 pub mod model;
 pub mod scorer;
+pub mod uplift;
 
 pub use drift::{psi, ScoreDistribution, PSI_EPSILON};
 pub use error::{ModelError, MODEL_FORMAT};
@@ -24,6 +25,7 @@ pub use model::{
     SHIPPED_WILLINGNESS,
 };
 pub use scorer::{BoundModel, Scorer, Scores};
+pub use uplift::{BoundUplift, Uplift, UpliftModel, SHIPPED_UPLIFT, UPLIFT_FORMAT};
 
 #[cfg(test)]
 mod tests {

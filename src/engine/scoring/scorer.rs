@@ -7,6 +7,7 @@ use crate::engine::features::{FEATURE_NAMES, N_FEATURES};
 use super::drift::ScoreDistribution;
 use super::error::ModelError;
 use super::model::{Model, SHIPPED_ABILITY, SHIPPED_WILLINGNESS};
+use super::uplift::{BoundUplift, SHIPPED_UPLIFT};
 
 /// A model bound to the engine's feature vector.
 #[derive(Debug, Clone)]
@@ -88,6 +89,10 @@ pub struct Scorer {
     pub ability: BoundModel,
     /// What work items report as `scores.model_version`.
     pub model_version: std::sync::Arc<str>,
+    /// The uplift model of arms without their own (`None`: every arm ranks by expected recovery).
+    pub uplift: Option<std::sync::Arc<BoundUplift>>,
+    /// Arms with their own uplift model, by arm name.
+    pub arm_uplift: std::collections::BTreeMap<String, std::sync::Arc<BoundUplift>>,
 }
 
 impl Scorer {
@@ -103,17 +108,43 @@ impl Scorer {
             willingness,
             ability,
             model_version,
+            uplift: None,
+            arm_uplift: std::collections::BTreeMap::new(),
         }
+    }
+
+    /// This scorer with these uplift models.
+    pub fn with_uplift(
+        mut self,
+        default: Option<BoundUplift>,
+        per_arm: std::collections::BTreeMap<String, BoundUplift>,
+    ) -> Scorer {
+        self.uplift = default.map(std::sync::Arc::new);
+        self.arm_uplift = per_arm
+            .into_iter()
+            .map(|(k, v)| (k, std::sync::Arc::new(v)))
+            .collect();
+        self
+    }
+
+    /// The uplift model an arm uses.
+    pub fn uplift_for(&self, arm: &str) -> Option<&BoundUplift> {
+        self.arm_uplift
+            .get(arm)
+            .or(self.uplift.as_ref())
+            .map(|m| &**m)
     }
 
     /// The models compiled into the binary.
     pub fn shipped() -> Result<Scorer, ModelError> {
         let w = Model::from_json(SHIPPED_WILLINGNESS, "models/willingness.json")?;
         let a = Model::from_json(SHIPPED_ABILITY, "models/ability.json")?;
+        let u = BoundUplift::from_json(SHIPPED_UPLIFT, "models/uplift.json")?;
         Ok(Scorer::new(
             BoundModel::bind(w, "models/willingness.json")?,
             BoundModel::bind(a, "models/ability.json")?,
-        ))
+        )
+        .with_uplift(Some(u), std::collections::BTreeMap::new()))
     }
 
     /// Both scores of a feature vector.
