@@ -40,6 +40,8 @@ enum Command {
     Broker(arrears::tools::broker::BrokerArgs),
     /// Apply a JSONL event file offline and print every account's latest work item, ranked.
     Replay(arrears::replay::ReplayArgs),
+    /// Print one account's decision history (or the decision in force at --at) from decision records.
+    Explain(arrears::replay::explain::ExplainArgs),
     #[cfg(feature = "tools")]
     /// Write a synthetic portfolio's event stream (reproducible per seed).
     Simulate(arrears::tools::sim::SimulateArgs),
@@ -81,6 +83,16 @@ fn main() -> ExitCode {
             Err(e) => {
                 eprintln!("arrears replay: {e}");
                 ExitCode::from(e.exit_code())
+            }
+        },
+        Command::Explain(args) => match arrears::replay::explain::run(&args) {
+            Ok(text) => {
+                print!("{text}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("arrears explain: {e:#}");
+                ExitCode::from(2)
             }
         },
         #[cfg(feature = "tools")]

@@ -4,8 +4,10 @@
 //!
 //! Assignment is a stable hash, never a random draw: the arm from the account id alone by
 //! weighted rendezvous hashing (each arm scores `-ln(u) / share` with `u` the hash of the salt,
-//! the account and the arm; the lowest score wins), so that changing one arm's share moves only
-//! the accounts that must move, to or from that arm; the holdout from the account id and the
+//! the account and the arm; the lowest score wins). Shares are relative weights: raising one
+//! arm's share moves accounts only into that arm, as many as its share grew by, and lowering it
+//! moves only its own accounts out (to the others in proportion); adding an arm takes only what it
+//! gets; the holdout from the account id and the
 //! debtor's local date, so that a holdout is a day without calls, redrawn every day. The
 //! probability of the assignment is known exactly and published with it (the propensity).
 //!
@@ -255,11 +257,7 @@ pub fn validate(
     if c.salt.is_empty() {
         p("experiments.salt must not be empty".into());
     }
-    let champions = c
-        .arms
-        .values()
-        .filter(|a| a.role == Role::Champion)
-        .count();
+    let champions = c.arms.values().filter(|a| a.role == Role::Champion).count();
     if champions != 1 {
         p(format!(
             "experiments.arms: exactly one arm must be the champion (found {champions})"
@@ -291,28 +289,29 @@ pub fn validate(
             p(format!("{key}.share = {} must be ≥ 0", a.share));
             continue;
         }
+        for (field, cap) in [
+            ("max_call_attempts_7d", a.policy.max_call_attempts_7d),
+            ("max_contacts_7d", a.policy.max_contacts_7d),
+            ("max_sms_7d", a.policy.max_sms_7d),
+        ] {
+            if cap == Some(0) {
+                p(format!(
+                    "{key}.policy.{field} = 0 would lift the cap: an arm may only tighten the law"
+                ));
+            }
+        }
         let mut tightened = BTreeMap::new();
         for (pname, prof) in profiles {
             let mut prof = prof.clone();
-            for (field, cap, current) in [
+            for (cap, current) in [
                 (
-                    "max_call_attempts_7d",
                     a.policy.max_call_attempts_7d,
                     &mut prof.max_call_attempts_7d,
                 ),
-                (
-                    "max_contacts_7d",
-                    a.policy.max_contacts_7d,
-                    &mut prof.max_contacts_7d,
-                ),
-                ("max_sms_7d", a.policy.max_sms_7d, &mut prof.max_sms_7d),
+                (a.policy.max_contacts_7d, &mut prof.max_contacts_7d),
+                (a.policy.max_sms_7d, &mut prof.max_sms_7d),
             ] {
-                let Some(cap) = cap else { continue };
-                if cap == 0 {
-                    p(format!(
-                        "{key}.policy.{field} = 0 would lift the cap: an arm may only tighten the law"
-                    ));
-                } else if *current == 0 || cap < *current {
+                if let Some(cap) = cap.filter(|c| *c > 0 && (*current == 0 || c < current)) {
                     *current = cap;
                 }
             }
@@ -356,7 +355,9 @@ fn merged_ranking(base: &RankingConfig, overrides: &toml::Table) -> Result<Ranki
         }
         table.insert(k.clone(), v.clone());
     }
-    let r: RankingConfig = table.try_into().map_err(|e: toml::de::Error| e.to_string())?;
+    let r: RankingConfig = table
+        .try_into()
+        .map_err(|e: toml::de::Error| e.to_string())?;
     for (k, v) in [
         ("ability_floor", r.ability_floor),
         ("min_reach_probability", r.min_reach_probability),
@@ -435,7 +436,11 @@ mod tests {
         let mut first = 0;
         for id in ids(20_000) {
             assert_eq!(e.assign(&id, d1), e.assign(&id, d1));
-            assert_eq!(e.arm_of(&id), e.assign(&id, d2).arm, "the arm ignores the day");
+            assert_eq!(
+                e.arm_of(&id),
+                e.assign(&id, d2).arm,
+                "the arm ignores the day"
+            );
             let (h1, h2) = (e.in_holdout(&id, d1), e.in_holdout(&id, d2));
             first += usize::from(h1);
             both += usize::from(h1 && h2);
@@ -446,22 +451,26 @@ mod tests {
     }
 
     #[test]
-    fn changing_a_share_moves_only_the_accounts_that_must_move() {
+    fn raising_a_share_moves_accounts_only_into_that_arm_and_no_more_than_it_gains() {
+        // Shares are relative weights: raising `b` from 0.3 to 0.5 leaves `a` and `c` as they are.
         let before = with_arms(&[("a", 0.5), ("b", 0.3), ("c", 0.2)], 0.0);
-        let after = with_arms(&[("a", 0.4), ("b", 0.4), ("c", 0.2)], 0.0);
+        let after = with_arms(&[("a", 0.5), ("b", 0.5), ("c", 0.2)], 0.0);
         let n = 100_000;
         let mut moved = 0;
         for id in ids(n) {
             let (x, y) = (before.arm_of(&id), after.arm_of(&id));
             if x != y {
                 moved += 1;
-                // Only `a` lost share and only `b` gained: nobody else moves.
-                assert_eq!((x, y), (0, 1), "{id} moved from {x} to {y}");
+                assert_eq!(
+                    y, 1,
+                    "{id} moved from {x} to {y}, not into the arm that grew"
+                );
             }
         }
-        // The minimum is 10% of the accounts.
+        // b grows from 0.3 to 0.5 / 1.2: the minimum that must move is the difference.
         let share = moved as f64 / n as f64;
-        assert!((share - 0.10).abs() < 0.01, "{share}");
+        let need = 0.5 / 1.2 - 0.3;
+        assert!((share - need).abs() < 0.01, "{share} moved, {need} needed");
     }
 
     #[test]
@@ -476,9 +485,12 @@ mod tests {
         for prof in e.arms[0].profiles.values() {
             assert!(prof.max_call_attempts_7d <= 2 && prof.max_call_attempts_7d > 0);
         }
-        c.arms.get_mut("champion").unwrap().policy.max_call_attempts_7d = Some(0);
-        c.arms.get_mut("champion").unwrap().ranking =
-            toml::toml! { not_a_key = 1.0 };
+        c.arms
+            .get_mut("champion")
+            .unwrap()
+            .policy
+            .max_call_attempts_7d = Some(0);
+        c.arms.get_mut("champion").unwrap().ranking = toml::toml! { not_a_key = 1.0 };
         let mut problems = Vec::new();
         validate(&c, &s.raw.ranking, &s.profiles, &mut |m| problems.push(m));
         assert_eq!(problems.len(), 2, "{problems:?}");

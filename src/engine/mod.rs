@@ -9,9 +9,10 @@
 //! `wake` says when the clock alone changes an evaluation (its `wake_at`).
 
 pub mod account;
+pub mod decisions;
 pub mod domain;
-pub mod experiments;
 pub mod events;
+pub mod experiments;
 pub mod features;
 pub mod pipeline;
 pub mod policy;

@@ -77,7 +77,10 @@ pub fn rank(
     if plan.channel != Channel::Call || by.arm.priority != PriorityMode::Incremental {
         return ranked;
     }
-    let Some(model) = by.uplift.filter(|m| m.holdout_rows() >= by.min_holdout_rows) else {
+    let Some(model) = by
+        .uplift
+        .filter(|m| m.holdout_rows() >= by.min_holdout_rows)
+    else {
         ranked.reasons.push(match by.uplift {
             Some(m) => Reason::new(
                 "UPLIFT_FALLBACK",

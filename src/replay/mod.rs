@@ -2,6 +2,7 @@
 //! stdin in file order, writes every account's latest work item as ranked JSONL, sends rejected
 //! lines (original text, line number, reason) to `--rejects`, and prints a summary on stderr.
 
+pub mod explain;
 pub mod training_rows;
 
 use std::fs::File;
@@ -42,6 +43,21 @@ pub struct ReplayArgs {
     /// Days between training snapshots (UTC midnights).
     #[arg(long, default_value_t = 1, requires = "training_rows")]
     pub cadence_days: i64,
+    /// Also write a decision record (`arrears.decision.v1`, JSONL) for every work item version
+    /// the replay produces: its input line, features, scores, arm, every contact-policy rule
+    /// with its result, the action and its reasons. Read them with `arrears explain`.
+    #[arg(long)]
+    pub decisions: Option<PathBuf>,
+}
+
+/// Writes the pipeline's pending decision records as JSONL.
+fn write_decisions(pipeline: &mut Pipeline, w: &mut dyn Write) -> Result<(), ReplayError> {
+    for d in pipeline.take_decisions() {
+        w.write_all(d.to_json().as_bytes())
+            .and_then(|()| w.write_all(b"\n"))
+            .map_err(|e| ReplayError::Output(format!("cannot write decision records: {e}")))?;
+    }
+    Ok(())
 }
 
 fn parse_as_of(s: &str) -> Result<Timestamp, String> {
@@ -119,8 +135,20 @@ impl std::fmt::Display for Summary {
 pub fn apply_lines(
     pipeline: &mut Pipeline,
     input: impl Read,
+    rejects: Option<&mut dyn Write>,
+    rows: Option<&mut Collector>,
+) -> Result<Summary, ReplayError> {
+    apply_lines_recording(pipeline, input, rejects, rows, None)
+}
+
+/// [`apply_lines`], also writing the decision record of every item version to `decisions` (the
+/// pipeline must be collecting them: [`Pipeline::collect_decisions`]).
+pub fn apply_lines_recording(
+    pipeline: &mut Pipeline,
+    input: impl Read,
     mut rejects: Option<&mut dyn Write>,
     mut rows: Option<&mut Collector>,
+    mut decisions: Option<&mut dyn Write>,
 ) -> Result<Summary, ReplayError> {
     let mut reader = BufReader::with_capacity(1 << 20, input);
     let mut buf = Vec::with_capacity(4096);
@@ -138,11 +166,19 @@ pub fn apply_lines(
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        let result = match rows.as_deref_mut() {
-            None => pipeline.process_record(line),
-            Some(collector) => match crate::engine::events::decode(line) {
+        let result = match (rows.as_deref_mut(), decisions.is_some()) {
+            (None, false) => pipeline.process_record(line),
+            (collector, _) => match crate::engine::events::decode(line) {
                 Ok(ev) => {
-                    collector.before_event(pipeline, ev.occurred_at);
+                    if let Some(c) = collector {
+                        c.before_event(pipeline, ev.occurred_at);
+                    }
+                    if decisions.is_some() {
+                        pipeline.set_position(crate::engine::decisions::Position::Line {
+                            line: s.lines,
+                            event_id: ev.event_id.clone(),
+                        });
+                    }
                     pipeline.apply(&ev)
                 }
                 Err(r) => {
@@ -151,6 +187,9 @@ pub fn apply_lines(
                 }
             },
         };
+        if let Some(w) = decisions.as_deref_mut() {
+            write_decisions(pipeline, w)?;
+        }
         match result {
             Ok(crate::engine::pipeline::Applied::Duplicate) => s.duplicates += 1,
             Ok(_) => s.applied += 1,
@@ -196,8 +235,7 @@ pub fn write_items(items: &[WorkItem], out: impl Write) -> io::Result<()> {
 pub fn run(args: &ReplayArgs) -> Result<Summary, ReplayError> {
     let settings = Settings::load(args.config.as_deref(), true)
         .map_err(|e| ReplayError::Usage(e.to_string()))?;
-    let scorer = Scorer::load_settings(&settings)
-    .map_err(|e| ReplayError::Usage(e.to_string()))?;
+    let scorer = Scorer::load_settings(&settings).map_err(|e| ReplayError::Usage(e.to_string()))?;
     let mut pipeline = Pipeline::new(Arc::new(settings), Arc::new(scorer));
     // Replaying "as of" a time: events far after it are refused (events.max_clock_skew_hours).
     if let Some(t) = args.as_of {
@@ -222,11 +260,27 @@ pub fn run(args: &ReplayArgs) -> Result<Summary, ReplayError> {
         .training_rows
         .as_ref()
         .map(|_| Collector::new(args.cadence_days));
-    let summary = apply_lines(
+    let mut decisions_file = match &args.decisions {
+        Some(path) => {
+            pipeline.collect_decisions();
+            Some(BufWriter::with_capacity(
+                1 << 20,
+                File::create(path).map_err(|e| {
+                    ReplayError::Output(format!(
+                        "cannot create decision records {}: {e}",
+                        path.display()
+                    ))
+                })?,
+            ))
+        }
+        None => None,
+    };
+    let summary = apply_lines_recording(
         &mut pipeline,
         input,
         rejects_file.as_mut().map(|w| w as &mut dyn Write),
         collector.as_mut(),
+        decisions_file.as_mut().map(|w| w as &mut dyn Write),
     )?;
     if let Some(mut w) = rejects_file {
         w.flush()
@@ -251,6 +305,11 @@ pub fn run(args: &ReplayArgs) -> Result<Summary, ReplayError> {
         );
     }
     let items = finish(&mut pipeline, args.as_of);
+    if let Some(mut w) = decisions_file {
+        write_decisions(&mut pipeline, &mut w)?;
+        w.flush()
+            .map_err(|e| ReplayError::Output(format!("cannot write decision records: {e}")))?;
+    }
     let written = match &args.output {
         Some(path) => File::create(path).and_then(|f| write_items(&items, f)),
         None => write_items(&items, io::stdout().lock()),

@@ -77,7 +77,7 @@ pub fn debtor_tone(
 }
 
 /// The account's contact-policy profile under its arm's tighter caps.
-fn arm_profile<'a>(
+pub fn arm_profile<'a>(
     acc: &Account,
     settings: &'a Settings,
     a: &Assignment,

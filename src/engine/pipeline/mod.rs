@@ -22,13 +22,14 @@ use std::sync::Arc;
 use jiff::Timestamp;
 
 use crate::engine::account::Account;
+use crate::engine::decisions::{DecisionRecord, Position};
 use crate::engine::domain::*;
 use crate::engine::events::{self, Event, EventBody, Reject};
 use crate::engine::scoring::Scorer;
 use crate::engine::settings::Settings;
 use crate::engine::workitem::WorkItem;
 
-pub use evaluate::{evaluate, segment_of, Evaluation};
+pub use evaluate::{arm_profile, evaluate, segment_of, Evaluation};
 
 /// An account and what identifies its latest published work item. The item itself is not kept:
 /// it is a pure function of the account and the clock, re-computed on demand from
@@ -115,6 +116,10 @@ pub struct Pipeline {
     clock_floor: Option<Timestamp>,
     /// Changed items waiting for a sink, when collecting (see `collect_published`).
     published: Option<Vec<WorkItem>>,
+    /// The decision records of changed items, when collecting (see `collect_decisions`).
+    decisions: Option<Vec<DecisionRecord>>,
+    /// What the next evaluations are caused by (for decision records).
+    position: Position,
     panic_on: Option<String>, // Test-only: see [`Pipeline::inject_panic_on`].
 }
 
@@ -129,6 +134,8 @@ impl Pipeline {
             clock: None,
             clock_floor: None,
             published: None,
+            decisions: None,
+            position: Position::Clock,
             panic_on: None,
         }
     }
@@ -264,7 +271,8 @@ impl Pipeline {
             u64::from(entry.account.unknown_contact_attempts - unknown_before);
         self.clock = Some(self.clock.map_or(ev.occurred_at, |c| c.max(ev.occurred_at)));
         let now = entry.account.last_event_at;
-        let (item, changed) = Self::refresh(&self.settings, &self.scorer, entry, now);
+        let records = self.decisions.as_mut().map(|d| (d, &self.position));
+        let (item, changed) = Self::refresh(&self.settings, &self.scorer, entry, now, records);
         if changed {
             self.stats.items_changed += 1;
             if let Some(out) = self.published.as_mut() {
@@ -307,13 +315,14 @@ impl Pipeline {
         scorer: &Scorer,
         entry: &mut Entry,
         now: Timestamp,
+        records: Option<(&mut Vec<DecisionRecord>, &Position)>,
     ) -> (WorkItem, bool) {
-        let ev = evaluate(&entry.account, now, settings, scorer);
-        let mut item = ev.item;
-        let fp = item.fingerprint();
+        let mut ev = evaluate(&entry.account, now, settings, scorer);
+        let fp = ev.item.fingerprint();
         entry.wake_at = ev.decision.wake_at;
         entry.evaluated_at = now;
-        entry.tone = item
+        entry.tone = ev
+            .item
             .action
             .as_ref()
             .filter(|a| a.party == Party::Debtor)
@@ -324,9 +333,38 @@ impl Pipeline {
             entry.fingerprint = fp;
             entry.as_of = now;
         }
-        item.version = entry.version;
-        item.as_of = entry.as_of;
-        (item, changed)
+        ev.item.version = entry.version;
+        ev.item.as_of = entry.as_of;
+        if let (true, Some((out, position))) = (changed, records) {
+            out.push(DecisionRecord::of(
+                &ev,
+                &entry.account,
+                &ev.item,
+                position.clone(),
+                settings,
+            ));
+        }
+        (ev.item, changed)
+    }
+
+    /// Keeps a decision record of every changed item from now on, for
+    /// [`Pipeline::take_decisions`].
+    pub fn collect_decisions(&mut self) {
+        self.decisions.get_or_insert_with(Vec::new);
+    }
+
+    /// The decision records since the last call, in the order their items changed.
+    pub fn take_decisions(&mut self) -> Vec<DecisionRecord> {
+        self.decisions
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default()
+    }
+
+    /// What the next applied event is (for its decision records); clock-driven evaluations
+    /// record [`Position::Clock`].
+    pub fn set_position(&mut self, position: Position) {
+        self.position = position;
     }
 
     /// Raises the external clock event times are checked against: the daemon passes the wall clock
@@ -368,7 +406,8 @@ impl Pipeline {
         let mut items = Vec::with_capacity(self.accounts.len());
         for id in self.sorted_ids() {
             let entry = self.accounts.get_mut(&id).expect("id from keys");
-            let (item, c) = Self::refresh(&self.settings, &self.scorer, entry, now);
+            let records = self.decisions.as_mut().map(|d| (d, &Position::Clock));
+            let (item, c) = Self::refresh(&self.settings, &self.scorer, entry, now, records);
             if c {
                 changed += 1;
                 if let Some(out) = self.published.as_mut() {
@@ -395,7 +434,8 @@ impl Pipeline {
         let mut out = Vec::new();
         for id in due {
             let entry = self.accounts.get_mut(&id).expect("id from keys");
-            let (item, changed) = Self::refresh(&self.settings, &self.scorer, entry, now);
+            let records = self.decisions.as_mut().map(|d| (d, &Position::Clock));
+            let (item, changed) = Self::refresh(&self.settings, &self.scorer, entry, now, records);
             if changed {
                 out.push(item);
             }

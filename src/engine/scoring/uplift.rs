@@ -116,10 +116,12 @@ fn sigmoid(z: f64) -> f64 {
 
 /// Where an input name reads from: feature index, or `N_FEATURES + k` for score `k`.
 fn slot(name: &str) -> Option<usize> {
-    FEATURE_NAMES
-        .iter()
-        .position(|n| *n == name)
-        .or_else(|| SCORE_INPUTS.iter().position(|n| *n == name).map(|k| N_FEATURES + k))
+    FEATURE_NAMES.iter().position(|n| *n == name).or_else(|| {
+        SCORE_INPUTS
+            .iter()
+            .position(|n| *n == name)
+            .map(|k| N_FEATURES + k)
+    })
 }
 
 impl BoundUplift {
@@ -178,10 +180,14 @@ impl BoundUplift {
                 "one coefficient per input (base) and per driver (effect)".into(),
             ));
         }
-        let all = [model.base.intercept, model.effect.intercept, model.paid_share]
-            .into_iter()
-            .chain(model.base.coefficients.iter().copied())
-            .chain(model.effect.coefficients.iter().copied());
+        let all = [
+            model.base.intercept,
+            model.effect.intercept,
+            model.paid_share,
+        ]
+        .into_iter()
+        .chain(model.base.coefficients.iter().copied())
+        .chain(model.effect.coefficients.iter().copied());
         for v in all {
             if !v.is_finite() {
                 return Err(invalid("non-finite number".into()));
