@@ -52,6 +52,10 @@ enum Command {
     /// Score a CSV of labelled rows with a model: metrics, calibration and an HTML report.
     Evaluate(arrears::tools::training::EvaluateArgs),
     #[cfg(feature = "tools")]
+    /// Fit or judge the uplift model (the incremental effect of a call) on outcome rows.
+    #[command(subcommand)]
+    Uplift(arrears::tools::uplift::UpliftCommand),
+    #[cfg(feature = "tools")]
     /// Compare dialer strategies in a closed loop over the simulator.
     Backtest(arrears::tools::backtest::BacktestArgs),
     #[cfg(feature = "tools")]
@@ -108,6 +112,8 @@ fn main() -> ExitCode {
         Command::Train(args) => report(arrears::tools::training::train(&args)),
         #[cfg(feature = "tools")]
         Command::Evaluate(args) => report(arrears::tools::training::evaluate(&args)),
+        #[cfg(feature = "tools")]
+        Command::Uplift(cmd) => report(arrears::tools::uplift::run(&cmd)),
         #[cfg(feature = "tools")]
         Command::Backtest(args) => report(arrears::tools::backtest::run(&args).map(|r| {
             print!("{}", arrears::tools::backtest::table(&r));

@@ -13,6 +13,7 @@ pub mod decisions;
 pub mod domain;
 pub mod events;
 pub mod experiments;
+pub use experiments::stable_hash;
 pub mod features;
 pub mod pipeline;
 pub mod policy;

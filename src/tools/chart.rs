@@ -12,13 +12,16 @@ pub struct Series {
     pub points: Vec<(f64, f64)>,
 }
 
-const COLORS: [RGBColor; 6] = [
+const COLORS: [RGBColor; 9] = [
     RGBColor(31, 119, 180),
     RGBColor(255, 127, 14),
     RGBColor(44, 160, 44),
     RGBColor(214, 39, 40),
     RGBColor(148, 103, 189),
     RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(127, 127, 127),
+    RGBColor(23, 190, 207),
 ];
 
 /// Draws `series` as lines on one chart and writes it as a PNG.
@@ -28,6 +31,19 @@ pub fn line_chart(
     x_label: &str,
     y_label: &str,
     series: &[Series],
+) -> anyhow::Result<()> {
+    let styles: Vec<(usize, usize)> = (0..series.len()).map(|i| (i, 0)).collect();
+    line_chart_styled(path, title, x_label, y_label, series, &styles)
+}
+
+/// [`line_chart`] with a (colour, dash) pair per series: dash 0 is solid, 1 dashed, 2 dotted.
+pub fn line_chart_styled(
+    path: &Path,
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    series: &[Series],
+    styles: &[(usize, usize)],
 ) -> anyhow::Result<()> {
     let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, 0.0f64, f64::MIN);
     for s in series {
@@ -60,12 +76,16 @@ pub fn line_chart(
         .draw()
         .context("drawing the axes")?;
     for (i, s) in series.iter().enumerate() {
-        let color = COLORS[i % COLORS.len()];
-        chart
-            .draw_series(LineSeries::new(
-                s.points.iter().copied(),
-                color.stroke_width(2),
-            ))
+        let (c, dash) = styles.get(i).copied().unwrap_or((i, 0));
+        let color = COLORS[c % COLORS.len()];
+        let style = color.stroke_width(2);
+        let points = s.points.iter().copied();
+        let drawn = match dash % 3 {
+            0 => chart.draw_series(LineSeries::new(points, style)),
+            1 => chart.draw_series(DashedLineSeries::new(points, 10, 6, style)),
+            _ => chart.draw_series(DashedLineSeries::new(points, 3, 5, style)),
+        };
+        drawn
             .context("drawing a series")?
             .label(s.name.clone())
             .legend(move |(x, y)| {

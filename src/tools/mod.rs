@@ -11,3 +11,4 @@ pub mod chart;
 pub mod demo;
 pub mod sim;
 pub mod training;
+pub mod uplift;

@@ -15,7 +15,7 @@
 
 mod calibrate;
 pub mod csv;
-mod error;
+pub(crate) mod error;
 pub mod fit;
 mod fit_report;
 pub mod metrics;
@@ -23,7 +23,7 @@ mod options;
 pub mod preprocess;
 mod progress;
 pub mod report;
-mod solver;
+pub(crate) mod solver;
 mod split;
 
 use std::io::Write;

@@ -26,15 +26,15 @@ pub(super) fn linfa_positive_is_one(y: &[usize]) -> bool {
 }
 
 /// Column means and standard deviations the solver's inputs were standardised with.
-pub(super) struct Scaling {
-    mean: Array1<f64>,
-    sd: Array1<f64>,
+pub(crate) struct Scaling {
+    pub(crate) mean: Array1<f64>,
+    pub(crate) sd: Array1<f64>,
 }
 
 /// Standardises the columns of `x` in place (mean 0, sd 1; a constant column becomes 0). The
 /// solver then works on a well-conditioned problem whatever the transform (weights of evidence of
 /// a weak feature have a tiny spread), and the L2 penalty treats every feature alike.
-pub(super) fn standardize(x: &mut Array2<f64>) -> Scaling {
+pub(crate) fn standardize(x: &mut Array2<f64>) -> Scaling {
     let n = x.nrows().max(1) as f64;
     let mut mean = Array1::zeros(x.ncols());
     let mut sd = Array1::ones(x.ncols());
@@ -51,7 +51,7 @@ pub(super) fn standardize(x: &mut Array2<f64>) -> Scaling {
 
 /// Fits weights and intercept for P(label = 1) on standardised inputs `x` (see [`standardize`])
 /// with alpha per row; `init` and the result are in the unstandardised units.
-pub(super) fn fit_lr(
+pub(crate) fn fit_lr(
     x: ArrayView2<f64>,
     scaling: &Scaling,
     y: &[usize],
@@ -96,16 +96,16 @@ pub(super) fn fit_lr(
     Ok((w, b))
 }
 
-pub(super) fn sigmoid(z: f64) -> f64 {
+pub(crate) fn sigmoid(z: f64) -> f64 {
     1.0 / (1.0 + (-z).exp())
 }
 
-pub(super) fn predict(x: &Array2<f64>, w: &Array1<f64>, b: f64) -> Vec<f64> {
+pub(crate) fn predict(x: &Array2<f64>, w: &Array1<f64>, b: f64) -> Vec<f64> {
     x.dot(w).iter().map(|&z| sigmoid(z + b)).collect()
 }
 
 /// `f(0..n)` on up to `available_parallelism` threads; results in index order.
-pub(super) fn parallel_map<T: Send>(n: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
+pub(crate) fn parallel_map<T: Send>(n: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
     let threads = std::thread::available_parallelism()
         .map_or(1, |t| t.get())
         .min(n)
