@@ -24,6 +24,8 @@ fn cli_writes_stream_and_truth_file() {
         capacity: 0.05,
         quiet: true,
         book: arrears::tools::sim::Book::Full,
+        response: arrears::tools::sim::ResponseModel::Calibrated,
+        calibration_report: false,
     };
     cmd_simulate(&args).unwrap();
     let stream = std::fs::read(&out).unwrap();

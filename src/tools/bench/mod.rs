@@ -39,6 +39,8 @@ fn simulate_about(
         capacity: 0.05,
         quiet: true,
         book: crate::tools::sim::Book::Full,
+        response: crate::tools::sim::ResponseModel::Calibrated,
+        calibration_report: false,
     };
     let pilot_accounts = 2_000;
     crate::tools::sim::cmd_simulate(&args(pilot_accounts, path))?;

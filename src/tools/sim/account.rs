@@ -270,6 +270,7 @@ pub(crate) struct Followup {
 
 pub(crate) const NEVER: i64 = i64::MAX;
 const CALL_RING: usize = 8;
+const RPC_RING: usize = 4;
 
 #[derive(Debug, Clone)]
 pub(crate) struct Account {
@@ -293,6 +294,9 @@ pub(crate) struct Account {
     pub due_check_at: i64,
     pub due_check_due: i32,
     pub pay: Option<PayPlan>,
+    /// The debtor's own plan set aside by an earlier, smaller one (a promise's); it comes back
+    /// when that one falls due (calibrated model only; always `None` in the legacy model).
+    pub pay_next: Option<PayPlan>,
     pub reversal: Option<ReversalPlan>,
     pub rare_at: i64,
     pub followups: Vec<Followup>,
@@ -307,6 +311,10 @@ pub(crate) struct Account {
     pub last_rpc_at: i64,
     pub last_rpc_day: i32,
     pub failed_since_rpc: u16,
+    /// When the last promise in force was broken (`NEVER` if none was).
+    pub broken_at: i64,
+    rpcs: [i64; RPC_RING],
+    rpcs_n: u32,
     pub third_party_called: u16,
     pub last_letter_at: i64,
     texts: [i64; CALL_RING],
@@ -347,6 +355,7 @@ impl Account {
             due_check_at: NEVER,
             due_check_due: 0,
             pay: None,
+            pay_next: None,
             reversal: None,
             rare_at: NEVER,
             followups: Vec::new(),
@@ -358,6 +367,9 @@ impl Account {
             last_rpc_at: NEVER,
             last_rpc_day: i32::MIN,
             failed_since_rpc: 0,
+            broken_at: NEVER,
+            rpcs: [0; RPC_RING],
+            rpcs_n: 0,
             third_party_called: 0,
             last_letter_at: NEVER,
             texts: [0; CALL_RING],
@@ -439,6 +451,21 @@ impl Account {
             .count() as u32
     }
 
+    /// Records a right-party conversation at `at`.
+    pub fn record_rpc(&mut self, at: i64) {
+        self.rpcs[self.rpcs_n as usize % RPC_RING] = at;
+        self.rpcs_n += 1;
+    }
+
+    /// Right-party conversations recorded in `(from, before)`, counting at most the last 4.
+    pub fn rpcs_between(&self, from: i64, before: i64) -> u32 {
+        let n = (self.rpcs_n as usize).min(RPC_RING);
+        self.rpcs[..n]
+            .iter()
+            .filter(|&&t| t > from && t < before)
+            .count() as u32
+    }
+
     /// Records an answered call on debtor-local day `day`.
     pub fn record_connected(&mut self, day: i32) {
         if self.connected_day != day {
@@ -497,6 +524,7 @@ impl Account {
         self.statement_at = NEVER;
         self.due_check_at = NEVER;
         self.pay = None;
+        self.pay_next = None;
         self.rare_at = NEVER;
         self.promise = None;
         self.promise_due = None;

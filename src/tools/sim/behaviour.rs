@@ -10,7 +10,7 @@ use super::account::{
     Account, CloseReason, FeeKind, Flag, Follow, PayMode, PayPlan, ReversalPlan, Stmt, NEVER,
 };
 use super::calendar::{day_in_month, next_dom, Zones, DAY, HOUR};
-use super::config::SimConfig;
+use super::config::{ResponseModel, SimConfig};
 use super::output::Line;
 use super::rng::{chance, exp_wait};
 use super::stats::SimStats;
@@ -125,6 +125,10 @@ pub(crate) fn initial_state(
 }
 
 impl Ctx<'_> {
+    /// Whether the world runs the calibrated response model (see `calibrated.rs`).
+    pub(crate) fn calibrated(&self) -> bool {
+        self.cfg.response == ResponseModel::Calibrated
+    }
     pub(crate) fn w(&self) -> f64 {
         f64::from(self.tr.willingness)
     }
@@ -170,7 +174,8 @@ impl Ctx<'_> {
             a.statement_at = NEVER;
             self.statement(t);
         } else if let Some(p) = a.pay.filter(|p| p.at == t) {
-            a.pay = None;
+            // A plan set aside for this one comes back (never in the legacy model).
+            a.pay = a.pay_next.take().filter(|n| n.at > t);
             self.pay(t, p.mode);
         } else if let Some(r) = a.reversal.filter(|r| r.at == t) {
             a.reversal = None;
@@ -345,7 +350,7 @@ impl Ctx<'_> {
     }
 
     /// How much a payment of `mode` comes to now (0 = nothing to pay).
-    fn amount_for(&self, mode: PayMode) -> i64 {
+    pub(crate) fn amount_for(&self, mode: PayMode) -> i64 {
         let owed = self.a.ledger.owed();
         if owed <= 0 {
             return 0;
@@ -483,7 +488,7 @@ impl Ctx<'_> {
     }
 
     /// Whether the debtor is in a position to plan a payment at all.
-    fn can_plan(&self) -> bool {
+    pub(crate) fn can_plan(&self) -> bool {
         let stop = Flag::Bankruptcy.bit() | Flag::Dispute.bit() | Flag::Complaint.bit();
         !self.a.dead && self.a.closed.is_none() && self.a.flags & stop == 0
     }
@@ -525,6 +530,9 @@ impl Ctx<'_> {
 
     /// When a delinquent debtor will next pay on their own (if at all).
     pub(crate) fn plan_cure(&mut self, t: i64) {
+        if self.calibrated() {
+            return self.plan_cure_calibrated(t);
+        }
         if !self.can_plan() {
             return;
         }

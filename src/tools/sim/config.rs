@@ -1,5 +1,5 @@
-//! What a simulation is asked to do: the `arrears simulate` options ([`SimulateArgs`], [`Book`])
-//! and the [`SimConfig`] the world is built from.
+//! What a simulation is asked to do: the `arrears simulate` options ([`SimulateArgs`], [`Book`],
+//! [`ResponseModel`]) and the [`SimConfig`] the world is built from.
 
 use std::path::PathBuf;
 
@@ -36,6 +36,15 @@ pub struct SimulateArgs {
     /// account starts delinquent.
     #[arg(long, value_enum, default_value = "full")]
     pub book: Book,
+    /// How debtors respond to contacts and pay on their own: `calibrated` (to published field
+    /// evidence, see docs/simulator.md) or `legacy` (the original model, byte for byte).
+    #[arg(long, value_enum, default_value = "calibrated")]
+    pub response: ResponseModel,
+    /// Print the calibration report (both response models on a collections book of `--accounts`
+    /// accounts and `--seed`: self-cure by stage, paired effects of one call and one text)
+    /// instead of writing a stream.
+    #[arg(long)]
+    pub calibration_report: bool,
 }
 
 /// Which accounts the simulated portfolio holds.
@@ -43,6 +52,27 @@ pub struct SimulateArgs {
 pub enum Book {
     Full,
     Collections,
+}
+
+/// How simulated debtors respond to contacts and pay on their own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum ResponseModel {
+    /// The original model: a contact mostly changes *when* a debtor pays (self-cure is high),
+    /// texts are about as strong as calls, a promise's plan replaces the debtor's own.
+    Legacy,
+    /// Calibrated to field evidence (docs/simulator.md): a right-party conversation changes
+    /// *whether* a persuadable debtor pays, texts are weak reminders, late stages rarely self-cure.
+    #[default]
+    Calibrated,
+}
+
+impl ResponseModel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResponseModel::Legacy => "legacy",
+            ResponseModel::Calibrated => "calibrated",
+        }
+    }
 }
 
 /// What to simulate.
@@ -61,6 +91,8 @@ pub struct SimConfig {
     pub collections_book: bool,
     /// The contact-policy profile every simulated account is under (the audit judges by it).
     pub profile: String,
+    /// How debtors respond to contacts and pay on their own.
+    pub response: ResponseModel,
 }
 
 impl SimConfig {
@@ -74,6 +106,7 @@ impl SimConfig {
             rare_scale: 1.0,
             collections_book: false,
             profile: "strict".to_owned(),
+            response: ResponseModel::Calibrated,
         }
     }
 
@@ -89,6 +122,7 @@ impl From<&SimulateArgs> for SimConfig {
             start: a.start,
             capacity: a.capacity,
             collections_book: a.book == Book::Collections,
+            response: a.response,
             ..SimConfig::new(a.accounts, a.days, a.seed)
         }
     }

@@ -75,7 +75,7 @@ impl Outcome {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Disposition {
+pub(crate) enum Disposition {
     PromiseToPay,
     RefusedToPay,
     Dispute,
@@ -101,6 +101,16 @@ impl Disposition {
             Disposition::None => "none",
         }
     }
+}
+
+/// What a debtor promised: the amount, the local due day, days from the conversation to it, and
+/// whether it was confirmed in writing.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Terms {
+    pub amount: i64,
+    pub due: i32,
+    pub days: i32,
+    pub confirmed: bool,
 }
 
 impl Ctx<'_> {
@@ -194,8 +204,12 @@ impl Ctx<'_> {
         self.stats.letters += 1;
         self.a.last_letter_at = at;
         if outcome == Outcome::Delivered {
-            let p = 0.03 + 0.08 * self.w() * self.ab();
-            self.nudge(at, p, 12);
+            if self.calibrated() {
+                self.remind(at, super::calibrated::LETTER_STRENGTH);
+            } else {
+                let p = 0.03 + 0.08 * self.w() * self.ab();
+                self.nudge(at, p, 12);
+            }
         }
     }
 
@@ -214,7 +228,9 @@ impl Ctx<'_> {
             self.a.record_third_party(c);
             return;
         }
-        if outcome == Outcome::Delivered && !contact.wrong && !self.a.dead {
+        if outcome == Outcome::Delivered && !contact.wrong && !self.a.dead && self.calibrated() {
+            self.text_calibrated(at);
+        } else if outcome == Outcome::Delivered && !contact.wrong && !self.a.dead {
             let (w, ab) = (self.w(), self.ab());
             if let (Some(p), true) = (self.a.promise, self.a.pay.is_none()) {
                 // A reminder on the promise's day can rescue a promise about to be broken.
@@ -313,6 +329,7 @@ impl Ctx<'_> {
             self.a.last_rpc_at = at;
             self.a.last_rpc_day = day;
             self.a.failed_since_rpc = 0;
+            self.a.record_rpc(at);
             self.stats.right_party_contacts += 1;
             self.stats.today().right_party_contacts += 1;
             disposition = Some(self.conversation(at, day, c, pressure, broken));
@@ -377,8 +394,12 @@ impl Ctx<'_> {
             let when = at + self.rng.random_range(HOUR..3 * DAY);
             self.a.follow(when, Follow::NewNumber);
         }
-        let p = 0.12 * self.w();
-        self.nudge(at, p, 7);
+        if self.calibrated() {
+            self.remind(at, super::calibrated::RELAY_STRENGTH);
+        } else {
+            let p = 0.12 * self.w();
+            self.nudge(at, p, 7);
+        }
     }
 
     /// A right-party conversation: what the debtor says and does.
@@ -406,6 +427,9 @@ impl Ctx<'_> {
         }
         if chance(&mut self.rng, 0.005 + 0.008 * extra + 0.05 * angry) {
             return Disposition::Dispute;
+        }
+        if self.calibrated() {
+            return self.talk_calibrated(at, day, c);
         }
         if ab < 0.35 && chance(&mut self.rng, 0.3) {
             if !self.a.has(Flag::Hardship) && chance(&mut self.rng, 0.6) {
@@ -438,6 +462,41 @@ impl Ctx<'_> {
     /// and (hidden) whether it will be kept.
     fn promise(&mut self, at: i64, day: i32, c: usize) {
         let (w, ab) = (self.w(), self.ab());
+        let Terms {
+            amount,
+            due,
+            days: k,
+            confirmed,
+        } = self.promise_terms(at, day, c);
+        let p_keep =
+            0.03 + 0.92 * w.powf(1.5) * (0.35 + 0.65 * ab) + if confirmed { 0.04 } else { 0.0 };
+        if chance(&mut self.rng, p_keep) {
+            let pay_day = if chance(&mut self.rng, 0.5) {
+                due
+            } else {
+                day + self.rng.random_range(0..=k)
+            };
+            let last = self.at_local(due + 1, 0) - 1;
+            let pay_at = self.day_time(pay_day).clamp(at + 600, last.max(at + 600));
+            self.a.pay = Some(PayPlan {
+                at: pay_at,
+                mode: PayMode::Fixed(amount),
+            });
+        } else if chance(&mut self.rng, 0.3) {
+            let late = due + self.rng.random_range(2..7);
+            let part =
+                (amount as f64 * self.rng.random_range(0.2..0.6) / 100.0).round() as i64 * 100;
+            let pay_at = self.day_time(late).max(at + 600);
+            self.a.pay = Some(PayPlan {
+                at: pay_at,
+                mode: PayMode::Fixed(part.max(100)),
+            });
+        }
+    }
+
+    /// What the debtor promises (amount, date, written confirmation); schedules `promise_made`.
+    pub(crate) fn promise_terms(&mut self, at: i64, day: i32, c: usize) -> Terms {
+        let ab = self.ab();
         let owed = self.a.ledger.owed();
         let cover = self.a.ledger.to_cover(i32::MAX);
         let base = if cover > 0 { cover } else { owed };
@@ -467,29 +526,11 @@ impl Ctx<'_> {
                 contact: c as u8,
             },
         );
-        let p_keep =
-            0.03 + 0.92 * w.powf(1.5) * (0.35 + 0.65 * ab) + if confirmed { 0.04 } else { 0.0 };
-        if chance(&mut self.rng, p_keep) {
-            let pay_day = if chance(&mut self.rng, 0.5) {
-                due
-            } else {
-                day + self.rng.random_range(0..=k)
-            };
-            let last = self.at_local(due + 1, 0) - 1;
-            let pay_at = self.day_time(pay_day).clamp(at + 600, last.max(at + 600));
-            self.a.pay = Some(PayPlan {
-                at: pay_at,
-                mode: PayMode::Fixed(amount),
-            });
-        } else if chance(&mut self.rng, 0.3) {
-            let late = due + self.rng.random_range(2..7);
-            let part =
-                (amount as f64 * self.rng.random_range(0.2..0.6) / 100.0).round() as i64 * 100;
-            let pay_at = self.day_time(late).max(at + 600);
-            self.a.pay = Some(PayPlan {
-                at: pay_at,
-                mode: PayMode::Fixed(part.max(100)),
-            });
+        Terms {
+            amount,
+            due,
+            days: k,
+            confirmed,
         }
     }
 

@@ -114,6 +114,7 @@ impl Ctx<'_> {
             Some(Rare::Death) => {
                 self.a.dead = true;
                 self.a.pay = None;
+                self.a.pay_next = None;
                 if chance(&mut self.rng, 0.75) {
                     let at = t + self.rng.random_range(3 * DAY..40 * DAY);
                     self.a
@@ -189,6 +190,7 @@ impl Ctx<'_> {
             Flag::BreathingSpace => (1.0, t + 60 * DAY + HOUR),
             Flag::Bankruptcy => {
                 self.a.pay = None;
+                self.a.pay_next = None;
                 if chance(&mut self.rng, 0.7) {
                     let at = t + self.rng.random_range(20 * DAY..60 * DAY);
                     self.a.follow(at, Follow::Close(CloseReason::ChargedOff));
@@ -208,6 +210,7 @@ impl Ctx<'_> {
             }
             Flag::DeceasedReported => {
                 self.a.pay = None;
+                self.a.pay_next = None;
                 if self.a.dead {
                     if chance(&mut self.rng, 0.8) {
                         let at = t + self.rng.random_range(10 * DAY..40 * DAY);
@@ -239,6 +242,7 @@ impl Ctx<'_> {
                 contact,
             } => {
                 if self.a.promise.take().is_some() {
+                    self.a.broken_at = t;
                     self.stats.promises_broken += 1;
                 }
                 self.a.promises += 1;
@@ -267,6 +271,7 @@ impl Ctx<'_> {
                 if self.a.promise.is_some_and(|p| p.deadline <= t) {
                     self.a.promise = None;
                     self.a.promise_due = None;
+                    self.a.broken_at = t;
                     self.stats.promises_broken += 1;
                 }
             }

@@ -24,6 +24,9 @@ pub(crate) fn mix(words: &[u64]) -> u64 {
 pub(crate) const STREAM_TRAITS: u64 = 1;
 pub(crate) const STREAM_STEP: u64 = 2;
 pub(crate) const STREAM_DIALER: u64 = 3;
+/// The paired oracle's agenda steps (keyed by replicate and instant) and its one contact.
+pub(crate) const STREAM_PAIRED: u64 = 4;
+pub(crate) const STREAM_PAIRED_CONTACT: u64 = 5;
 
 /// A ChaCha8 generator for (seed, stream, a, b).
 pub(crate) fn stream(seed: u64, purpose: u64, a: u64, b: u64) -> ChaCha8Rng {

@@ -21,6 +21,17 @@ use super::traits::{account_index, TraitDists, Traits};
 use super::view::WorldView;
 use super::violations::{Rules, Violations};
 
+/// What one account's processing step borrows from the world, for a step on scratch state (the
+/// paired oracle's forks).
+#[derive(Clone, Copy)]
+pub(crate) struct Shared<'a> {
+    pub cfg: &'a SimConfig,
+    pub zones: &'a Zones,
+    pub traits: &'a [Traits],
+    pub accounts: &'a [Account],
+    pub rules: &'a Rules,
+}
+
 /// All debtors, their hidden traits and true state.
 pub struct World {
     cfg: SimConfig,
@@ -103,6 +114,17 @@ impl World {
         &self.cfg
     }
 
+    /// The world's read-only parts, for stepping a copy of one account elsewhere.
+    pub(crate) fn shared(&self) -> Shared<'_> {
+        Shared {
+            cfg: &self.cfg,
+            zones: &self.zones,
+            traits: &self.traits,
+            accounts: &self.accounts,
+            rules: &self.rules,
+        }
+    }
+
     /// The dialer's view of the world at an instant.
     pub fn view_at(&self, at: jiff::Timestamp) -> WorldView<'_> {
         WorldView::new(&self.traits, &self.accounts, &self.zones, at.as_second())
@@ -115,7 +137,8 @@ impl World {
 
     /// Simulates one day (day index `day`, 0-based): billing events, debtor-initiated payments,
     /// rare events, and the contacts the dialer asks for; appends that day's events, in
-    /// `occurred_at` order, to `out` as JSON lines.
+    /// `occurred_at` order, to `out` as JSON lines. Days at or beyond `cfg.days` work the same
+    /// way (a run can be continued, e.g. with no contacts, to see what is paid later).
     pub fn step_day(&mut self, day: u32, dialer: &mut dyn Dialer, out: &mut Vec<String>) {
         self.step(day, dialer, &mut |line| out.push(line));
     }
