@@ -186,6 +186,16 @@ impl Seen {
     pub fn hit(&self, k: &'static str) {
         *self.0.borrow_mut().entry(k).or_default() += 1;
     }
+    /// Fails unless every label in `labels` was hit at least once.
+    pub fn require(&self, labels: &[&str]) {
+        let hits = self.0.borrow();
+        for l in labels {
+            assert!(
+                hits.get(l).copied().unwrap_or(0) > 0,
+                "the generated cases never reached {l:?}: {hits:?}"
+            );
+        }
+    }
     pub fn print(&self, name: &str) {
         let mut v: Vec<_> = self.0.borrow().iter().map(|(k, n)| (*k, *n)).collect();
         v.sort();

@@ -33,6 +33,7 @@ mod determinism;
 mod dnc_numbers;
 mod driver;
 mod generator;
+mod holdout;
 mod holds;
 mod model;
 mod no_panic;

@@ -179,8 +179,14 @@ pub fn evaluate(acc: &Account, now: Timestamp, settings: &Settings, scorer: &Sco
     // A closed account's item is final.
     decision.wake_at = wake.get().filter(|_| acc.closed.is_none());
     // The holdout only matters to an open item; held and closed items name their arm.
-    let open = decision.status == Status::Open;
-    let (arm_label, arm_probability) = if open {
+    // An exempt call (a callback, a hardship or complaint follow-up) was not randomised.
+    let randomised = decision.status == Status::Open
+        && !(assignment.holdout
+            && decision
+                .action
+                .as_ref()
+                .is_some_and(|a| a.channel == Channel::Call));
+    let (arm_label, arm_probability) = if randomised {
         (
             settings.experiments.label(&assignment),
             assignment.probability,

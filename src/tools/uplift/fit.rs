@@ -280,7 +280,8 @@ impl TLearner {
     }
 }
 
-/// The transformed-outcome fit: ridge least squares of `y·(t − e)/(e(1 − e))` on the drivers.
+/// The transformed-outcome fit: ridge least squares of `y·(t − e)/(e(1 − e))` on the drivers, with
+/// `e` the share of called rows.
 pub struct TransformedOutcome {
     inputs: Inputs,
     drivers: Vec<usize>,
@@ -298,10 +299,13 @@ impl TransformedOutcome {
             .collect();
         let x = inputs.matrix(train);
         let k = drivers.len() + 1;
+        // The rows' own treated share: not-called rows may be subsampled when logged, so the
+        // logging propensity alone would misstate the odds of treatment among the rows.
+        let e = train.iter().filter(|r| r.treated).count() as f64 / train.len().max(1) as f64;
+        let e = e.clamp(0.01, 0.99);
         let mut a = vec![vec![0.0; k]; k];
         let mut b = vec![0.0; k];
         for (i, r) in train.iter().enumerate() {
-            let e = r.propensity.clamp(0.01, 0.99);
             let t = if r.treated { 1.0 } else { 0.0 };
             let z = f64::from(u8::from(r.y())) * (t - e) / (e * (1.0 - e));
             let row: Vec<f64> = std::iter::once(1.0)
