@@ -40,8 +40,12 @@ pub enum Order {
     Random,
     /// No contacts at all: what the portfolio pays on its own.
     Idle,
-    /// Exploration: the day's calls go to open call items drawn uniformly at random, and every
-    /// decision is logged as an outcome row with its propensity (training data for uplift).
+    /// Exploration: every account is held out of calls for whole blocks of
+    /// [`EXPLORE_BLOCK_DAYS`] days with probability one half (a hash of the account and the
+    /// block); the others' calls go in random order. At each block start every open call item is
+    /// logged as an outcome row, treated unless held out, with propensity one half (training data
+    /// for uplift: what being worked for a block adds, not only what calling today rather than
+    /// tomorrow adds).
     Explore,
 }
 
@@ -61,8 +65,18 @@ impl Order {
     }
 }
 
-/// Share of not-called decisions the exploration policy logs (all called ones are logged).
-const CONTROL_SAMPLE: u64 = 4;
+/// Length of an exploration block (days).
+pub const EXPLORE_BLOCK_DAYS: i64 = 14;
+
+/// The exploration block of an instant (days since the epoch / block length).
+fn block_of(t: Timestamp) -> i64 {
+    t.as_second().div_euclid(86_400) / EXPLORE_BLOCK_DAYS
+}
+
+/// Whether exploration holds `account` out of calls during block `block`.
+fn explore_held(account: &str, block: i64) -> bool {
+    crate::engine::stable_hash(&[account.as_bytes(), &block.to_le_bytes(), b"explore"]) % 2 == 0
+}
 
 /// What the dialer counted from the events it observed.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -88,9 +102,8 @@ pub struct EngineDialer {
     pub oracle_gain: ahash::AHashMap<String, f64>,
     /// Calls confirmed, per account.
     pub calls_by_account: ahash::AHashMap<String, u32>,
-    /// Exploration: decision rows awaiting their outcome, and the accounts called each day.
+    /// Exploration: decision rows awaiting their outcome.
     pub rows: Vec<Row>,
-    called_today: ahash::AHashSet<String>,
     /// Payments and reversals seen (to label rows).
     pub ledger: Ledger,
     /// Complaints, disputes and hardship entries seen.
@@ -109,7 +122,6 @@ impl EngineDialer {
             oracle_gain: ahash::AHashMap::new(),
             calls_by_account: ahash::AHashMap::new(),
             rows: Vec::new(),
-            called_today: ahash::AHashSet::new(),
             ledger: Ledger::default(),
             counted: Counted::default(),
         }
@@ -146,33 +158,19 @@ impl EngineDialer {
         }
     }
 
-    /// Logs the day's decision rows: every open debtor call item, called (chosen) or not.
-    fn log_rows(&mut self, open: &[WorkItem], chosen: &ahash::AHashSet<String>, day: Timestamp) {
-        let candidates = open
-            .iter()
-            .filter(|i| {
-                i.action
-                    .as_ref()
-                    .is_some_and(|a| a.channel == Channel::Call && a.party == Party::Debtor)
-            })
-            .count();
-        if candidates == 0 {
+    /// Logs the block's decision rows at its first day: every open debtor call item, treated
+    /// unless held out for the block.
+    fn log_rows(&mut self, open: &[WorkItem], day: Timestamp) {
+        let block = block_of(day);
+        if block_of(day - Span::new().hours(24)) == block {
             return;
         }
-        let propensity = (self.calls_per_day as f64 / candidates as f64).min(1.0);
         for item in open {
             let call = item
                 .action
                 .as_ref()
                 .is_some_and(|a| a.channel == Channel::Call && a.party == Party::Debtor);
-            let treated = chosen.contains(&item.account_id);
-            let logged = treated
-                || crate::engine::stable_hash(&[
-                    item.account_id.as_bytes(),
-                    &day.as_second().to_le_bytes(),
-                ]) % CONTROL_SAMPLE
-                    == 0;
-            if !call || !logged {
+            if !call {
                 continue;
             }
             let Some(ev) = self.pipeline.explain(&item.account_id, day) else {
@@ -182,8 +180,8 @@ impl EngineDialer {
                 account_id: item.account_id.clone(),
                 at: day.as_second(),
                 arm: "explore".into(),
-                propensity,
-                treated,
+                propensity: 0.5,
+                treated: !explore_held(&item.account_id, block),
                 stake: amount_at_stake(&ev.features) as f64,
                 paid: 0.0,
                 features: ev.features.vector,
@@ -235,7 +233,6 @@ impl Dialer for EngineDialer {
         if self.order == Order::Idle {
             return Vec::new();
         }
-        self.called_today.clear();
         let (items, _) = self.pipeline.evaluate_all_items(day_start);
         let mut open: Vec<WorkItem> = items
             .into_iter()
@@ -243,7 +240,6 @@ impl Dialer for EngineDialer {
             .collect();
         self.sort(&mut open);
         let mut plan = Vec::new();
-        let mut chosen = ahash::AHashSet::new();
         let mut calls = 0;
         for item in &open {
             let Some(action) = &item.action else { continue };
@@ -252,11 +248,12 @@ impl Dialer for EngineDialer {
             };
             match action.channel {
                 Channel::Call => {
-                    if calls >= self.calls_per_day {
+                    let held = self.order == Order::Explore
+                        && explore_held(&item.account_id, block_of(day_start));
+                    if held || calls >= self.calls_per_day {
                         continue;
                     }
                     calls += 1;
-                    chosen.insert(item.account_id.clone());
                 }
                 Channel::Letter => {
                     // A letter a month at most: letters take no dialer capacity but are not free.
@@ -275,7 +272,7 @@ impl Dialer for EngineDialer {
             plan.extend(planned(item, at));
         }
         if self.order == Order::Explore {
-            self.log_rows(&open, &chosen, day_start);
+            self.log_rows(&open, day_start);
         }
         plan
     }
@@ -320,25 +317,12 @@ impl Dialer for EngineDialer {
             && c.at < a.not_after;
         if ok && c.channel == sim::Channel::Call {
             *self.calls_by_account.entry(c.account_id.clone()).or_default() += 1;
-            self.called_today.insert(c.account_id.clone());
         }
         ok
     }
 }
 
 impl EngineDialer {
-    /// Exploration: marks the day's rows by whether the call was actually made (a contact the
-    /// last-moment check cancelled is no treatment).
-    pub fn end_day(&mut self, day_start: Timestamp) {
-        let at = day_start.as_second();
-        for r in self.rows.iter_mut().rev() {
-            if r.at != at {
-                break;
-            }
-            r.treated = r.treated && self.called_today.contains(&r.account_id);
-        }
-    }
-
     /// Labels the rows with what each account paid over `horizon_days` after the decision,
     /// keeping the rows whose horizon ended by `end`.
     pub fn labelled_rows(&mut self, horizon_days: u32, end: Timestamp) -> Vec<Row> {

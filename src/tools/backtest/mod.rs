@@ -89,11 +89,12 @@ pub struct BacktestArgs {
     /// then (0: do not continue).
     #[arg(long, default_value_t = 150)]
     pub continue_to: u32,
-    /// The oracle's horizon: the extra collections of a call over this many days.
-    #[arg(long, default_value_t = 60)]
+    /// The oracle's horizon: the extra collections of a call over this many days (0: until the
+    /// end of the run, what the run's collections count).
+    #[arg(long, default_value_t = 0)]
     pub oracle_horizon_days: u32,
     /// The oracle's paired draws per call.
-    #[arg(long, default_value_t = 4)]
+    #[arg(long, default_value_t = 8)]
     pub oracle_replicates: u32,
     /// `explore`: write the outcome rows (CSV) here (`<path>` gets `.seed<N>` before the
     /// extension when more than one seed runs).
@@ -177,7 +178,11 @@ fn oracle_gains(
         let (Some(pc), Some(index)) = (planned(item, at), view.index_of(&item.account_id)) else {
             continue;
         };
-        let v = world.paired_value(index, &pc, args.oracle_horizon_days, args.oracle_replicates);
+        let horizon = match args.oracle_horizon_days {
+            0 => (world.config().days - day).max(1),
+            h => h,
+        };
+        let v = world.paired_value(index, &pc, horizon, args.oracle_replicates);
         out.insert(item.account_id.clone(), v.gain());
     }
     out
@@ -204,7 +209,6 @@ pub fn run_one(
         }
         world.step_day(day, &mut dialer, &mut lines);
         lines.clear();
-        dialer.end_day(world.day_start(day));
     }
     let run_end = world.stats().collected_usd_cents;
     let s = world.stats().clone();
