@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# Regenerates the shipped models (models/willingness.json, models/ability.json) byte for byte:
-# a fixed-seed simulated history → labelled training rows from `arrears replay` (the daemon's own
-# feature code) → `arrears train` for each label, with a time-based hold-out.
+# Regenerates the shipped models (models/willingness.json, models/ability.json, models/uplift.json)
+# byte for byte: a fixed-seed simulated history → labelled training rows from `arrears replay` (the
+# daemon's own feature code) → `arrears train` for each label, with a time-based hold-out; then
+# the uplift model: an exploration backtest (random calls with logged propensities, seeds never
+# used for testing) → outcome rows over 90 days → `arrears uplift fit`.
+# The willingness and ability models are trained on the legacy response model's history, as
+# shipped; the uplift model on the calibrated one (the simulator's default).
 #
 #   scripts/train-models.sh            # writes models/*.json and models/golden.json
 #   WORK=/tmp/arrears-train scripts/train-models.sh   # keep the intermediate files there
@@ -19,11 +23,11 @@ cargo build --release --quiet
 bin=target/release/arrears
 
 echo "simulating $ACCOUNTS accounts over $DAYS days (seed $SEED) in $WORK" >&2
-"$bin" simulate --accounts "$ACCOUNTS" --days "$DAYS" --seed "$SEED" --quiet \
+"$bin" simulate --accounts "$ACCOUNTS" --days "$DAYS" --seed "$SEED" --quiet --response legacy \
   --output "$WORK/history.jsonl" --truth "$WORK/truth.csv"
 "$bin" replay --input "$WORK/history.jsonl" --training-rows "$WORK/rows.csv" --output /dev/null
 # An independent portfolio (another seed) for the out-of-sample evaluation reports.
-"$bin" simulate --accounts $((ACCOUNTS / 4)) --days "$DAYS" --seed $((SEED + 1)) --quiet \
+"$bin" simulate --accounts $((ACCOUNTS / 4)) --days "$DAYS" --seed $((SEED + 1)) --quiet --response legacy \
   --output "$WORK/holdout.jsonl"
 "$bin" replay --input "$WORK/holdout.jsonl" --training-rows "$WORK/holdout-rows.csv" --output /dev/null
 
@@ -49,6 +53,12 @@ train() {
 }
 train willingness ability "a payment (not reversed in full) within 30 days of the snapshot" "$WILLINGNESS_SIGNS"
 train ability willingness "payments net of reversals within 30 days reach the overdue amount at the snapshot" "$ABILITY_SIGNS"
+# The uplift model: exploration on seeds 101 and 102 (the backtest tests on seeds 1-3).
+UPLIFT_VERSION=${UPLIFT_VERSION:-2026-12-02}
+"$bin" backtest --accounts 20000 --days 150 --continue-to 0 --seeds 101,102 --strategies explore \
+  --rows "$WORK/uplift-rows.csv" --horizon-days 90 --json "$WORK/explore.json" --chart "$WORK/explore.png" >&2
+"$bin" uplift fit --rows "$WORK/uplift-rows.seed101.csv,$WORK/uplift-rows.seed102.csv" \
+  --out models/uplift.json --version "$UPLIFT_VERSION" --horizon-days 90 >&2
 echo "models written; reports in $WORK" >&2
 # Record the golden scores of the new models (tests/golden.rs compares against them).
 ARREARS_BLESS=1 cargo test --release --quiet --test golden >&2
