@@ -33,6 +33,8 @@ pub struct KafkaConfig {
     pub dead_letter_topic: String,
     /// Compacted topic of account state, co-partitioned with the inputs.
     pub changelog_topic: String,
+    /// Decision records (the audit trail): one per published work item, keyed by account.
+    pub decisions_topic: String,
     /// Consumer `session.timeout.ms`.
     pub session_timeout_ms: u32,
     /// Consumer `max.poll.interval.ms`.
@@ -72,6 +74,7 @@ impl Default for KafkaConfig {
             work_items_topic: topics::WORK_ITEMS.into(),
             dead_letter_topic: topics::DEAD_LETTER.into(),
             changelog_topic: topics::CHANGELOG.into(),
+            decisions_topic: topics::DECISIONS.into(),
             session_timeout_ms: 10_000,
             max_poll_interval_ms: 300_000,
             queued_max_messages_kbytes: 16_384,
@@ -87,6 +90,9 @@ impl Default for KafkaConfig {
         }
     }
 }
+
+/// The most decision records `http.decisions_per_account` may keep per account.
+pub const MAX_DECISIONS_PER_ACCOUNT: usize = 1_000;
 
 /// `[http]`: the API server, its limits and its optional bearer token.
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -114,6 +120,9 @@ pub struct HttpConfig {
     pub auth_token_file: Option<String>,
     /// Serve `/metrics` without the token even when `auth_token_file` is set.
     pub metrics_without_auth: bool,
+    /// Decision records kept in memory per owned account for `/v1/accounts/{id}/decisions` (the
+    /// latest ones; about 4 KiB each), 1 to [`MAX_DECISIONS_PER_ACCOUNT`].
+    pub decisions_per_account: usize,
     /// The token read from `auth_token_file`; never logged.
     #[serde(skip)]
     pub auth_token: Option<Sensitive<String>>,
@@ -133,6 +142,7 @@ impl Default for HttpConfig {
             worklist_max_staleness_ms: 250,
             auth_token_file: None,
             metrics_without_auth: false,
+            decisions_per_account: 20,
             auth_token: None,
         }
     }
@@ -189,6 +199,12 @@ impl HttpConfig {
             p.push(format!(
                 "http.max_body_bytes must be at most 1048576, not {}",
                 self.max_body_bytes
+            ));
+        }
+        if !(1..=MAX_DECISIONS_PER_ACCOUNT).contains(&self.decisions_per_account) {
+            p.push(format!(
+                "http.decisions_per_account must be between 1 and {MAX_DECISIONS_PER_ACCOUNT}, not {}",
+                self.decisions_per_account
             ));
         }
         if self.worklist_max_staleness_ms > 60_000 {
@@ -335,6 +351,7 @@ impl DaemonSettings {
             ("kafka.work_items_topic", &k.work_items_topic),
             ("kafka.dead_letter_topic", &k.dead_letter_topic),
             ("kafka.changelog_topic", &k.changelog_topic),
+            ("kafka.decisions_topic", &k.decisions_topic),
         ] {
             if v.trim().is_empty() {
                 p.push(format!("{name} must not be empty"));
@@ -342,6 +359,19 @@ impl DaemonSettings {
         }
         if k.billing_topic == k.contacts_topic {
             p.push("kafka.billing_topic and kafka.contacts_topic must differ".into());
+        }
+        for (name, other) in [
+            ("billing_topic", &k.billing_topic),
+            ("contacts_topic", &k.contacts_topic),
+            ("work_items_topic", &k.work_items_topic),
+            ("dead_letter_topic", &k.dead_letter_topic),
+            ("changelog_topic", &k.changelog_topic),
+        ] {
+            if k.decisions_topic == *other {
+                p.push(format!(
+                    "kafka.decisions_topic and kafka.{name} must differ"
+                ));
+            }
         }
         if k.max_in_flight == 0 {
             p.push("kafka.max_in_flight must be at least 1".into());
@@ -424,7 +454,8 @@ impl DaemonSettings {
         c
     }
 
-    /// The idempotent, compressing producer of work items, changelog and dead letters.
+    /// The idempotent, compressing producer of work items, decision records, changelog and dead
+    /// letters.
     pub fn producer_config(&self) -> ClientConfig {
         let mut c = self.base();
         c.set("enable.idempotence", "true")
@@ -514,12 +545,12 @@ mod tests {
     #[test]
     fn every_problem_is_reported_at_once() {
         let fig = Figment::from(Toml::string(
-            "[kafka]\nbrokers = \"\"\nmax_in_flight = 0\ncompression = \"brotli\"\n[kafka.properties]\n\"enable.auto.offset.store\" = \"true\"\n[http]\nlisten = \"nowhere\"\n",
+            "[kafka]\nbrokers = \"\"\nmax_in_flight = 0\ncompression = \"brotli\"\ndecisions_topic = \"arrears.work-items\"\n[kafka.properties]\n\"enable.auto.offset.store\" = \"true\"\n[http]\nlisten = \"nowhere\"\ndecisions_per_account = 0\n",
         ));
         let Err(ConfigError::Invalid(p)) = DaemonSettings::from_figment(&fig) else {
             panic!("invalid settings accepted");
         };
-        assert_eq!(p.len(), 5, "{p:?}");
+        assert_eq!(p.len(), 7, "{p:?}");
         let fig = Figment::from(Toml::string("[kafka]\nbrokerz = \"x\"\n"));
         assert!(DaemonSettings::from_figment(&fig).is_err());
     }
