@@ -103,6 +103,11 @@ ts("Holds by reason", [(f'sum by (reason) (rate(arrears_holds_published_total{{{
    desc="arrears_holds_published_total: held work items by hold_reason.")
 ts("Policy blocks by rule", [(f'sum by (rule) (rate(arrears_policy_blocks_total{{{J}}}[{R}]))', "{{rule}}")], unit="ops", stack=True,
    desc="arrears_policy_blocks_total: published work items whose contact a policy rule held, capped, delayed or restricted, by rule (<profile>.<rule>).")
+ts("Work items by arm", [(f'sum by (arm) (rate(arrears_work_items_by_arm_total{{{J}}}[{R}]))', "{{arm}}")], unit="ops", stack=True,
+   desc="arrears_work_items_by_arm_total: new work-item versions by experiment arm ([experiments.arms]; `holdout`: in the day's randomised holdout, not called).")
+ts("Decision records", [(f'sum(rate(arrears_decision_records_total{{{J}}}[{R}]))', "decision records"),
+    (f'sum(rate(arrears_work_items_published_total{{{J}}}[{R}]))', "work items")], unit="ops",
+   desc="arrears_decision_records_total next to arrears_work_items_published_total: one decision record on arrears.decisions per published work item, so the two lines coincide.")
 
 newrow("Latency")
 ts("Processing latency", [('job:arrears_processing_latency_seconds:p50_5m{job="$job"}', "p50"),
@@ -144,6 +149,9 @@ ts("State bytes", [(f'arrears_state_bytes{{{J}}}', "{{instance}}"),
 ts("Resident memory vs state", [(f'process_resident_memory_bytes{{{J}}}', "{{instance}} resident"),
     (f'arrears_state_bytes{{{J}}}', "{{instance}} state")], unit="bytes",
    desc="process_resident_memory_bytes (process collector) next to the estimated arrears_state_bytes. Resident minus state is the fixed part (librdkafka queues, runtime, binary; ~200 MB budgeted); keep resident below the memory limit (1536Mi in deploy/kubernetes).")
+ts("Decision history bytes", [(f'arrears_decision_history_bytes{{{J}}}', "{{instance}}"),
+    (f'arrears_decision_history_bytes{{{J}}} / arrears_accounts{{{J}}}', "{{instance}} bytes/account")], unit="bytes",
+   desc="arrears_decision_history_bytes: the recent decision records kept for /v1/accounts/{id}/decisions (http.decisions_per_account per account, about 4 KB each), on top of arrears_state_bytes.")
 
 newrow("Process")
 ts("CPU", [(f'rate(process_cpu_seconds_total{{{J}}}[{R}])', "{{instance}}")], unit="percentunit",

@@ -1,6 +1,6 @@
 //! The daemon's Prometheus metrics: one owned registry (no global state), bounded labels only
-//! (topics, event types, reasons, statuses, segments, strategies, rules, partitions; never an
-//! account id or a phone number), label handles resolved once and cached for the hot path.
+//! (topics, event types, reasons, statuses, segments, strategies, rules, experiment arms,
+//! partitions; never an account id or a phone number), label handles resolved once and cached for the hot path.
 //!
 //! Every metric is documented in the README's metrics table; keep the two in step.
 
@@ -53,6 +53,13 @@ pub struct Metrics {
     pub consumer_lag: IntGaugeVec,
     published: IntCounterVec,
     published_cache: Mutex<HashMap<ItemLabels, IntCounter>>,
+    by_arm: IntCounterVec,
+    /// Cached `by_arm` handles by arm name (the configured arms and `holdout`).
+    by_arm_cache: Mutex<HashMap<std::sync::Arc<str>, IntCounter>>,
+    /// Decision records published, one per new work-item version.
+    pub decision_records: IntCounter,
+    /// Bytes of the decision records kept in memory for the API.
+    pub decision_history_bytes: IntGauge,
     holds: Vec<IntCounter>,
     policy_blocks: IntCounterVec,
     /// Cached `policy_blocks` handles by (profile, rule).
@@ -160,6 +167,12 @@ impl Metrics {
             "Work items published (new versions), by status, segment and strategy (none: no action).",
             &["status", "segment", "strategy"],
         );
+        let by_arm = counter_vec(
+            &r,
+            "arrears_work_items_by_arm_total",
+            "Work items published (new versions), by experiment arm (holdout: not called today).",
+            &["arm"],
+        );
         let holds_vec = counter_vec(
             &r,
             "arrears_holds_published_total",
@@ -252,6 +265,18 @@ impl Metrics {
             consumer_lag,
             published,
             published_cache: Mutex::new(HashMap::new()),
+            by_arm,
+            by_arm_cache: Mutex::new(HashMap::new()),
+            decision_records: counter(
+                &r,
+                "arrears_decision_records_total",
+                "Decision records published on the audit topic, one per new work-item version.",
+            ),
+            decision_history_bytes: gauge(
+                &r,
+                "arrears_decision_history_bytes",
+                "Bytes of the recent decision records kept in memory for /v1/accounts/{id}/decisions.",
+            ),
             holds,
             policy_blocks,
             policy_cache: Mutex::new(HashMap::new()),
@@ -355,8 +380,29 @@ impl Metrics {
         self.rejected[reason as usize].inc();
     }
 
-    /// Counts a published work item: status, segment, strategy, hold, rules, scores.
+    /// Creates the by-arm series of `arms` and the holdout at zero (arm names are configuration).
+    pub fn register_arms<'a>(&self, arms: impl IntoIterator<Item = &'a std::sync::Arc<str>>) {
+        let holdout: std::sync::Arc<str> = crate::engine::experiments::HOLDOUT.into();
+        let mut cache = self.by_arm_cache.lock().unwrap_or_else(|e| e.into_inner());
+        for arm in arms.into_iter().cloned().chain([holdout]) {
+            let handle = self.by_arm.with_label_values(&[&*arm]);
+            cache.insert(arm, handle);
+        }
+    }
+
+    /// Counts a published work item: status, segment, strategy, arm, hold, rules, scores.
     pub fn published(&self, item: &WorkItem) {
+        {
+            let mut cache = self.by_arm_cache.lock().unwrap_or_else(|e| e.into_inner());
+            match cache.get(&item.arm) {
+                Some(c) => c.inc(),
+                None => {
+                    let c = self.by_arm.with_label_values(&[&*item.arm]);
+                    c.inc();
+                    cache.insert(item.arm.clone(), c);
+                }
+            }
+        }
         let strategy = item.action.as_ref().map(|a| a.strategy);
         {
             let mut cache = self
@@ -484,7 +530,11 @@ mod tests {
         m.consumed("arrears.billing", Some(EventType::PaymentReceived));
         m.consumed("arrears.billing", None);
         m.rejected(RejectReason::MalformedJson);
+        m.register_arms([&std::sync::Arc::from("champion")]);
         let text = m.render();
+        assert!(text.contains("arrears_work_items_by_arm_total{arm=\"champion\"} 0"));
+        assert!(text.contains("arrears_work_items_by_arm_total{arm=\"holdout\"} 0"));
+        assert!(text.contains("arrears_decision_records_total 0"));
         assert!(text.contains(
             "arrears_events_consumed_total{topic=\"arrears.billing\",type=\"payment_received\"} 1"
         ));
@@ -502,6 +552,7 @@ mod tests {
             "segment",
             "strategy",
             "rule",
+            "arm",
             "model",
             "version",
             "kind",
