@@ -16,11 +16,12 @@ use super::error::DaemonError;
 use super::fault::{self, Backoff, Class, RateLimit};
 use super::in_flight::InFlight;
 use super::merge::{Input, Merge, MAX_BUFFERED};
+use super::restore::RestoreTask;
 use super::settings::DaemonSettings;
 use super::shared::Shared;
 use super::sink::Sink;
 use super::source::{check_co_partitioned, SourceContext, TopologyError};
-use super::worker::{Daemon, Owned, RestoreTask};
+use super::worker::{Daemon, Owned};
 
 /// Runs the daemon until `shutdown` completes (then drains, commits and leaves the group) or a
 /// fatal error (an unreadable changelog, a broken topology, a fatal client error: bad
@@ -53,7 +54,10 @@ pub async fn run(
                     for id in ids {
                         pl.drop_account(&id);
                     }
+                    pl.take_published();
+                    pl.take_decisions();
                 }
+                shared.decisions.clear();
                 tokio::select! {
                     () = shutdown.as_mut() => return Ok(()),
                     () = tokio::time::sleep(backoff.next_delay()) => {}
@@ -126,7 +130,11 @@ async fn session(
     backoff.reset();
     tracing::info!(partitions, "input topics are co-partitioned");
     consumer.subscribe(&[billing, contacts])?;
-    shared.lock().collect_published();
+    {
+        let mut pl = shared.lock();
+        pl.collect_published();
+        pl.collect_decisions();
+    }
     let mut d = Daemon {
         settings,
         sink,

@@ -1,7 +1,12 @@
 //! The changelog: one record per changed account (key = account id, value = the account's
 //! [`Pipeline::snapshot`](crate::engine::pipeline::Pipeline::snapshot) plus the input positions it
-//! reflects), written to the changelog partition with the same number as the input partition,
-//! and read back from the beginning to the high watermark when a partition is assigned.
+//! reflects and the account's latest decision record), written to the changelog partition with the
+//! same number as the input partition, and read back from the beginning to the high watermark when
+//! a partition is assigned. The decision record rides along so that a restore, which re-sends every
+//! restored account's latest item, re-sends its record with it: a crash between the changelog's
+//! acknowledgement and the item's loses neither. A value without one (written before decision
+//! records) restores as before. `decisions` is a list, oldest first, so that a later version may
+//! carry more than the latest without a new format; today it holds one.
 //!
 //! Owns the record format and the blocking restore read; it never applies events.
 
@@ -20,13 +25,35 @@ use super::settings::DaemonSettings;
 /// Per input topic, the offset of the last record an account's state reflects.
 pub type Positions = BTreeMap<String, i64>;
 
-/// Encodes a changelog value: `{"positions": {topic: offset, …}, "state": <snapshot>}`.
+/// Encodes a changelog value without a decision record (see [`encode_with`]).
 pub fn encode(positions: &Positions, snapshot: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(snapshot.len() + 64);
+    encode_with(positions, snapshot, &[])
+}
+
+/// Encodes a changelog value: `{"positions": {topic: offset, …}, "state": <snapshot>,
+/// "decisions": [{"version": <its item's version>, "record": <decision record>}, …]}`, the
+/// decision records oldest first (no `decisions` when there are none).
+pub fn encode_with(positions: &Positions, snapshot: &[u8], decisions: &[(u64, &[u8])]) -> Vec<u8> {
+    let extra: usize = decisions.iter().map(|(_, d)| d.len() + 48).sum();
+    let mut out = Vec::with_capacity(snapshot.len() + extra + 64);
     out.extend_from_slice(b"{\"positions\":");
     serde_json::to_writer(&mut out, positions).expect("a map of offsets serializes");
     out.extend_from_slice(b",\"state\":");
     out.extend_from_slice(snapshot);
+    if !decisions.is_empty() {
+        out.extend_from_slice(b",\"decisions\":[");
+        for (i, (version, record)) in decisions.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            out.extend_from_slice(b"{\"version\":");
+            out.extend_from_slice(version.to_string().as_bytes());
+            out.extend_from_slice(b",\"record\":");
+            out.extend_from_slice(record);
+            out.push(b'}');
+        }
+        out.push(b']');
+    }
     out.push(b'}');
     out
 }
@@ -37,13 +64,37 @@ struct Record<'a> {
     /// The snapshot's bytes as written, not parsed here (`Pipeline::restore` parses them once).
     #[serde(borrow)]
     state: &'a serde_json::value::RawValue,
+    /// The account's decision records to carry, as written, with their items' versions.
+    #[serde(borrow, default)]
+    decisions: Vec<Decision<'a>>,
+}
+
+#[derive(Deserialize)]
+struct Decision<'a> {
+    version: u64,
+    #[serde(borrow)]
+    record: &'a serde_json::value::RawValue,
 }
 
 /// Decodes a changelog value into positions and the snapshot for `Pipeline::restore`; the
 /// snapshot is a slice of `value`, validated as JSON but not parsed into a tree.
 pub fn decode(value: &[u8]) -> Result<(Positions, &[u8]), serde_json::Error> {
+    decode_with(value).map(|(p, s, _)| (p, s))
+}
+
+/// The positions, the snapshot and the decision records the value carries (slices of `value`),
+/// oldest first, with their items' versions.
+pub type Decoded<'a> = (Positions, &'a [u8], Vec<(u64, &'a [u8])>);
+
+/// [`decode`], and the decision records the value carries.
+pub fn decode_with(value: &[u8]) -> Result<Decoded<'_>, serde_json::Error> {
     let r: Record<'_> = serde_json::from_slice(value)?;
-    Ok((r.positions, r.state.get().as_bytes()))
+    let decisions = r
+        .decisions
+        .into_iter()
+        .map(|d| (d.version, d.record.get().as_bytes()))
+        .collect();
+    Ok((r.positions, r.state.get().as_bytes(), decisions))
 }
 
 /// Why a restore failed.
@@ -177,5 +228,12 @@ mod tests {
         let (p, state) = decode(&bytes).unwrap();
         assert_eq!(p, pos);
         assert_eq!(state, &br#"{"a":1,"b":[true]}"#[..]);
+        assert!(decode_with(&bytes).unwrap().2.is_empty());
+        let d2 = br#"{"account_id":"A-1","version":2}"#;
+        let d3 = br#"{"account_id":"A-1","version":3}"#;
+        let bytes = encode_with(&pos, b"{}", &[(2, d2), (3, d3)]);
+        let (p, state, decisions) = decode_with(&bytes).unwrap();
+        assert_eq!((p, state), (pos, &b"{}"[..]));
+        assert_eq!(decisions, [(2, &d2[..]), (3, &d3[..])]);
     }
 }

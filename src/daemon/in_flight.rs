@@ -3,8 +3,9 @@
 //! before partitions are revoked). Offsets are stored strictly in this order.
 //!
 //! Outputs go in two stages so that no crash can leave a stale or a conflicting item: an input's
-//! changelog records are sent first, and its work items are held until every one of them is
-//! acknowledged. A crash before that leaves no item of the new state anywhere (the input is
+//! changelog records are sent first, and its work items, each followed by its decision record,
+//! are held until every one of them is acknowledged: an item and its decision record are
+//! released together, so every published item has its record and no record goes without its item. A crash before that leaves no item of the new state anywhere (the input is
 //! re-applied from the previous state and its items computed again); a crash after it leaves the
 //! state durable, and restoring re-sends each account's latest item, same version, same content.
 //! Held items are released in queue order, so an account's items reach the topic in version
@@ -24,15 +25,24 @@ use rdkafka::producer::{DeliveryFuture, FutureProducer, FutureRecord, Producer};
 use super::shared::Shared;
 use super::sink::{self, DeliveryError, Sink, SinkContext};
 
+/// An output held until the changelog records of its input are acknowledged.
+pub enum Held {
+    /// A work item: key (the account) and JSON.
+    Item { key: String, payload: Vec<u8> },
+    /// The decision record of the item before it: key (the account) and JSON.
+    Decision { key: String, payload: Arc<[u8]> },
+}
+
 /// An input record (or a clock tick) whose outputs are not all acknowledged yet.
 pub struct Pending {
     pub source: Option<(String, i32, i64)>,
     pub received: Instant,
     /// Outstanding acknowledgements: first the changelog records (and dead letters), then, once
-    /// `held` is released, the work items.
+    /// `held` is released, the work items and their decision records.
     pub acks: Vec<(&'static str, DeliveryFuture)>,
-    /// Work items (key, JSON) sent only when every acknowledgement in `acks` has arrived.
-    pub held: Vec<(String, Vec<u8>)>,
+    /// Work items and their decision records, in that order, sent only when every
+    /// acknowledgement in `acks` has arrived.
+    pub held: Vec<Held>,
 }
 
 impl Pending {
@@ -71,6 +81,7 @@ pub struct InFlight {
     queue: Mutex<Queue>,
     producer: FutureProducer<SinkContext>,
     work_items: String,
+    decisions: String,
     flush_timeout: Duration,
     /// A delivery that failed while the callback finished the queue; fatal for the loop.
     failure: Mutex<Option<DeliveryError>>,
@@ -101,6 +112,7 @@ impl InFlight {
             queue: Mutex::new(Queue::default()),
             producer: sink.producer().clone(),
             work_items: sink.work_items_topic().to_string(),
+            decisions: sink.decisions_topic().to_string(),
             flush_timeout,
             failure: Mutex::new(None),
             deadline: Mutex::new(None),
@@ -175,13 +187,21 @@ impl InFlight {
                 }
                 Poll::Ready(Ok(())) => {}
             }
-            for (i, (key, payload)) in p.held.iter().enumerate() {
-                let record = FutureRecord::<[u8], [u8]>::to(&self.work_items)
+            for (i, held) in p.held.iter().enumerate() {
+                let (topic, label, key, payload) = match held {
+                    Held::Item { key, payload } => {
+                        (&self.work_items, "work-items", key, &payload[..])
+                    }
+                    Held::Decision { key, payload } => {
+                        (&self.decisions, "decisions", key, &payload[..])
+                    }
+                };
+                let record = FutureRecord::<[u8], [u8]>::to(topic)
                     .key(key.as_bytes())
-                    .payload(&payload[..]);
+                    .payload(payload);
                 match self.producer.send_result(record) {
                     Ok(f) => {
-                        p.acks.push(("work-items", f));
+                        p.acks.push((label, f));
                         released += 1;
                     }
                     Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), _)) => {
@@ -192,7 +212,7 @@ impl InFlight {
                     Err((source, _)) => {
                         p.held.drain(..i);
                         let e = DeliveryError {
-                            topic: self.work_items.clone(),
+                            topic: topic.clone(),
                             source,
                         };
                         self.count_failure(&e);

@@ -2,20 +2,24 @@
 //! one way: `arrears run`, the demo, the Kafka bench and the tests all use it).
 //!
 //! - `source`: the group consumer, rebalance callbacks, the co-partitioning check;
-//! - `sink`: work items, changelog records and dead letters through one idempotent producer;
-//! - `in_flight`: inputs whose outputs await acknowledgement, settled in order;
+//! - `sink`: work items, decision records, changelog records and dead letters through one
+//!   idempotent producer;
+//! - `in_flight`: inputs whose outputs await acknowledgement, settled in order (each item held
+//!   with its decision record until its changelog record is acknowledged);
 //! - `changelog`: state records and restore; `app`: the session loop (records merged in event
 //!   time across the two topics by `merge`, acknowledgements settled, the clock timer) and
 //!   riding out transient client errors; `worker`: one session's accounts and effects (restore,
 //!   changelog first and then items, the clock's re-evaluation, the drain at shutdown);
-//!   `record`: one record through the engine, a panic isolated to it;
+//!   `record`: one record through the engine, a panic isolated to it; `restore`: the
+//!   changelog read in the background;
 //! - `http`: health, readiness, metrics and the worklist API, behind `http_guard` (token, body
 //!   limit, request timeout) and served by `http_serve` (connection limit, header-read and idle
 //!   timeouts); `metrics`: the Prometheus registry;
 //! - leaves: `shared` (state shared by loop, callbacks and API), `error`, `fault` (transient or
 //!   fatal client errors, back-off), `clock`, `shutdown`, `settings` (the `[kafka]` and `[http]`
 //!   tables), `sensitive` (masked values), `topics` (the contract's topic names), `worklist` (the
-//!   snapshot the API serves).
+//!   snapshot the API serves), `decisions` (items paired with their decision records, and each
+//!   owned account's recent records).
 //!
 //! Tokio and rdkafka live here and in the tools, never in the engine. No phone number is ever
 //! logged; account ids only at debug level.
@@ -23,6 +27,7 @@
 pub mod app;
 pub mod changelog;
 pub mod clock;
+pub mod decisions;
 pub mod error;
 pub mod fault;
 pub mod http;
@@ -32,6 +37,7 @@ pub mod in_flight;
 pub mod merge;
 pub mod metrics;
 pub mod record;
+pub mod restore;
 pub mod sensitive;
 pub mod settings;
 pub mod shared;
@@ -89,6 +95,9 @@ pub async fn spawn(
     shared: Arc<Shared>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<Running, DaemonError> {
+    shared
+        .decisions
+        .set_per_account(settings.http.decisions_per_account);
     let (stop, mut stop_rx) = watch::channel(false);
     let (done_tx, done) = watch::channel(false);
     let mut done_rx = done.clone();

@@ -1,7 +1,8 @@
-//! One input record under the pipeline lock: the key check, decode, `Pipeline::apply` and the
-//! snapshot for the changelog, with a panic anywhere in them caught at the record boundary: the
-//! record is rejected as `internal_error` (and dead-lettered by the loop), its account is put
-//! back as it was before the record, and the partition goes on.
+//! One input record under the pipeline lock: the key check, decode, the record's position for
+//! its decision records, `Pipeline::apply`, the published items with their decision records and
+//! the snapshot for the changelog, with a panic anywhere in them caught at the record boundary:
+//! the record is rejected as `internal_error` (and dead-lettered by the loop), its account is put
+//! back as it was before the record (no item, no decision record), and the partition goes on.
 //!
 //! The account is put back from a clone of its entry taken before the apply
 //! ([`Pipeline::checkpoint`]), not from its last changelog snapshot: the snapshot is on the
@@ -12,12 +13,13 @@
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
+use crate::engine::decisions::{DecisionRecord, Position};
 use crate::engine::domain::{EventType, RejectReason};
 use crate::engine::events::{self, Reject};
 use crate::engine::pipeline::{Applied, Pipeline};
 use crate::engine::workitem::WorkItem;
 
-use super::changelog::{self, Positions};
+use super::changelog::Positions;
 
 /// What one input record comes to, decided under the pipeline lock.
 pub enum Outcome {
@@ -28,7 +30,12 @@ pub enum Outcome {
     Applied {
         account: String,
         items: Vec<WorkItem>,
-        changelog: Vec<u8>,
+        /// The decision records of `items`, in the same order.
+        decisions: Vec<DecisionRecord>,
+        /// The input positions the account's state now reflects, and the state (for the
+        /// changelog record, encoded by the caller with the account's latest decision record).
+        positions: Positions,
+        state: Vec<u8>,
     },
 }
 
@@ -38,8 +45,7 @@ pub type Seen = Option<(EventType, jiff::Timestamp)>;
 pub fn process(
     pipeline: &mut Pipeline,
     accounts: &mut HashMap<String, Positions>,
-    topic: &str,
-    offset: i64,
+    (topic, partition, offset): (&str, i32, i64),
     key: Option<&[u8]>,
     payload: &[u8],
 ) -> (Seen, Outcome) {
@@ -70,20 +76,27 @@ pub fn process(
     {
         return (seen, Outcome::AlreadyApplied);
     }
+    pipeline.set_position(Position::Record {
+        source: format!("{topic}/{partition}/{offset}"),
+        event_id: ev.event_id.clone(),
+    });
     let outcome = match pipeline.apply(&ev) {
         Err(r) => Outcome::Rejected(r),
         Ok(Applied::Duplicate) => Outcome::Duplicate,
         Ok(Applied::Changed | Applied::Unchanged) => {
             let items = pipeline.take_published();
+            let decisions = pipeline.take_decisions();
             let positions = accounts.entry(ev.account_id.clone()).or_default();
             positions.insert(topic.to_string(), offset);
-            let snapshot = pipeline
+            let state = pipeline
                 .snapshot(&ev.account_id)
                 .expect("an applied event leaves its account");
             Outcome::Applied {
-                changelog: changelog::encode(positions, &snapshot),
+                positions: positions.clone(),
+                state,
                 account: ev.account_id,
                 items,
+                decisions,
             }
         }
     };
@@ -95,8 +108,7 @@ pub fn process(
 pub fn process_isolated(
     pipeline: &mut Pipeline,
     accounts: &mut HashMap<String, Positions>,
-    topic: &str,
-    offset: i64,
+    (topic, partition, offset): (&str, i32, i64),
     key: Option<&[u8]>,
     payload: &[u8],
 ) -> (Seen, Outcome) {
@@ -109,7 +121,7 @@ pub fn process_isolated(
         )
     });
     let run = catch_unwind(AssertUnwindSafe(|| {
-        process(pipeline, accounts, topic, offset, key, payload)
+        process(pipeline, accounts, (topic, partition, offset), key, payload)
     }));
     match run {
         Ok(done) => done,
@@ -121,6 +133,7 @@ pub fn process_isolated(
                 .unwrap_or("a panic");
             tracing::error!(
                 topic,
+                partition,
                 offset,
                 panic = what,
                 "record failed inside the engine; dead-lettered as internal_error"
@@ -134,6 +147,8 @@ pub fn process_isolated(
             } else {
                 pipeline.take_published();
             }
+            // Nothing of the record is published: no item, so no decision record either.
+            pipeline.take_decisions();
             pipeline.count_reject(RejectReason::InternalError);
             (
                 None,
@@ -143,5 +158,80 @@ pub fn process_isolated(
                 )),
             )
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::engine::scoring::Scorer;
+    use crate::engine::settings::Settings;
+
+    const OPENED: &str = r#"{"event_id":"e-1","type":"account_opened","account_id":"A-1","occurred_at":"2026-01-05T00:00:00Z","timezone":"Europe/London","currency":"GBP","product":"card","contacts":[{"contact_id":"c-1","role":"debtor","phone":"+447700900001","consent_to_contact":true,"informed":true}]}"#;
+    const STATEMENT: &str = r#"{"event_id":"e-2","type":"statement_issued","account_id":"A-1","occurred_at":"2026-01-06T00:00:00Z","statement_id":"s-1","amount_due":5000,"minimum_due":500,"due_date":"2026-01-20"}"#;
+
+    fn pipeline() -> Pipeline {
+        let mut p = Pipeline::new(
+            Arc::new(Settings::defaults()),
+            Arc::new(Scorer::shipped().unwrap()),
+        );
+        p.collect_published();
+        p.collect_decisions();
+        p
+    }
+
+    #[test]
+    fn an_applied_record_yields_its_items_with_their_decision_records() {
+        let mut p = pipeline();
+        let mut accounts = HashMap::new();
+        let at = ("arrears.billing", 2, 41);
+        let (_, outcome) =
+            process_isolated(&mut p, &mut accounts, at, Some(b"A-1"), OPENED.as_bytes());
+        let Outcome::Applied {
+            items,
+            decisions,
+            positions,
+            ..
+        } = outcome
+        else {
+            panic!("applied");
+        };
+        assert_eq!(items.len(), 1);
+        assert_eq!(decisions.len(), 1);
+        assert_eq!(
+            (&*decisions[0].account_id, decisions[0].version),
+            ("A-1", items[0].version)
+        );
+        assert_eq!(
+            decisions[0].input,
+            Position::Record {
+                source: "arrears.billing/2/41".into(),
+                event_id: "e-1".into()
+            }
+        );
+        assert_eq!(positions["arrears.billing"], 41);
+        assert!(p.take_decisions().is_empty(), "taken with the items");
+    }
+
+    #[test]
+    fn a_record_that_panics_leaves_no_decision_record_behind() {
+        let mut p = pipeline();
+        let mut accounts = HashMap::new();
+        let at = ("arrears.billing", 0, 1);
+        process_isolated(&mut p, &mut accounts, at, Some(b"A-1"), OPENED.as_bytes());
+        p.inject_panic_on(Some("e-2".into()));
+        let at = ("arrears.billing", 0, 2);
+        let (_, outcome) = process_isolated(
+            &mut p,
+            &mut accounts,
+            at,
+            Some(b"A-1"),
+            STATEMENT.as_bytes(),
+        );
+        assert!(matches!(outcome, Outcome::Rejected(r) if r.reason == RejectReason::InternalError));
+        assert!(p.take_published().is_empty());
+        assert!(p.take_decisions().is_empty());
     }
 }

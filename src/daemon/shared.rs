@@ -1,6 +1,6 @@
 //! The state shared by the processing loop, the Kafka callbacks and the HTTP API: the pipeline
-//! behind one lock (with a change counter), readiness flags, the metrics and the worklist
-//! snapshot the API serves without that lock.
+//! behind one lock (with a change counter), readiness flags, the metrics, the worklist snapshot
+//! the API serves without that lock, and the owned accounts' recent decision records.
 
 use std::ops::{Deref, DerefMut};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -11,6 +11,7 @@ use crate::engine::pipeline::{self, Pipeline};
 use crate::engine::workitem::WorkItem;
 
 use super::clock::Clock;
+use super::decisions::History;
 use super::metrics::Metrics;
 use super::worklist::{Snapshot, Worklist};
 
@@ -30,11 +31,15 @@ pub struct Shared {
     consuming: AtomicBool,
     pub clock: Arc<dyn Clock>,
     pub metrics: Metrics,
+    /// The latest decision records of every owned account (its own lock, never held with the
+    /// pipeline's by the API).
+    pub decisions: History,
 }
 
 impl Shared {
     pub fn new(pipeline: Pipeline, clock: Arc<dyn Clock>) -> Arc<Shared> {
         let metrics = Metrics::new(pipeline.scorer());
+        metrics.register_arms(pipeline.settings().experiments.arms.iter().map(|a| &a.name));
         Arc::new(Shared {
             pipeline: Mutex::new(pipeline),
             generation: AtomicU64::new(1),
@@ -44,6 +49,7 @@ impl Shared {
             consuming: AtomicBool::new(true),
             clock,
             metrics,
+            decisions: History::default(),
         })
     }
 
@@ -155,6 +161,8 @@ impl Shared {
             self.metrics.state_bytes.set(pl.state_bytes() as i64);
             self.metrics.update_psi(pl.scorer());
         }
+        let (bytes, _) = self.decisions.size();
+        self.metrics.decision_history_bytes.set(bytes as i64);
         self.metrics.render()
     }
 }

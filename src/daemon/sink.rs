@@ -1,5 +1,5 @@
-//! The output edge: one idempotent, compressing producer for work items, changelog records and
-//! dead letters. Every send returns its delivery future; the caller stores input offsets only
+//! The output edge: one idempotent, compressing producer for work items, their decision records
+//! (the audit topic), changelog records and dead letters. Every send returns its delivery future; the caller stores input offsets only
 //! once all the futures an input caused have resolved.
 //!
 //! A full local queue waits (the slow broker slows consumption). A failed delivery is classified
@@ -79,6 +79,7 @@ pub struct Sink {
     producer: FutureProducer<SinkContext>,
     shared: Arc<Shared>,
     work_items: String,
+    decisions: String,
     changelog: String,
     dead_letter: String,
     /// The producer's `message.max.bytes`: a larger dead letter is sent as a stub.
@@ -116,6 +117,7 @@ impl Sink {
                 .map_err(super::sensitive::mask_config_error)?,
             shared,
             work_items: settings.kafka.work_items_topic.clone(),
+            decisions: settings.kafka.decisions_topic.clone(),
             changelog: settings.kafka.changelog_topic.clone(),
             dead_letter: settings.kafka.dead_letter_topic.clone(),
         })
@@ -155,6 +157,20 @@ impl Sink {
             FutureRecord::to(&self.work_items)
                 .key(key.as_bytes())
                 .payload(&payload[..]),
+        )
+        .await
+    }
+
+    /// A work item's decision record (its JSON), keyed by account: sent right after its item.
+    pub async fn decision(
+        &self,
+        account_id: &str,
+        json: &[u8],
+    ) -> Result<DeliveryFuture, DeliveryError> {
+        self.send(
+            FutureRecord::to(&self.decisions)
+                .key(account_id.as_bytes())
+                .payload(json),
         )
         .await
     }
@@ -264,6 +280,11 @@ impl Sink {
     /// The work-item topic.
     pub fn work_items_topic(&self) -> &str {
         &self.work_items
+    }
+
+    /// The audit topic of decision records.
+    pub fn decisions_topic(&self) -> &str {
+        &self.decisions
     }
 
     /// A work item as it goes on the topic: its key (the account) and JSON value.

@@ -1,7 +1,7 @@
 //! One session's processing state and effects: the accounts of each owned partition, restore
 //! from the changelog on assignment and drop on revocation, one input record → `Pipeline` →
-//! changelog record, then work items (or a dead letter), the clock's re-evaluation, and the
-//! graceful drain at shutdown. The loop that drives it is `app`'s.
+//! changelog record, then work items with their decision records (or a dead letter), the clock's
+//! re-evaluation, and the graceful drain at shutdown. The loop that drives it is `app`'s.
 //!
 //! Owns the ordering of effects, not the domain: every decision is the pure `Pipeline`'s.
 
@@ -15,20 +15,24 @@ use rdkafka::message::Message;
 
 use tracing::Instrument;
 
+use crate::engine::decisions::DecisionRecord;
 use crate::engine::domain::Status;
 use crate::engine::workitem::WorkItem;
 
 use super::changelog::{self, Positions};
+use super::decisions;
 use super::error::DaemonError;
-use super::in_flight::{InFlight, Pending};
+use super::in_flight::{Held, InFlight, Pending};
 use super::metrics::score_bin;
 use super::record::{process_isolated, Outcome};
+use super::restore::{RestoreTask, Restored};
 use super::settings::DaemonSettings;
 use super::shared::Shared;
 use super::sink::{Sink, Source};
 use super::source::{Ownership, SourceContext};
 
-type ChangelogRecord = (i32, Vec<u8>);
+/// An account's partition, input positions and state, for its changelog record.
+type ChangelogState = (i32, Positions, Vec<u8>);
 
 /// The accounts of each owned partition and the input positions their state reflects.
 pub type Owned = BTreeMap<i32, HashMap<String, Positions>>;
@@ -57,61 +61,6 @@ pub struct Daemon<'a> {
     pub restore_task: Option<RestoreTask>,
 }
 
-/// A changelog read in flight: when it started, the partitions it reads, the blocking read.
-pub struct RestoreTask {
-    started: Instant,
-    partitions: Vec<i32>,
-    read: tokio::task::JoinHandle<Result<Restored, changelog::RestoreError>>,
-}
-
-/// What a restore read: the changelog's latest values, and the group's committed offset of each
-/// input topic partition (`None`: none committed; absent: unknown), where the merge's "is the
-/// other topic behind" starts.
-pub type Restored = (changelog::Latest, HashMap<(String, i32), Option<i64>>);
-
-/// The group's committed offsets of `partitions` of the input topics, best effort (an error
-/// leaves them unknown: the merge then waits at most `max_task_idle_ms` for the other topic).
-fn committed_inputs(
-    settings: &DaemonSettings,
-    partitions: &[i32],
-) -> HashMap<(String, i32), Option<i64>> {
-    use rdkafka::consumer::BaseConsumer;
-    let mut out = HashMap::new();
-    let Ok(probe) = settings.consumer_config().create::<BaseConsumer>() else {
-        return out;
-    };
-    let mut tpl = rdkafka::TopicPartitionList::new();
-    for topic in settings.input_topics() {
-        for &p in partitions {
-            tpl.add_partition(topic, p);
-        }
-    }
-    let Ok(got) = probe.committed_offsets(tpl, settings.restore_timeout()) else {
-        return out;
-    };
-    for e in got.elements() {
-        let offset = match e.offset() {
-            rdkafka::Offset::Offset(n) => Some(n),
-            rdkafka::Offset::Invalid => None,
-            _ => continue,
-        };
-        out.insert((e.topic().to_string(), e.partition()), offset);
-    }
-    out
-}
-
-impl RestoreTask {
-    /// Completes with the read's result (cancel-safe: the read goes on if this is dropped).
-    pub async fn done(
-        task: &mut Option<RestoreTask>,
-    ) -> Result<Result<Restored, changelog::RestoreError>, tokio::task::JoinError> {
-        match task {
-            Some(t) => (&mut t.read).await,
-            None => std::future::pending().await,
-        }
-    }
-}
-
 impl Daemon<'_> {
     /// Applies ownership changes: a revoked partition's accounts are dropped at once; an assigned
     /// one starts a changelog read in the background ([`Daemon::restored`] applies it).
@@ -123,6 +72,7 @@ impl Daemon<'_> {
                     for p in parts {
                         for id in self.owned.remove(&p).unwrap_or_default().keys() {
                             pl.drop_account(id);
+                            self.shared.decisions.forget(id);
                             let bins = self.bins.remove(id);
                             self.shared.metrics.move_population(bins, None);
                         }
@@ -160,21 +110,11 @@ impl Daemon<'_> {
     /// flight is superseded: its result is dropped).
     fn start_restore(&mut self) {
         if let Some(old) = self.restore_task.take() {
-            old.read.abort();
+            old.abort();
         }
         let partitions: Vec<i32> = self.restoring.iter().copied().collect();
         tracing::info!(partitions = ?partitions, "restoring partitions from the changelog");
-        let settings = self.settings.clone();
-        let parts = partitions.clone();
-        let read = tokio::task::spawn_blocking(move || {
-            let latest = changelog::read_partitions(&settings, &parts)?;
-            Ok((latest, committed_inputs(&settings, &parts)))
-        });
-        self.restore_task = Some(RestoreTask {
-            started: Instant::now(),
-            partitions,
-            read,
-        });
+        self.restore_task = Some(RestoreTask::start(self.settings, partitions));
     }
 
     /// Applies a finished changelog read to the partitions still assigned; returns them (their
@@ -225,12 +165,13 @@ impl Daemon<'_> {
             for p in partitions {
                 let accounts = self.owned.entry(*p).or_default();
                 for value in latest.get(p).into_iter().flat_map(|m| m.values()).flatten() {
-                    let (positions, state) = changelog::decode(value).map_err(|source| {
-                        DaemonError::CorruptChangelog {
-                            partition: *p,
-                            source,
-                        }
-                    })?;
+                    let (positions, state, carried) =
+                        changelog::decode_with(value).map_err(|source| {
+                            DaemonError::CorruptChangelog {
+                                partition: *p,
+                                source,
+                            }
+                        })?;
                     let id = pl
                         .restore(state)
                         .map_err(|source| DaemonError::CorruptChangelog {
@@ -239,20 +180,32 @@ impl Daemon<'_> {
                         })?;
                     accounts.insert(id.clone(), positions);
                     if let Some(item) = pl.item(&id) {
-                        republish.push(item.clone());
+                        // The item's own decision record, if the changelog carries it.
+                        let record = carried
+                            .into_iter()
+                            .find(|(version, _)| *version == item.version)
+                            .map(|(_, r)| decisions::RecordBytes::from(r));
+                        if let Some(r) = &record {
+                            self.shared.decisions.record(&id, item.version, r.clone());
+                        }
+                        republish.push((item, record));
                     }
                     restored += 1;
                 }
             }
             (restored, republish)
         };
-        // Every restored account's latest item is sent again, same version, same content: a crash
-        // after its changelog record was acknowledged but before its item was may have left the
-        // topic one version behind the state; a duplicate of an item already there is harmless.
+        // Every restored account's latest item is sent again, same version, same content, and its
+        // decision record after it: a crash after its changelog record was acknowledged but
+        // before its outputs were may have left the topics one version behind the state; a
+        // duplicate of an item (or of a record) already there is harmless.
         if !republish.is_empty() {
-            let mut acks = Vec::with_capacity(republish.len());
-            for item in &republish {
+            let mut acks = Vec::with_capacity(2 * republish.len());
+            for (item, record) in &republish {
                 acks.push(("work-items", self.sink.work_item(item).await?));
+                if let Some(r) = record {
+                    acks.push(("decisions", self.sink.decision(&item.account_id, r).await?));
+                }
                 self.track_population(item);
             }
             self.in_flight.push(Pending::sent(None, started, acks));
@@ -274,6 +227,35 @@ impl Daemon<'_> {
     fn published(&mut self, item: &WorkItem) {
         self.shared.metrics.published(item);
         self.track_population(item);
+    }
+
+    /// The outputs held for the changelog's acknowledgement: each published item followed by its
+    /// decision record, which joins its account's recent records.
+    fn stage(&mut self, items: Vec<WorkItem>, records: Vec<DecisionRecord>) -> Vec<Held> {
+        let mut held = Vec::with_capacity(2 * items.len());
+        for (item, record) in decisions::pair(items, records) {
+            let (key, payload) = Sink::item_record(&item);
+            held.push(Held::Item { key, payload });
+            if let Some(r) = record {
+                let json = decisions::RecordBytes::from(r.to_json().into_bytes());
+                let id = &item.account_id;
+                self.shared.decisions.record(id, item.version, json.clone());
+                self.shared.metrics.decision_records.inc();
+                held.push(Held::Decision {
+                    key: id.clone(),
+                    payload: json,
+                });
+            }
+            self.published(&item);
+        }
+        held
+    }
+
+    /// An account's changelog record: its positions, its state and its latest decision record.
+    fn changelog_value(&self, account: &str, positions: &Positions, state: &[u8]) -> Vec<u8> {
+        let latest = self.shared.decisions.to_carry(account);
+        let carried: Vec<(u64, &[u8])> = latest.iter().map(|(v, r)| (*v, &r[..])).collect();
+        changelog::encode_with(positions, state, &carried)
     }
 
     /// Moves an item's account in the live score population (drift).
@@ -318,8 +300,8 @@ impl Daemon<'_> {
                 pl.set_clock_floor(bound);
             }
             let before = pl.stats().unknown_contacts;
-            let (seen, outcome) =
-                process_isolated(&mut pl, accounts, topic, offset, m.key(), payload);
+            let at = (topic, partition, offset);
+            let (seen, outcome) = process_isolated(&mut pl, accounts, at, m.key(), payload);
             (seen, outcome, pl.stats().unknown_contacts - before)
         };
         metrics.unknown_contact_attempts.inc_by(unknown_contacts);
@@ -357,16 +339,17 @@ impl Daemon<'_> {
             Outcome::Applied {
                 account,
                 items,
-                changelog,
+                decisions,
+                positions,
+                state,
             } => {
-                // The changelog record first; the items wait for its acknowledgement.
-                let f = self.sink.changelog(&account, partition, &changelog).await?;
+                // The changelog record first; the items and their records wait for its
+                // acknowledgement.
+                held = self.stage(items, decisions);
+                let value = self.changelog_value(&account, &positions, &state);
+                let f = self.sink.changelog(&account, partition, &value).await?;
                 self.shared.metrics.changelog_writes.inc();
                 acks.push(("changelog", f));
-                for item in &items {
-                    held.push(Sink::item_record(item));
-                    self.published(item);
-                }
             }
         }
         self.in_flight.push(Pending {
@@ -417,6 +400,7 @@ impl Daemon<'_> {
             if let Some(p) = owner {
                 acks.push(("changelog", self.sink.changelog_tombstone(id, p).await?));
             }
+            self.shared.decisions.forget(id);
             let bins = self.bins.remove(id);
             self.shared.metrics.move_population(bins, None);
         }
@@ -441,42 +425,42 @@ impl Daemon<'_> {
             return Ok(());
         }
         self.expire(now).await?;
-        let outputs: Vec<(WorkItem, Option<ChangelogRecord>)> = {
+        let (items, records, states): (_, _, Vec<(String, Option<ChangelogState>)>) = {
             let mut pl = self.shared.lock();
             let items = pl.evaluate_due(now);
             pl.take_published();
-            items
-                .into_iter()
+            let records = pl.take_decisions();
+            let states = items
+                .iter()
                 .map(|item| {
+                    let id = &item.account_id;
                     let state = self.owned.iter().find_map(|(p, accounts)| {
-                        let positions = accounts.get(&item.account_id)?;
-                        let snap = pl.snapshot(&item.account_id)?;
-                        Some((*p, changelog::encode(positions, &snap)))
+                        let positions = accounts.get(id)?;
+                        Some((*p, positions.clone(), pl.snapshot(id)?))
                     });
-                    (item, state)
+                    (id.clone(), state)
                 })
-                .collect()
+                .collect();
+            (items, records, states)
         };
-        if outputs.is_empty() {
+        if items.is_empty() {
             return Ok(());
         }
-        let span = tracing::info_span!("clock", items = outputs.len());
+        let span = tracing::info_span!("clock", items = items.len());
         let _entered = span.enter();
-        // The changelog records first; the items wait for their acknowledgements.
+        let count = items.len();
+        let held = self.stage(items, records);
+        // The changelog records first; the items and their records wait for their
+        // acknowledgements.
         let mut acks = Vec::new();
-        let mut held = Vec::with_capacity(outputs.len());
-        for (item, state) in &outputs {
-            if let Some((p, value)) = state {
-                acks.push((
-                    "changelog",
-                    self.sink.changelog(&item.account_id, *p, value).await?,
-                ));
+        for (id, state) in &states {
+            if let Some((p, positions, state)) = state {
+                let value = self.changelog_value(id, positions, state);
+                acks.push(("changelog", self.sink.changelog(id, *p, &value).await?));
                 self.shared.metrics.changelog_writes.inc();
             }
-            held.push(Sink::item_record(item));
-            self.published(item);
         }
-        tracing::debug!(items = outputs.len(), "clock re-evaluation published");
+        tracing::debug!(items = count, "clock re-evaluation published");
         self.in_flight.push(Pending {
             source: None,
             received,
