@@ -1,8 +1,10 @@
-//! The HTTP API (axum, loopback by default): `/healthz`, `/readyz`, `/metrics`, `GET /v1/worklist` and
-//! `GET /v1/accounts/{id}`. Read-only views of this instance's partitions; never a phone number
-//! in a log line (responses to an authorised caller carry contact ids, never phone numbers).
+//! The HTTP API (axum, loopback by default): `/healthz`, `/readyz`, `/metrics`, `GET /v1/worklist`,
+//! `GET /v1/accounts/{id}` and `GET /v1/accounts/{id}/decisions` (the account's recent decision
+//! records, JSON or `?format=text`). Read-only views of this instance's partitions; never a phone
+//! number in a log line or a response (responses carry contact ids, never phone numbers).
 //! The worklist comes from a snapshot (`shared::Shared::worklist`), serialised without the
-//! pipeline lock; an account view takes the lock only to compute that one account. [`app`] adds
+//! pipeline lock; an account view takes the lock only to compute that one account; decision
+//! records come from their own store (`decisions::History`), as the bytes that went to Kafka. [`app`] adds
 //! the `http_guard` middleware (token, body limit, timeout); [`serve`] runs `http_serve`'s
 //! accept loop (connection limit, header-read and idle timeouts, header size limit).
 
@@ -19,6 +21,7 @@ use serde_json::json;
 use tokio::net::TcpListener;
 
 use crate::engine::features::FEATURE_NAMES;
+use crate::replay::explain;
 
 use super::error::DaemonError;
 use super::http_guard::{guard, Guard};
@@ -39,6 +42,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/metrics", get(metrics))
         .route("/v1/worklist", get(worklist))
         .route("/v1/accounts/{id}", get(account))
+        .route("/v1/accounts/{id}/decisions", get(decisions))
         .with_state(shared)
 }
 
@@ -169,4 +173,75 @@ async fn account(State(s): State<Arc<Shared>>, Path(id): Path<String>) -> Respon
         "last_published": published,
     }))
     .into_response()
+}
+
+#[derive(Deserialize)]
+struct DecisionsQuery {
+    format: Option<String>,
+}
+
+/// The account's recent decision records (the latest `http.decisions_per_account`), oldest first:
+/// `{"account_id": …, "decisions": [records]}`, or with `?format=text` each rendered as
+/// `arrears explain` does. 404 when this instance does not hold the account.
+async fn decisions(
+    State(s): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    Query(q): Query<DecisionsQuery>,
+) -> Response {
+    let text = match q.format.as_deref() {
+        None | Some("json") => false,
+        Some("text") => true,
+        Some(_) => {
+            return (StatusCode::BAD_REQUEST, "format must be json or text\n").into_response();
+        }
+    };
+    let records = match s.decisions.recent(&id) {
+        Some(r) => r,
+        // Held, but no record kept yet (restored from a changelog written without them).
+        None if s.lock().entry(&id).is_some() => Vec::new(),
+        None => {
+            return (StatusCode::NOT_FOUND, "no such account on this instance\n").into_response();
+        }
+    };
+    if text {
+        let mut body = String::new();
+        for r in &records {
+            if !body.is_empty() {
+                body.push('\n');
+            }
+            match serde_json::from_slice::<serde_json::Value>(r) {
+                Ok(v) => body.push_str(&explain::render(&v)),
+                Err(_) => body.push_str("(an unreadable record)\n"),
+            }
+        }
+        if records.is_empty() {
+            body.push_str("no decision record kept for this account yet\n");
+        }
+        return (
+            [(
+                axum::http::header::CONTENT_TYPE,
+                "text/plain; charset=utf-8",
+            )],
+            body,
+        )
+            .into_response();
+    }
+    // The records as they went to Kafka, spliced in unparsed.
+    let size: usize = records.iter().map(|r| r.len() + 1).sum();
+    let mut body = Vec::with_capacity(size + id.len() + 48);
+    body.extend_from_slice(b"{\"account_id\":");
+    serde_json::to_writer(&mut body, &id).expect("a string serializes");
+    body.extend_from_slice(b",\"decisions\":[");
+    for (i, r) in records.iter().enumerate() {
+        if i > 0 {
+            body.push(b',');
+        }
+        body.extend_from_slice(r);
+    }
+    body.extend_from_slice(b"]}");
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        body,
+    )
+        .into_response()
 }
