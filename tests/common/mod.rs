@@ -8,11 +8,12 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use arrears::daemon::topics;
 use arrears::daemon::{DaemonSettings, Running, Shared, WallClock};
 use arrears::engine::pipeline::Pipeline;
 use arrears::engine::scoring::Scorer;
 use arrears::engine::settings::Settings;
-use arrears::tools::broker::{EmbeddedBroker, DEFAULT_TOPICS};
+use arrears::tools::broker::EmbeddedBroker;
 use arrears::tools::sim::{HouseDialer, SimConfig, World};
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
@@ -45,13 +46,14 @@ pub fn settings(broker: &EmbeddedBroker, group: &str) -> DaemonSettings {
     s
 }
 
-/// An embedded broker with the contract's topics (and test logs from `ARREARS_LOG`).
+/// An embedded broker with every topic the daemon reads or writes, the audit topic included (and
+/// test logs from `ARREARS_LOG`).
 pub fn broker() -> EmbeddedBroker {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(std::env::var("ARREARS_LOG").unwrap_or_else(|_| "arrears=info".into()))
         .with_test_writer()
         .try_init();
-    EmbeddedBroker::start(&DEFAULT_TOPICS, PARTITIONS).unwrap()
+    EmbeddedBroker::start(&topics::EVERY, PARTITIONS).unwrap()
 }
 
 /// A small simulated portfolio's events, in stream order.

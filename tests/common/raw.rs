@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use arrears::tools::broker::EmbeddedBroker;
 use rdkafka::config::ClientConfig;
-use rdkafka::consumer::BaseConsumer;
+use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::{Headers, Message};
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use serde_json::Value;
@@ -50,6 +50,7 @@ pub type Record = (Option<Vec<u8>>, Option<Vec<u8>>, HashMap<String, String>);
 /// Every record of a topic so far, from the beginning.
 pub struct TopicReader {
     consumer: BaseConsumer,
+    topic: String,
     pub records: Vec<Record>,
 }
 
@@ -57,6 +58,7 @@ impl TopicReader {
     pub fn new(broker: &EmbeddedBroker, topic: &str) -> TopicReader {
         TopicReader {
             consumer: super::reader(broker, topic),
+            topic: topic.to_string(),
             records: Vec::new(),
         }
     }
@@ -95,6 +97,21 @@ impl TopicReader {
             }
         }
         out
+    }
+
+    /// Polls until every record the topic holds now is read (call it when nothing more is being
+    /// written); panics at the deadline.
+    pub async fn read_to_end(&mut self) {
+        let mut total = 0;
+        for p in 0..super::PARTITIONS {
+            let (low, high) = self
+                .consumer
+                .fetch_watermarks(&self.topic, p, Duration::from_secs(5))
+                .unwrap();
+            total += usize::try_from(high - low).unwrap();
+        }
+        let what = format!("{} read to its end ({total} records)", self.topic);
+        self.wait_for(&what, |r| r.records.len() >= total).await;
     }
 
     /// Polls until `done` holds; panics at the deadline with `what`.

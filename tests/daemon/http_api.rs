@@ -13,13 +13,19 @@ use crate::common::{broker, offline_items, pipeline, settings, simulated_events,
 use crate::{instances::*, items::*, kafka_io::*};
 
 /// A minimal HTTP/1.1 GET: status and body.
-async fn get(addr: std::net::SocketAddr, path: &str) -> (u16, String) {
+pub async fn get(addr: std::net::SocketAddr, path: &str) -> (u16, String) {
+    let (status, _, body) = get_with_head(addr, path).await;
+    (status, body)
+}
+
+/// A minimal HTTP/1.1 GET: status, header block and body.
+pub async fn get_with_head(addr: std::net::SocketAddr, path: &str) -> (u16, String, String) {
     tokio::time::timeout(DEADLINE, get_now(addr, path))
         .await
         .unwrap_or_else(|_| panic!("timed out waiting for GET {path}"))
 }
 
-async fn get_now(addr: std::net::SocketAddr, path: &str) -> (u16, String) {
+async fn get_now(addr: std::net::SocketAddr, path: &str) -> (u16, String, String) {
     let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
     let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
     stream.write_all(request.as_bytes()).await.unwrap();
@@ -40,7 +46,7 @@ async fn get_now(addr: std::net::SocketAddr, path: &str) -> (u16, String) {
     } else {
         body.to_string()
     };
-    (status, body)
+    (status, head.to_string(), body)
 }
 
 fn dechunk(mut s: &str) -> String {
@@ -56,16 +62,8 @@ fn dechunk(mut s: &str) -> String {
     }
 }
 
-fn json(body: &str) -> Value {
-    serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"))
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn http_api_answers_from_the_daemons_state() {
-    let broker = broker();
-    // 24 accounts: five of them open at the end (enough for `limit=3` to cut).
-    let lines = simulated_events(24, 30, 13);
-    let expected = offline_items(&lines);
+/// Every phone number the events carry (there are some).
+pub fn phones_of(lines: &[String]) -> BTreeSet<String> {
     let phones: BTreeSet<String> = lines
         .iter()
         .map(|l| serde_json::from_str::<Value>(l).unwrap())
@@ -78,6 +76,30 @@ async fn http_api_answers_from_the_daemons_state() {
         })
         .collect();
     assert!(!phones.is_empty(), "the events carry phone numbers");
+    phones
+}
+
+/// Asserts that `body` carries none of `phones`, with or without the `+`.
+pub fn assert_no_phone(body: &str, phones: &BTreeSet<String>) {
+    for phone in phones {
+        assert!(
+            !body.contains(phone.as_str()) && !body.contains(&phone[1..]),
+            "a response carries a phone number"
+        );
+    }
+}
+
+pub fn json(body: &str) -> Value {
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_api_answers_from_the_daemons_state() {
+    let broker = broker();
+    // 24 accounts: five of them open at the end (enough for `limit=3` to cut).
+    let lines = simulated_events(24, 30, 13);
+    let expected = offline_items(&lines);
+    let phones = phones_of(&lines);
     produce(&broker, BILLING, &keyed(&lines)).await;
 
     let shared = Shared::new(pipeline(), Arc::new(WallClock));
@@ -182,12 +204,7 @@ async fn http_api_answers_from_the_daemons_state() {
     assert_eq!(status, 404, "{body}");
 
     for body in &bodies {
-        for phone in &phones {
-            assert!(
-                !body.contains(phone.as_str()) && !body.contains(&phone[1..]),
-                "a response carries a phone number"
-            );
-        }
+        assert_no_phone(body, &phones);
     }
 
     daemon.stop().await;

@@ -2,7 +2,8 @@
 //! API: two instances share the partitions and the survivor of a graceful stop ends with the
 //! offline pipeline's (and `arrears replay`'s) items; a graceful shutdown commits every input
 //! offset so the next instance re-processes nothing; the API answers health, readiness, the
-//! worklist and account explanations, never with a phone number; a storm of three instances
+//! worklist, account explanations and decision records, never with a phone number; every
+//! published item has exactly one decision record on the audit topic; a storm of three instances
 //! joining and leaving under load ends with the offline items. No sleeps that hope: every wait
 //! polls a condition until a deadline and panics saying what it waited for.
 
@@ -15,6 +16,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod decisions;
 mod group;
 mod http_api;
 mod instances;

@@ -58,6 +58,9 @@ async fn closed_accounts_past_their_retention_are_tombstoned_and_not_restored() 
     *clock.0.lock().unwrap() = shift(z2_closed, days * 86_400 + 3_600);
     wait_until("Z-2 forgotten", || async { !has(&a, "Z-2") }).await;
     assert!(has(&a, "Z-1") && has(&a, "P-1"), "{:?}", a.accounts());
+    let kept = |id: &str| a.shared.decisions.recent(id).is_some();
+    assert!(!kept("Z-2"), "its decision records go with it");
+    assert!(kept("Z-1") && kept("P-1"));
     let mut changelog = raw::TopicReader::new(&broker, CHANGELOG);
     changelog
         .wait_for("a tombstone for Z-2", |r| {

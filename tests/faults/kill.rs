@@ -4,7 +4,11 @@
 //! instance joins — then run once more to the end. The verifier reads the work-item topic and
 //! checks: every account's newest item equals the offline pipeline's (so no input was lost and
 //! none applied twice: the version counts every change) and the last instance's own worklist;
-//! versions never go back along the topic; no version of an account has two contents.
+//! versions never go back along the topic; no version of an account has two contents; a decision
+//! record on `arrears.decisions` never disagrees with the item of its version, and every account's
+//! latest version has its record (restores re-send the latest item with its record). An earlier
+//! version may miss one half when a kill falls between the two acknowledgements (no broker
+//! transactions): those are counted and printed.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -276,7 +280,16 @@ async fn sigkill_at_ten_points_loses_nothing_and_never_contradicts_itself() {
         assert_eq!(Some(item), expected.get(id), "{id}: the daemon's state");
     }
     last.terminate().await;
+    items.read_to_end().await;
     let resent = assert_item_invariants(&items.records);
+    let mut decisions = TopicReader::new(&broker, topics::DECISIONS);
+    decisions.read_to_end().await;
+    let (unrecorded, orphans) = assert_decisions_match(&items.records, &decisions.records);
+    eprintln!(
+        "kill -9: {} decision records; versions without a record {unrecorded}, records without \
+         their version on the topic {orphans}",
+        decisions.records.len()
+    );
     eprintln!(
         "kill -9: {} events, {} accounts, {} kills ({kills:?}) in {streamed:?}; {} items on the topic \
          ({resent} identical re-sends); final items equal the offline pipeline's {recovered:?} after \
@@ -287,4 +300,49 @@ async fn sigkill_at_ten_points_loses_nothing_and_never_contradicts_itself() {
         items.records.len()
     );
     assert_eq!(kills.len(), 10);
+}
+
+/// A decision record never disagrees with the item of its version, and every account's latest
+/// version on the work-item topic has its record; returns how many versions have no record and how
+/// many records name a version the topic never carried.
+fn assert_decisions_match(items: &[crate::Record], decisions: &[crate::Record]) -> (usize, usize) {
+    use std::collections::HashMap;
+    let by_version = |records: &[crate::Record], item: fn(&Value) -> &Value| {
+        let mut out: HashMap<(String, u64), Value> = HashMap::new();
+        for (k, v, _) in records {
+            let k = String::from_utf8(k.clone().expect("keyed")).unwrap();
+            let v: Value = serde_json::from_slice(v.as_ref().expect("a value")).unwrap();
+            assert_eq!(v["account_id"].as_str(), Some(k.as_str()), "key = account");
+            let version = v["version"].as_u64().unwrap();
+            let it = item(&v).clone();
+            if let Some(first) = out.insert((k.clone(), version), it.clone()) {
+                assert_eq!(first, it, "{k} v{version}: two contents");
+            }
+        }
+        out
+    };
+    let items = by_version(items, |v| v);
+    let records = by_version(decisions, |v| &v["item"]);
+    let mut latest: HashMap<&str, u64> = HashMap::new();
+    for (account, version) in items.keys() {
+        let l = latest.entry(account.as_str()).or_default();
+        *l = (*l).max(*version);
+    }
+    for (account, version) in &latest {
+        let id = (account.to_string(), *version);
+        assert_eq!(
+            records.get(&id),
+            items.get(&id),
+            "{id:?}: the latest version's record"
+        );
+    }
+    let mut orphans = 0;
+    for (id, item) in &records {
+        match items.get(id) {
+            Some(on_topic) => assert_eq!(on_topic, item, "{id:?}: the record carries its item"),
+            None => orphans += 1,
+        }
+    }
+    let unrecorded = items.keys().filter(|id| !records.contains_key(*id)).count();
+    (unrecorded, orphans)
 }

@@ -31,7 +31,12 @@ async fn with_a_token_only_health_and_readiness_are_open() {
     let addr = serve(&s.http).await;
     assert_eq!(get(addr, "/healthz", None).await.0, 200);
     assert_eq!(get(addr, "/readyz", None).await.0, 503, "open, not ready");
-    for path in ["/v1/worklist", "/v1/accounts/a1", "/metrics"] {
+    for path in [
+        "/v1/worklist",
+        "/v1/accounts/a1",
+        "/v1/accounts/a1/decisions",
+        "/metrics",
+    ] {
         let (status, body) = get(addr, path, None).await;
         assert_eq!(status, 401, "{path} without a token");
         assert!(!body.contains(TOKEN));
@@ -44,6 +49,10 @@ async fn with_a_token_only_health_and_readiness_are_open() {
         (200, "[]".into())
     );
     assert_eq!(get(addr, "/v1/accounts/a1", Some(TOKEN)).await.0, 404);
+    assert_eq!(
+        get(addr, "/v1/accounts/a1/decisions", Some(TOKEN)).await.0,
+        404
+    );
     assert_eq!(get(addr, "/metrics", Some(TOKEN)).await.0, 200);
 }
 
