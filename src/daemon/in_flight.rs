@@ -4,10 +4,12 @@
 //!
 //! Outputs go in two stages so that no crash can leave a stale or a conflicting item: an input's
 //! changelog records are sent first, and its work items, each followed by its decision record,
-//! are held until every one of them is acknowledged: an item and its decision record are
-//! released together, so every published item has its record and no record goes without its item. A crash before that leaves no item of the new state anywhere (the input is
-//! re-applied from the previous state and its items computed again); a crash after it leaves the
-//! state durable, and restoring re-sends each account's latest item, same version, same content.
+//! are held until every one of them is acknowledged. An item and its decision record are released
+//! together, one right after the other, and the input's offset is stored only once both are
+//! acknowledged: a record goes wherever its item goes. A crash before the release leaves no item
+//! (nor record) of the new state anywhere (the input is re-applied from the previous state and its
+//! items computed again); a crash after it leaves the state durable, and restoring re-sends each
+//! account's latest item, same version, same content, with its record (the changelog carries it).
 //! Held items are released in queue order, so an account's items reach the topic in version
 //! order.
 
