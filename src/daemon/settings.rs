@@ -142,7 +142,7 @@ impl Default for HttpConfig {
             worklist_max_staleness_ms: 250,
             auth_token_file: None,
             metrics_without_auth: false,
-            decisions_per_account: 20,
+            decisions_per_account: 4,
             auth_token: None,
         }
     }

@@ -9,6 +9,8 @@
 //! A rule's result: `applied` when the decision cites it (it bound the decision: a hold, a cap, a
 //! window, letters only …, with the reason's detail), `passed` when it was evaluated and did not
 //! bind, `not_reached` when the decision ended before it (a closed account, a hold).
+//!
+//! The types live here; `pipeline::records` builds a record from an evaluation.
 
 use std::sync::Arc;
 
@@ -16,12 +18,8 @@ use jiff::tz::TimeZone;
 use jiff::Timestamp;
 use serde::Serialize;
 
-use crate::engine::account::Account;
-use crate::engine::domain::{Channel, HoldReason, Status};
-use crate::engine::features::FEATURE_NAMES;
-use crate::engine::pipeline::{arm_profile, Evaluation};
 use crate::engine::policy::always;
-use crate::engine::settings::{Profile, Settings};
+use crate::engine::settings::Profile;
 use crate::engine::workitem::{Rule, WorkItem};
 
 /// The format tag of decision records.
@@ -116,14 +114,15 @@ pub struct DecisionRecord {
     pub item: WorkItem,
 }
 
-fn local(t: Timestamp, tz: &TimeZone) -> String {
+/// An instant in the debtor's zone, with the weekday.
+pub fn local(t: Timestamp, tz: &TimeZone) -> String {
     t.to_zoned(tz.clone())
         .strftime("%a %Y-%m-%d %H:%M %Z")
         .to_string()
 }
 
 /// The rules every decision is checked against, in the policy's order: `(id, what passing means)`.
-fn rule_list(p: &Profile) -> Vec<(Rule, String)> {
+pub fn rule_list(p: &Profile) -> Vec<(Rule, String)> {
     let cap = |n: u32, what: &str| {
         if n == 0 {
             format!("no numeric cap on {what}")
@@ -196,96 +195,6 @@ fn rule_list(p: &Profile) -> Vec<(Rule, String)> {
 }
 
 impl DecisionRecord {
-    /// The record of evaluation `ev` of account `acc`, published as `item` (version and `as_of`
-    /// filled), caused by `input`.
-    pub fn of(
-        ev: &Evaluation,
-        acc: &Account,
-        item: &WorkItem,
-        input: Position,
-        settings: &Settings,
-    ) -> Self {
-        let profile = arm_profile(acc, settings, &ev.assignment);
-        let d = &ev.decision;
-        // Routing ran (and its rules were evaluated) unless the gate ended the decision first.
-        let routed = d.status == Status::Open
-            || matches!(
-                d.hold,
-                Some(HoldReason::ContactCap | HoldReason::NoContactPoint)
-            );
-        let ended_early = d.status == Status::Closed;
-        let letter_only = item
-            .action
-            .as_ref()
-            .is_some_and(|a| a.channel == Channel::Letter);
-        let mut rules = Vec::new();
-        for (rule, passing) in rule_list(profile) {
-            let id = rule.to_string();
-            let cited: Vec<String> = d
-                .reasons
-                .iter()
-                .filter(|r| r.rule.as_ref().is_some_and(|x| x.to_string() == id))
-                .map(|r| format!("{}: {}", r.code, r.detail))
-                .collect();
-            let gate_rule = matches!(rule, Rule::Always(_)) && id != always::NO_DISCLOSURE;
-            let (result, detail) = if !cited.is_empty() {
-                ("applied", cited.join("; "))
-            } else if ended_early || (!routed && !gate_rule) || (letter_only && !gate_rule) {
-                (
-                    "not_reached",
-                    "the decision ended before this rule (or no call or text was planned)".into(),
-                )
-            } else {
-                ("passed", passing)
-            };
-            rules.push(RuleCheck {
-                rule: id,
-                result,
-                detail,
-            });
-        }
-        let features = FEATURE_NAMES
-            .iter()
-            .zip(ev.features.vector.iter())
-            .map(|(n, v)| {
-                let v = serde_json::Number::from_f64((v * 1e6).round() / 1e6)
-                    .map_or(serde_json::Value::Null, serde_json::Value::Number);
-                ((*n).to_owned(), v)
-            })
-            .collect();
-        let tz = acc.profile.timezone().cloned();
-        let action = item.action.as_ref();
-        DecisionRecord {
-            format: DECISION_FORMAT,
-            account_id: item.account_id.clone(),
-            version: item.version,
-            evaluated_at: ev.features.now,
-            input,
-            features,
-            scores: item.scores.clone(),
-            experiment: ExperimentRecord {
-                arm: item.arm.clone(),
-                holdout: item.arm.as_ref() == crate::engine::experiments::HOLDOUT,
-                probability: item.arm_probability,
-            },
-            rules,
-            local: LocalTimes {
-                timezone: tz
-                    .as_ref()
-                    .and_then(|t| t.iana_name())
-                    .unwrap_or("unknown")
-                    .to_owned(),
-                as_of: local(ev.features.now, tz.as_ref().unwrap_or(&TimeZone::UTC)),
-                not_before: action.and_then(|a| tz.as_ref().map(|z| local(a.not_before, z))),
-                not_after: action.and_then(|a| tz.as_ref().map(|z| local(a.not_after, z))),
-                best_time: action
-                    .and_then(|a| a.best_time)
-                    .and_then(|t| tz.as_ref().map(|z| local(t, z))),
-            },
-            item: item.clone(),
-        }
-    }
-
     /// The record as one JSON line.
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).expect("decision records always serialize")

@@ -17,6 +17,7 @@ pub use experiments::stable_hash;
 pub mod features;
 pub mod pipeline;
 pub mod policy;
+pub mod profile;
 pub mod ranking;
 pub mod scoring;
 pub mod settings;

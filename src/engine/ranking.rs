@@ -100,7 +100,7 @@ pub fn rank(
         });
         return ranked;
     };
-    let u = model.predict(&f.vector, s);
+    let u = model.predict(&f.vector, s.willingness.get(), s.ability.get());
     let stake = amount_at_stake(f) as f64 * model.model.paid_share;
     let (called, otherwise) = (u.p_called * stake, u.p_otherwise * stake);
     let mut gain = called - otherwise;

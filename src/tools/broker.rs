@@ -16,7 +16,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
 
 /// The topics `arrears broker` creates by default (the contract's four and the changelog).
-pub const DEFAULT_TOPICS: [&str; 5] = crate::daemon::topics::ALL;
+pub const DEFAULT_TOPICS: [&str; 6] = crate::daemon::topics::EVERY;
 
 pub use crate::daemon::topics::input_topic;
 

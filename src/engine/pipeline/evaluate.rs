@@ -139,7 +139,7 @@ pub fn evaluate(acc: &Account, now: Timestamp, settings: &Settings, scorer: &Sco
         }
         if settings.experiments.holdout_share > 0.0 {
             // The holdout is redrawn at the debtor's local midnight.
-            if let Some(next) = f.today.tomorrow().ok() {
+            if let Ok(next) = f.today.tomorrow() {
                 wake.maybe(Some(features::local_midnight(next, &tz)));
             }
         }

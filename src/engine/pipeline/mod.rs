@@ -16,6 +16,7 @@
 //! something, may differ.
 
 mod evaluate;
+pub mod records;
 
 use std::sync::Arc;
 
@@ -336,7 +337,7 @@ impl Pipeline {
         ev.item.version = entry.version;
         ev.item.as_of = entry.as_of;
         if let (true, Some((out, position))) = (changed, records) {
-            out.push(DecisionRecord::of(
+            out.push(records::record_of(
                 &ev,
                 &entry.account,
                 &ev.item,

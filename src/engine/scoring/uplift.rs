@@ -15,7 +15,6 @@
 use serde::{Deserialize, Serialize};
 
 use super::error::ModelError;
-use super::scorer::Scores;
 use crate::engine::features::{FEATURE_NAMES, N_FEATURES};
 
 /// The format tag of uplift model files.
@@ -204,9 +203,8 @@ impl BoundUplift {
         })
     }
 
-    /// The standardised inputs of a feature vector and its scores.
-    fn inputs(&self, v: &[f64; N_FEATURES], s: &Scores) -> smallvec::SmallVec<[f64; 48]> {
-        let scores = [s.willingness.get(), s.ability.get()];
+    /// The standardised inputs of a feature vector and its two scores.
+    fn inputs(&self, v: &[f64; N_FEATURES], scores: [f64; 2]) -> smallvec::SmallVec<[f64; 48]> {
         self.model
             .inputs
             .iter()
@@ -223,9 +221,10 @@ impl BoundUplift {
             .collect()
     }
 
-    /// P(pay within the horizon) if not called and if called now.
-    pub fn predict(&self, v: &[f64; N_FEATURES], s: &Scores) -> Uplift {
-        let x = self.inputs(v, s);
+    /// P(pay within the horizon) if not called and if called now, from the feature vector and
+    /// the willingness and ability scores.
+    pub fn predict(&self, v: &[f64; N_FEATURES], willingness: f64, ability: f64) -> Uplift {
+        let x = self.inputs(v, [willingness, ability]);
         let base = self.model.base.intercept
             + x.iter()
                 .zip(&self.model.base.coefficients)

@@ -75,7 +75,8 @@ fn block_of(t: Timestamp) -> i64 {
 
 /// Whether exploration holds `account` out of calls during block `block`.
 fn explore_held(account: &str, block: i64) -> bool {
-    crate::engine::stable_hash(&[account.as_bytes(), &block.to_le_bytes(), b"explore"]) % 2 == 0
+    crate::engine::stable_hash(&[account.as_bytes(), &block.to_le_bytes(), b"explore"])
+        .is_multiple_of(2)
 }
 
 /// What the dialer counted from the events it observed.
@@ -192,7 +193,11 @@ impl EngineDialer {
 }
 
 /// When to make a contact inside both the item's window and the day, preferring `best_time`.
-pub fn contact_time(item: &WorkItem, day_start: Timestamp, day_end: Timestamp) -> Option<Timestamp> {
+pub fn contact_time(
+    item: &WorkItem,
+    day_start: Timestamp,
+    day_end: Timestamp,
+) -> Option<Timestamp> {
     let a = item.action.as_ref()?;
     let from = a.not_before.max(day_start);
     let to = a.not_after.min(day_end);
@@ -316,7 +321,10 @@ impl Dialer for EngineDialer {
             && a.not_before <= c.at
             && c.at < a.not_after;
         if ok && c.channel == sim::Channel::Call {
-            *self.calls_by_account.entry(c.account_id.clone()).or_default() += 1;
+            *self
+                .calls_by_account
+                .entry(c.account_id.clone())
+                .or_default() += 1;
         }
         ok
     }

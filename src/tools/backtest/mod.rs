@@ -25,7 +25,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use serde::Serialize;
 
 use crate::engine::domain::{Channel, Status};
 use crate::engine::experiments::PriorityMode;
@@ -38,7 +37,7 @@ mod dialer;
 mod report;
 
 pub use dialer::{contact_time, planned, Counted, EngineDialer, Order};
-pub use report::{table, Report, Summary};
+pub use report::{table, Report, RunResult, Summary};
 
 #[derive(clap::Args, Debug, Clone)]
 pub struct BacktestArgs {
@@ -103,44 +102,6 @@ pub struct BacktestArgs {
     /// `explore`: the outcome horizon in days (rows whose horizon ends after the run are dropped).
     #[arg(long, default_value_t = 90)]
     pub horizon_days: u32,
-}
-
-/// Results of one strategy on one portfolio.
-#[derive(Debug, Clone, Serialize)]
-pub struct RunResult {
-    pub strategy: &'static str,
-    pub profile: String,
-    pub seed: u64,
-    pub accounts: usize,
-    pub days: u32,
-    pub calls_per_day: usize,
-    /// Net of reversals, converted to US cents at the simulator's fixed rates.
-    pub collected_usd_cents: i64,
-    /// Collected by `continue_to` (the run, then no contact at all), when continued.
-    pub collected_at_continue_usd_cents: Option<i64>,
-    pub accounts_cured: u64,
-    pub calls: u64,
-    /// Accounts called at least once.
-    pub accounts_called: u64,
-    /// Most calls made to one account.
-    pub max_calls_per_account: u32,
-    pub texts: u64,
-    pub letters: u64,
-    pub right_party_contacts: u64,
-    pub third_party_contacts: u64,
-    pub promises_made: u64,
-    pub promises_kept: u64,
-    #[serde(flatten)]
-    pub counted: Counted,
-    pub contacts_cancelled: u64,
-    pub engine_rejects: u64,
-    pub violations: u64,
-    pub violations_detail: String,
-    pub violations_by_rule: sim::Violations,
-    /// Cumulative collections at the end of each day of the run (US cents).
-    pub cumulative_usd_cents: Vec<i64>,
-    /// Exploration rows written.
-    pub rows: usize,
 }
 
 /// The settings a strategy runs the engine with: `expected_recovery` ranks every arm by expected
@@ -232,9 +193,12 @@ pub fn run_one(
     };
     if let (Some(path), false) = (&args.rows, rows.is_empty()) {
         let path = rows_path(path, cfg.seed, args.seeds.len() > 1);
-        #[allow(clippy::disallowed_types, reason = "a tool writes the rows it was asked for")]
-        let f = std::fs::File::create(&path)
-            .with_context(|| format!("creating {}", path.display()))?;
+        #[allow(
+            clippy::disallowed_types,
+            reason = "a tool writes the rows it was asked for"
+        )]
+        let f =
+            std::fs::File::create(&path).with_context(|| format!("creating {}", path.display()))?;
         crate::tools::uplift::rows::write_csv(&rows, std::io::BufWriter::new(f))
             .with_context(|| format!("writing {}", path.display()))?;
     }
@@ -370,7 +334,12 @@ pub fn run(args: &BacktestArgs) -> anyhow::Result<Report> {
         .into_iter()
         .map(|(_, r)| r)
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let report = Report::new(args, runs);
+    let report = Report::new(
+        &args.profile,
+        &format!("{:?}", args.response).to_lowercase(),
+        args.continue_to,
+        runs,
+    );
     #[allow(clippy::disallowed_methods, reason = "a tool writes its report")]
     std::fs::write(&args.json, serde_json::to_string_pretty(&report)?)
         .with_context(|| format!("writing {}", args.json.display()))?;

@@ -6,7 +6,46 @@
 
 use serde::Serialize;
 
-use super::{BacktestArgs, RunResult};
+use super::dialer::Counted;
+use crate::tools::sim;
+
+/// Results of one strategy on one portfolio.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunResult {
+    pub strategy: &'static str,
+    pub profile: String,
+    pub seed: u64,
+    pub accounts: usize,
+    pub days: u32,
+    pub calls_per_day: usize,
+    /// Net of reversals, converted to US cents at the simulator's fixed rates.
+    pub collected_usd_cents: i64,
+    /// Collected by `continue_to` (the run, then no contact at all), when continued.
+    pub collected_at_continue_usd_cents: Option<i64>,
+    pub accounts_cured: u64,
+    pub calls: u64,
+    /// Accounts called at least once.
+    pub accounts_called: u64,
+    /// Most calls made to one account.
+    pub max_calls_per_account: u32,
+    pub texts: u64,
+    pub letters: u64,
+    pub right_party_contacts: u64,
+    pub third_party_contacts: u64,
+    pub promises_made: u64,
+    pub promises_kept: u64,
+    #[serde(flatten)]
+    pub counted: Counted,
+    pub contacts_cancelled: u64,
+    pub engine_rejects: u64,
+    pub violations: u64,
+    pub violations_detail: String,
+    pub violations_by_rule: sim::Violations,
+    /// Cumulative collections at the end of each day of the run (US cents).
+    pub cumulative_usd_cents: Vec<i64>,
+    /// Exploration rows written.
+    pub rows: usize,
+}
 
 /// A strategy over the seeds.
 #[derive(Debug, Clone, Serialize)]
@@ -72,8 +111,9 @@ fn mean_ci(xs: &[f64]) -> (f64, f64) {
 }
 
 impl Report {
-    /// Summarises `runs`.
-    pub fn new(args: &BacktestArgs, runs: Vec<RunResult>) -> Report {
+    /// Summarises `runs` (all under contact-policy profile `profile` and response model
+    /// `response`, continued to day `continue_to`).
+    pub fn new(profile: &str, response: &str, continue_to: u32, runs: Vec<RunResult>) -> Report {
         let mut names: Vec<&'static str> = Vec::new();
         for r in &runs {
             if !names.contains(&r.strategy) {
@@ -102,7 +142,10 @@ impl Report {
                     .iter()
                     .filter_map(|r| {
                         let (o, i) = (find("oracle", r.seed)?, find("idle", r.seed)?);
-                        Some((r.seed, (r.collected_usd_cents as f64 - i) / (o - i).max(1.0)))
+                        Some((
+                            r.seed,
+                            (r.collected_usd_cents as f64 - i) / (o - i).max(1.0),
+                        ))
                     })
                     .collect();
                 let n = mine.len().max(1) as f64;
@@ -137,9 +180,9 @@ impl Report {
             .max_by(|a, b| a.collected_usd.0.total_cmp(&b.collected_usd.0))
             .map(|s| s.strategy);
         Report {
-            profile: args.profile.clone(),
-            response: format!("{:?}", args.response).to_lowercase(),
-            continue_to: args.continue_to,
+            profile: profile.to_owned(),
+            response: response.to_owned(),
+            continue_to,
             runs,
             summaries,
             strongest_baseline,
@@ -166,7 +209,10 @@ pub fn draw(report: &Report, path: &std::path::Path) -> anyhow::Result<()> {
                 .collect(),
         });
         styles.push((
-            strategies.iter().position(|s| *s == r.strategy).unwrap_or(0),
+            strategies
+                .iter()
+                .position(|s| *s == r.strategy)
+                .unwrap_or(0),
             seeds.iter().position(|s| *s == r.seed).unwrap_or(0),
         ));
     }
@@ -248,7 +294,11 @@ pub fn table(report: &Report) -> String {
             format!("{:.0} ±{:.0}", s.collected_usd.0, s.collected_usd.1),
             s.collected_at_continue_usd
                 .map_or("-".into(), |(m, h)| format!("{m:.0} ±{h:.0}")),
-            if shares.is_empty() { "-".into() } else { shares },
+            if shares.is_empty() {
+                "-".into()
+            } else {
+                shares
+            },
             s.calls,
             s.calls_per_called_account,
             s.complaints_per_1000,

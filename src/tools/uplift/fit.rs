@@ -258,11 +258,18 @@ impl TLearner {
             let x = inputs.matrix(&part);
             let y: Vec<usize> = part.iter().map(|r| usize::from(r.y())).collect();
             anyhow::ensure!(
-                y.iter().any(|v| *v == 1) && y.iter().any(|v| *v == 0),
+                y.contains(&1) && y.contains(&0),
                 "rows with treated = {t} have one label only"
             );
-            solver::fit_lr(x.view(), &identity(x.ncols()), &y, alpha, None, max_iterations)
-                .map_err(|e| anyhow::anyhow!("{e}"))
+            solver::fit_lr(
+                x.view(),
+                &identity(x.ncols()),
+                &y,
+                alpha,
+                None,
+                max_iterations,
+            )
+            .map_err(|e| anyhow::anyhow!("{e}"))
         };
         Ok(TLearner {
             treated: fit(true)?,
@@ -348,6 +355,10 @@ impl TransformedOutcome {
 }
 
 /// Solves `a x = b` for a symmetric positive-definite `a`.
+#[allow(
+    clippy::needless_range_loop,
+    reason = "the textbook index form of Cholesky"
+)]
 fn cholesky_solve(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Option<Vec<f64>> {
     let n = b.len();
     for j in 0..n {

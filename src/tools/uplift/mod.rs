@@ -19,9 +19,8 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 
-use crate::engine::domain::Score;
 use crate::engine::features::N_FEATURES;
-use crate::engine::scoring::{BoundUplift, Scores};
+use crate::engine::scoring::BoundUplift;
 use crate::engine::stable_hash;
 use rows::Row;
 
@@ -88,7 +87,8 @@ fn read_rows(paths: &[PathBuf]) -> anyhow::Result<Vec<Row>> {
     for p in paths {
         let f = std::fs::File::open(p).with_context(|| format!("opening {}", p.display()))?;
         out.extend(
-            rows::read_csv(BufReader::new(f)).with_context(|| format!("reading {}", p.display()))?,
+            rows::read_csv(BufReader::new(f))
+                .with_context(|| format!("reading {}", p.display()))?,
         );
     }
     anyhow::ensure!(!out.is_empty(), "no outcome rows");
@@ -101,11 +101,7 @@ pub fn s_predict(m: &BoundUplift, rows: &[&Row]) -> Vec<f64> {
         .map(|r| {
             let mut v = [0.0; N_FEATURES];
             v.copy_from_slice(&r.features);
-            let s = Scores {
-                willingness: Score::new(r.scores[0]),
-                ability: Score::new(r.scores[1]),
-            };
-            let u = m.predict(&v, &s);
+            let u = m.predict(&v, r.scores[0], r.scores[1]);
             u.p_called - u.p_otherwise
         })
         .collect()
@@ -115,7 +111,7 @@ fn cmd_fit(a: &FitArgs) -> anyhow::Result<()> {
     let all = read_rows(&a.rows)?;
     let (mut train, mut valid) = (Vec::new(), Vec::new());
     for r in &all {
-        if stable_hash(&[r.account_id.as_bytes(), b"uplift-split"]) % 5 == 0 {
+        if stable_hash(&[r.account_id.as_bytes(), b"uplift-split"]).is_multiple_of(5) {
             valid.push(r);
         } else {
             train.push(r);
@@ -152,7 +148,10 @@ fn cmd_fit(a: &FitArgs) -> anyhow::Result<()> {
     model.metadata["transformed_outcome_qini_coefficient"] =
         serde_json::json!(evals[2].qini_coefficient);
     let text = serde_json::to_string_pretty(&model)? + "\n";
-    #[allow(clippy::disallowed_methods, reason = "a tool writes the model it fitted")]
+    #[allow(
+        clippy::disallowed_methods,
+        reason = "a tool writes the model it fitted"
+    )]
     std::fs::write(&a.out, text).with_context(|| format!("writing {}", a.out.display()))?;
     eprintln!("wrote {}", a.out.display());
     Ok(())
@@ -184,7 +183,11 @@ fn cmd_evaluate(a: &EvaluateArgs) -> anyhow::Result<()> {
         .map(|r| r.scores[0] * (0.3 + 0.7 * r.scores[1]))
         .collect();
     let evals = vec![
-        evaluate::evaluate(&format!("uplift {}", model.version), &refs, &s_predict(&model, &refs)),
+        evaluate::evaluate(
+            &format!("uplift {}", model.version),
+            &refs,
+            &s_predict(&model, &refs),
+        ),
         evaluate::evaluate("P(pay) (expected recovery)", &refs, &er),
         evaluate::evaluate("random", &refs, &random_scores(&refs)),
     ];

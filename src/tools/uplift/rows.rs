@@ -60,7 +60,11 @@ impl Row {
 
 /// The names of [`Row::inputs`].
 pub fn input_names() -> Vec<&'static str> {
-    FEATURE_NAMES.iter().chain(SCORE_INPUTS.iter()).copied().collect()
+    FEATURE_NAMES
+        .iter()
+        .chain(SCORE_INPUTS.iter())
+        .copied()
+        .collect()
 }
 
 const FIXED: [&str; 7] = [
@@ -143,7 +147,10 @@ pub fn read_csv(r: impl BufRead) -> anyhow::Result<Vec<Row>> {
             stake: num(5)?,
             paid: num(6)?,
             features,
-            scores: [num(FIXED.len() + N_FEATURES)?, num(FIXED.len() + N_FEATURES + 1)?],
+            scores: [
+                num(FIXED.len() + N_FEATURES)?,
+                num(FIXED.len() + N_FEATURES + 1)?,
+            ],
         });
     }
     Ok(out)
