@@ -64,10 +64,7 @@ fn every_published_item_has_exactly_one_record_and_the_record_reproduces_it() {
         let decisions = p.take_decisions();
         assert_eq!(items.len(), decisions.len(), "line {}", i + 1);
         for (item, d) in items.iter().zip(&decisions) {
-            assert_eq!(
-                (&d.account_id, d.version),
-                (&item.account_id, item.version)
-            );
+            assert_eq!((&d.account_id, d.version), (&item.account_id, item.version));
             assert_eq!(d.item.to_json(), item.to_json());
             assert_eq!(
                 d.input,
@@ -111,7 +108,13 @@ fn every_published_item_has_exactly_one_record_and_the_record_reproduces_it() {
             feed(&mut fresh, i as u64 + 1, l);
         }
         let item = fresh.item(&d.account_id).expect("the account exists");
-        assert_eq!(item.to_json(), d.item.to_json(), "record {} v{}", d.account_id, d.version);
+        assert_eq!(
+            item.to_json(),
+            d.item.to_json(),
+            "record {} v{}",
+            d.account_id,
+            d.version
+        );
         let mut v = [0.0; N_FEATURES];
         for (k, name) in FEATURE_NAMES.iter().enumerate() {
             v[k] = d.features[*name].as_f64().unwrap();

@@ -45,5 +45,9 @@ fn the_holdout_never_gets_an_outbound_call() {
         })
         .map(|_| ())
     });
-    seen.require(&["holdout items", "holdout texted instead", "open items outside the holdout"]);
+    seen.require(&[
+        "holdout items",
+        "holdout texted instead",
+        "open items outside the holdout",
+    ]);
 }
