@@ -53,6 +53,9 @@ fn spearman(x: &[f64], y: &[f64]) -> f64 {
 fn shipped_models_discriminate_and_rank_the_hidden_traits() {
     let mut cfg = SimConfig::new(3_000, 120, 4_242);
     cfg.capacity = 0.05;
+    // The shipped willingness and ability models were trained on the legacy response model's
+    // history (scripts/train-models.sh): judge them on the world they learned.
+    cfg.response = arrears::tools::sim::ResponseModel::Legacy;
     let mut world = World::new(&cfg);
     let mut dialer = HouseDialer::new(cfg.calls_per_day(), cfg.seed);
     let mut stream = Vec::new();
