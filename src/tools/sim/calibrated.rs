@@ -276,9 +276,19 @@ impl Ctx<'_> {
         self.remind(at, 1.0);
     }
 
+    /// What a delivered letter does.
+    pub(crate) fn remind_by_letter(&mut self, at: i64) {
+        self.remind(at, LETTER_STRENGTH);
+    }
+
+    /// What a message passed on by a third party who answered does.
+    pub(crate) fn remind_by_relay(&mut self, at: i64) {
+        self.remind(at, RELAY_STRENGTH);
+    }
+
     /// A reminder of relative strength `strength` (a text is 1): brings a planned payment forward
     /// or, rarely, makes a debtor with no plan pay soon.
-    pub(crate) fn remind(&mut self, at: i64, strength: f64) {
+    fn remind(&mut self, at: i64, strength: f64) {
         if !self.can_plan() || self.a.ledger.to_cover(i32::MAX) == 0 {
             return;
         }
