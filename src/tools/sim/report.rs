@@ -63,12 +63,12 @@ impl Sum {
     fn n(&self) -> f64 {
         self.accounts.max(1) as f64
     }
-    /// Mean gain in US dollars, in pp of P(any payment), and relative to P(paid without).
+    /// Mean gain in US cents, in pp of P(any payment), and relative to P(paid without).
     fn cells(&self, k: usize) -> String {
         let rel = self.paid_gain[k] / self.paid_without[k].max(1e-9);
         format!(
-            "${:.2} | {:+.2} pp | {:+.1}%",
-            self.gain[k] / self.n() / 100.0,
+            "{:.0} | {:+.2} pp | {:+.1}%",
+            self.gain[k] / self.n(),
             100.0 * self.paid_gain[k] / self.n(),
             100.0 * rel
         )
@@ -76,8 +76,8 @@ impl Sum {
     fn rpc_cells(&self, k: usize) -> String {
         let n = self.rpc[k].max(1) as f64;
         format!(
-            "${:.2} | {:+.2} pp",
-            self.rpc_gain[k] / n / 100.0,
+            "{:.0} | {:+.2} pp",
+            self.rpc_gain[k] / n,
             100.0 * self.rpc_paid_gain[k] / n
         )
     }
@@ -216,7 +216,10 @@ fn contacts(cfg: &SimConfig, out: &mut dyn Write) -> anyhow::Result<(f64, f64)> 
          P(any payment), and relative to P(any payment) without it\n",
         plans.len()
     )?;
-    writeln!(out, "| contact | horizon | gain | P(pay) | relative |")?;
+    writeln!(
+        out,
+        "| contact | horizon | gain (US cents) | P(any payment) | relative to P without |"
+    )?;
     writeln!(out, "|---|---|---|---|---|")?;
     for (name, sum) in [("call attempt", &call), ("text", &text)] {
         for (k, h) in HORIZONS.iter().enumerate() {
@@ -231,7 +234,7 @@ fn contacts(cfg: &SimConfig, out: &mut dyn Write) -> anyhow::Result<(f64, f64)> 
     )?;
     writeln!(
         out,
-        "| group | gain 30 d | P(pay) 30 d | gain 90 d | P(pay) 90 d | gain 150 d | P(pay) 150 d |"
+        "| group | ¢ 30 d | P(pay) 30 d | ¢ 90 d | P(pay) 90 d | ¢ 150 d | P(pay) 150 d |"
     )?;
     writeln!(out, "|---|---|---|---|---|---|---|")?;
     let rpc_row = |name: &str, s: &Sum| {
