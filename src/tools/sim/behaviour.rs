@@ -29,6 +29,8 @@ pub(crate) struct Ctx<'w> {
     pub rules: &'w Rules,
     pub out: &'w mut Vec<String>,
     pub rng: ChaCha8Rng,
+    /// Write no event lines (a scratch fork: only the state and the statistics matter).
+    pub mute: bool,
 }
 
 /// Amount of one cycle's statement (before any minimum).
@@ -149,11 +151,16 @@ impl Ctx<'_> {
 
     pub(crate) fn line(&mut self, kind: &str, at: i64) -> Line {
         self.a.events += 1;
+        if self.mute {
+            return Line::muted();
+        }
         Line::start(&self.tr.account_id, self.a.events, kind, at)
     }
 
     pub(crate) fn emit(&mut self, l: Line) {
-        self.out.push(l.finish());
+        if !l.is_muted() {
+            self.out.push(l.finish());
+        }
         self.stats.events += 1;
         self.stats.today().events += 1;
     }
@@ -174,9 +181,13 @@ impl Ctx<'_> {
             a.statement_at = NEVER;
             self.statement(t);
         } else if let Some(p) = a.pay.filter(|p| p.at == t) {
-            // A plan set aside for this one comes back (never in the legacy model).
-            a.pay = a.pay_next.take().filter(|n| n.at > t);
+            a.pay = None;
+            let next = a.pay_next.take();
             self.pay(t, p.mode);
+            if let Some(n) = next {
+                // The plan that was to follow this one (calibrated model only).
+                self.follow_plan(t, n);
+            }
         } else if let Some(r) = a.reversal.filter(|r| r.at == t) {
             a.reversal = None;
             self.reverse(t, r);
@@ -219,6 +230,9 @@ impl Ctx<'_> {
 
     /// Appends the current contact list to an event.
     pub(crate) fn contacts_array(&self, l: Line) -> Line {
+        if l.is_muted() {
+            return l;
+        }
         let mut l = l.array("contacts");
         for (i, c) in self.a.contacts.iter().enumerate().filter(|(_, c)| c.active) {
             let n = (i + 1) as u8;

@@ -205,7 +205,7 @@ impl Ctx<'_> {
         self.a.last_letter_at = at;
         if outcome == Outcome::Delivered {
             if self.calibrated() {
-                self.remind(at, super::calibrated::LETTER_STRENGTH);
+                self.remind_by_letter(at);
             } else {
                 let p = 0.03 + 0.08 * self.w() * self.ab();
                 self.nudge(at, p, 12);
@@ -395,7 +395,7 @@ impl Ctx<'_> {
             self.a.follow(when, Follow::NewNumber);
         }
         if self.calibrated() {
-            self.remind(at, super::calibrated::RELAY_STRENGTH);
+            self.remind_by_relay(at);
         } else {
             let p = 0.12 * self.w();
             self.nudge(at, p, 7);

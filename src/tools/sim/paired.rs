@@ -103,6 +103,7 @@ impl<'w> Fork<'w> {
             rules: self.sh.rules,
             out: &mut self.out,
             rng,
+            mute: true,
         }
     }
 

@@ -232,6 +232,7 @@ impl World {
             rules: &self.rules,
             out: &mut self.pending,
             rng,
+            mute: false,
         }
     }
 
