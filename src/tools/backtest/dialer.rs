@@ -155,7 +155,12 @@ impl EngineDialer {
                     .cmp(&a.overdue_amount)
                     .then_with(|| a.account_id.cmp(&b.account_id))
             }),
-            Order::Random | Order::Explore => items.shuffle(&mut self.rng),
+            Order::Random | Order::Explore => {
+                // From a fixed order, so that the draw does not depend on the engine's ranking
+                // (exploration rows must not depend on the uplift model they will train).
+                items.sort_by(|a, b| a.account_id.cmp(&b.account_id));
+                items.shuffle(&mut self.rng);
+            }
         }
     }
 
