@@ -434,7 +434,14 @@ impl Ctx<'_> {
             });
             return;
         }
-        self.a.ledger.compact();
+        // Paid statements are dropped only when no reversal is still to come: a pending reversal
+        // (of an earlier payment) reopens them, as the engine's allocation does. The legacy model
+        // keeps its original bytes, and with them this flaw: its audit can misjudge a call made
+        // after such a reversal (the world's ledger then shows nothing overdue).
+        let legacy = self.cfg.response == super::config::ResponseModel::Legacy;
+        if legacy || self.a.reversal.is_none() {
+            self.a.ledger.compact();
+        }
         if self.a.ledger.owed() == 0 {
             let close = match self.tr.product {
                 Product::PersonalLoan | Product::Bnpl => self.a.instalments_left == 0,
