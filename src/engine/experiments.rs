@@ -178,6 +178,29 @@ pub fn stable_hash(parts: &[&[u8]]) -> u64 {
     h ^ (h >> 31)
 }
 
+/// `YYYY-MM-DD` of a date (what `Date`'s `Display` writes), without allocating for the years
+/// 0–9999; other years fall back to `Display`.
+fn date_bytes(day: Date) -> smallvec::SmallVec<[u8; 16]> {
+    let (y, m, d) = (day.year(), day.month(), day.day());
+    if !(0..=9999).contains(&y) {
+        return day.to_string().into_bytes().into_iter().collect();
+    }
+    let digit = |v: i32| b'0' + v as u8;
+    let (y, m, d) = (i32::from(y), i32::from(m), i32::from(d));
+    smallvec::SmallVec::from_slice(&[
+        digit(y / 1000),
+        digit(y / 100 % 10),
+        digit(y / 10 % 10),
+        digit(y % 10),
+        b'-',
+        digit(m / 10),
+        digit(m % 10),
+        b'-',
+        digit(d / 10),
+        digit(d % 10),
+    ])
+}
+
 /// A hash as a uniform number in (0, 1).
 fn unit(h: u64) -> f64 {
     ((h >> 11) as f64 + 0.5) / (1u64 << 53) as f64
@@ -206,12 +229,12 @@ impl Experiments {
         if self.holdout_share <= 0.0 {
             return false;
         }
-        let d = day.to_string();
+        let d = date_bytes(day);
         unit(stable_hash(&[
             self.salt.as_bytes(),
             account_id.as_bytes(),
             b"holdout",
-            d.as_bytes(),
+            &d,
         ])) < self.holdout_share
     }
 

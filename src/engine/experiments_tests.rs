@@ -123,3 +123,15 @@ fn an_arm_may_tighten_caps_but_never_lift_them() {
     validate(&c, &s.raw.ranking, &s.profiles, &mut |m| problems.push(m));
     assert_eq!(problems.len(), 2, "{problems:?}");
 }
+
+#[test]
+fn the_holdout_hashes_the_date_as_it_is_written() {
+    for d in [
+        Date::constant(2026, 3, 2),
+        Date::constant(999, 12, 31),
+        Date::constant(-5, 1, 1),
+        Date::constant(9999, 1, 9),
+    ] {
+        assert_eq!(&super::date_bytes(d)[..], d.to_string().as_bytes(), "{d}");
+    }
+}

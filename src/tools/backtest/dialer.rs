@@ -214,15 +214,20 @@ pub fn contact_time(
     Some(at)
 }
 
+/// The simulator's channel for an engine channel (the simulator sends no email).
+fn sim_channel(c: Channel) -> Option<sim::Channel> {
+    match c {
+        Channel::Call => Some(sim::Channel::Call),
+        Channel::Sms => Some(sim::Channel::Sms),
+        Channel::Letter => Some(sim::Channel::Letter),
+        Channel::Email => None,
+    }
+}
+
 /// The simulator's contact for an engine item at `at`.
 pub fn planned(item: &WorkItem, at: Timestamp) -> Option<PlannedContact> {
     let action = item.action.as_ref()?;
-    let channel = match action.channel {
-        Channel::Call => sim::Channel::Call,
-        Channel::Sms => sim::Channel::Sms,
-        Channel::Letter => sim::Channel::Letter,
-        Channel::Email => return None,
-    };
+    let channel = sim_channel(action.channel)?;
     Some(PlannedContact {
         account_id: item.account_id.clone(),
         contact_id: action.contact_id.clone(),
@@ -315,11 +320,8 @@ impl Dialer for EngineDialer {
         let Some(a) = item.action.as_ref().filter(|_| item.status == Status::Open) else {
             return false;
         };
-        let channel = match a.channel {
-            Channel::Call => sim::Channel::Call,
-            Channel::Sms => sim::Channel::Sms,
-            Channel::Letter => sim::Channel::Letter,
-            Channel::Email => return false,
+        let Some(channel) = sim_channel(a.channel) else {
+            return false;
         };
         let ok = channel == c.channel
             && a.contact_id == c.contact_id

@@ -64,7 +64,7 @@ impl Inputs {
         for (j, name) in names.iter().enumerate() {
             let mut col: Vec<f64> = rows
                 .iter()
-                .map(|r| r.inputs().nth(j).unwrap_or(0.0))
+                .map(|r| r.input(j))
                 .filter(|v| v.is_finite())
                 .collect();
             col.sort_by(f64::total_cmp);

@@ -52,6 +52,15 @@ impl Row {
         }
     }
 
+    /// Model input `j` of [`Row::inputs`].
+    pub fn input(&self, j: usize) -> f64 {
+        if j < N_FEATURES {
+            self.features[j]
+        } else {
+            self.scores[j - N_FEATURES]
+        }
+    }
+
     /// Model inputs: the features, then the scores.
     pub fn inputs(&self) -> impl Iterator<Item = f64> + '_ {
         self.features.iter().chain(self.scores.iter()).copied()
