@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use arrears::engine::scoring::{Model, Transform};
 use arrears::tools::training::{
     evaluate, fit, train, EvaluateArgs, FitOptions, ReadOptions, Table, TrainArgs, TrainError,
-    DEFAULT_ALPHAS,
+    TransformKind, DEFAULT_ALPHAS, DEFAULT_MAX_INTERACTIONS,
 };
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -65,7 +65,14 @@ fn args(input: &Path, output: &Path) -> TrainArgs {
         target_description: Some("paid within 30 days".into()),
         exclude: vec!["id".into(), "day".into(), "other_label".into()],
         time_column: None,
+        transform: TransformKind::Scorecard,
         bins: None,
+        categorical: Vec::new(),
+        interactions: DEFAULT_MAX_INTERACTIONS,
+        card: None,
+        pdo: 20.0,
+        base_points: 600.0,
+        base_odds: 1.0,
         seed: 7,
         holdout: 0.25,
         rebalance: 0.5,
@@ -120,7 +127,13 @@ fn a_feature_learned_against_its_expected_sign_is_dropped() {
     let m = Model::load(&out).unwrap();
     let names: Vec<&str> = m.features.iter().map(|f| f.name.as_str()).collect();
     assert_eq!(names, ["x_down", "noise", "flag"]);
-    assert!(coef(&m, "x_down") < 0.0);
+    // The kept feature lowers the score as x_down grows: monotone falling WoE, positive weight.
+    let down = m.features.iter().find(|f| f.name == "x_down").unwrap();
+    let Transform::Bins { values, .. } = &down.transform else {
+        panic!("an expected sign keeps x_down monotone bins")
+    };
+    assert!(values.windows(2).all(|w| w[0] >= w[1]), "{values:?}");
+    assert!(coef(&m, "x_down") > 0.0);
     assert_eq!(m.metadata["dropped_for_sign"], serde_json::json!(["x_up"]));
     assert_eq!(m.metadata["expected_signs"]["x_down"], "-");
     a.expect_sign = vec!["x_up=maybe".into()];
@@ -132,7 +145,9 @@ fn learns_a_known_logistic_relationship() {
     let dir = tempfile::tempdir().unwrap();
     let input = write(dir.path(), "rows.csv", &synthetic_csv(4000, 1, -0.8));
     let out = dir.path().join("w.json");
-    train(&args(&input, &out)).unwrap();
+    let mut a = args(&input, &out);
+    a.transform = TransformKind::Standard;
+    train(&a).unwrap();
     let m = Model::load(&out).unwrap();
     assert_eq!(m.format, "arrears.model.v1");
     assert_eq!(m.kind, "logistic_regression");
@@ -336,33 +351,58 @@ fn each_error_case_has_its_error() {
 }
 
 #[test]
-fn binning_gives_monotone_woe() {
+fn the_default_is_a_scorecard_with_binned_features_and_a_card() {
     let dir = tempfile::tempdir().unwrap();
     let input = write(dir.path(), "rows.csv", &synthetic_csv(4000, 4, -0.5));
     let out = dir.path().join("binned.json");
+    let card = dir.path().join("card.md");
     let mut a = args(&input, &out);
-    a.bins = Some(8);
+    a.card = Some(card.clone());
     train(&a).unwrap();
     let m = Model::load(&out).unwrap();
-    assert_eq!(
-        m.metadata["preprocessing"]["transform"],
-        "monotone_woe_bins"
-    );
+    assert_eq!(m.kind, "scorecard");
+    let pre = &m.metadata["preprocessing"];
+    assert_eq!(pre["transform"], "scorecard_woe_bins");
     for f in &m.features {
-        let Transform::Bins { edges, values } = &f.transform else {
-            panic!("{} is not binned", f.name)
+        let values = match &f.transform {
+            Transform::Bins { edges, values, .. } => {
+                assert_eq!(values.len(), edges.len() + 1);
+                values
+            }
+            // The 0/1 flag is a coded column: categories may win it.
+            Transform::Categories { values, .. } => values,
+            Transform::Standard { .. } => panic!("{} is not binned", f.name),
         };
-        assert_eq!(values.len(), edges.len() + 1);
-        let up = values.windows(2).all(|w| w[0] <= w[1]);
-        let down = values.windows(2).all(|w| w[0] >= w[1]);
-        assert!(up || down, "{}: {values:?}", f.name);
         assert!(f.clip.is_none());
         // Baseline = mean transformed value on the training rows: within the WoE range.
         let (lo, hi) = values
             .iter()
             .fold((f64::MAX, f64::MIN), |(a, b), v| (a.min(*v), b.max(*v)));
-        assert!(f.baseline >= lo && f.baseline <= hi);
+        assert!(f.baseline >= lo - 1e-12 && f.baseline <= hi + 1e-12);
+        let summary = pre["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == f.name.as_str())
+            .unwrap();
+        assert!(summary["information_value"].as_f64().unwrap() >= 0.0);
+        assert!(summary["validation_log_loss"].as_f64().unwrap() > 0.0);
     }
+    for name in ["x_up", "x_down"] {
+        let s = pre["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == name)
+            .unwrap();
+        assert_eq!(s["shape"], "monotone", "{name}: {s}");
+    }
+    // The card: every feature, with points per bin.
+    let text = std::fs::read_to_string(&card).unwrap();
+    for f in &m.features {
+        assert!(text.contains(&format!("### {} (", f.name)), "{text}");
+    }
+    assert!(text.contains("| bin | training rows | target rate | WoE | points |"));
     let bins_of = |name: &str| match &m
         .features
         .iter()

@@ -9,19 +9,20 @@
 //! it (population stability index).
 
 //!
-//! `model` (the file format), `drift` (reference distributions and PSI), `scorer` (bound models
+//! `model` (the file format), `transform` (feature transforms and interaction tables), `drift` (reference distributions and PSI), `scorer` (bound models
 //! and scores), `uplift` (the incremental effect of a call), `error`. Reading model files is the edge's job (`crate::config`).
 
 pub mod drift;
 pub mod error;
 pub mod model;
 pub mod scorer;
+pub mod transform;
 pub mod uplift;
 
 pub use drift::{psi, ScoreDistribution, PSI_EPSILON};
 pub use error::{ModelError, MODEL_FORMAT};
 pub use model::{
-    apply_calibration, sigmoid, Calibration, FeatureSpec, Model, Transform, SHIPPED_ABILITY,
+    apply_calibration, sigmoid, Calibration, FeatureSpec, Interaction, Model, Transform, SHIPPED_ABILITY,
     SHIPPED_WILLINGNESS,
 };
 pub use scorer::{BoundModel, Scorer, Scores};
@@ -51,6 +52,7 @@ mod tests {
             kind: "judgmental_scorecard".into(),
             target: "test".into(),
             features: vec![spec(a), spec(b)],
+            interactions: Vec::new(),
             intercept: 0.5,
             calibration: None,
             metadata: serde_json::Value::Null,
@@ -147,6 +149,7 @@ mod tests {
         let t = Transform::Bins {
             edges: vec![1.0, 3.0],
             values: vec![-1.0, 0.0, 1.0],
+            missing: None,
         };
         assert_eq!(t.apply(0.5), -1.0);
         assert_eq!(t.apply(1.0), 0.0);

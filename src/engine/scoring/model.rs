@@ -6,46 +6,13 @@ use serde::{Deserialize, Serialize};
 
 use super::drift::ScoreDistribution;
 use super::error::{ModelError, MODEL_FORMAT};
+pub use super::transform::{Interaction, Transform};
 
 /// The shipped willingness model (`models/willingness.json`), compiled in.
 pub const SHIPPED_WILLINGNESS: &str = include_str!("../../../models/willingness.json");
 
 /// The shipped ability model (`models/ability.json`), compiled in.
 pub const SHIPPED_ABILITY: &str = include_str!("../../../models/ability.json");
-
-/// How a raw feature value becomes a model input.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum Transform {
-    /// (x - center) / scale
-    Standard {
-        /// Subtracted first.
-        center: f64,
-        /// Divided by next (never 0).
-        scale: f64,
-    },
-    /// Monotone bins: value `values[i]` for x < edges[i] (first match), `values[edges.len()]` above
-    /// (weight of evidence in a classic scorecard).
-    Bins {
-        /// Strictly increasing bin edges.
-        edges: Vec<f64>,
-        /// One value per bin: one more than `edges`.
-        values: Vec<f64>,
-    },
-}
-
-impl Transform {
-    /// The model input for raw value `x`.
-    pub fn apply(&self, x: f64) -> f64 {
-        match self {
-            Transform::Standard { center, scale } => (x - center) / scale,
-            Transform::Bins { edges, values } => {
-                let i = edges.partition_point(|e| *e <= x);
-                values[i]
-            }
-        }
-    }
-}
 
 /// One model input: the engine feature it reads and how it enters the linear score.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -101,6 +68,9 @@ pub struct Model {
     pub target: String,
     /// Its inputs, in the order `predict_row` takes raw values.
     pub features: Vec<FeatureSpec>,
+    /// Pairwise interaction tables added to the linear score (a scorecard's 2-D tables).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub interactions: Vec<Interaction>,
     /// Constant term of the linear score.
     pub intercept: f64,
     /// How the logistic probability is calibrated; `None` to use it as it is.
@@ -161,25 +131,37 @@ impl Model {
         if !m.intercept.is_finite() {
             return Err(invalid("intercept is not finite".into()));
         }
+        let mut m = m;
         for f in &m.features {
-            let ok = match &f.transform {
-                Transform::Standard { center, scale } => {
-                    center.is_finite() && scale.is_finite() && *scale != 0.0
-                }
-                Transform::Bins { edges, values } => {
-                    values.len() == edges.len() + 1
-                        && edges.windows(2).all(|w| w[0] < w[1])
-                        && values.iter().all(|v| v.is_finite())
-                }
-            };
             // `f64::clamp` panics unless low <= high (and neither is NaN).
             let clip_ok = f.clip.is_none_or(|[lo, hi]| lo <= hi);
-            if !ok || !clip_ok || !f.coefficient.is_finite() || !f.impute.is_finite() {
+            if let Err(e) = f.transform.check() {
+                return Err(invalid(format!("feature {}: {e}", f.name)));
+            }
+            if !clip_ok || !f.coefficient.is_finite() || !f.impute.is_finite() {
                 return Err(invalid(format!(
-                    "feature {}: bad transform or coefficient",
+                    "feature {}: bad clip, coefficient or impute value",
                     f.name
                 )));
             }
+        }
+        let names: Vec<&str> = m.features.iter().map(|f| f.name.as_str()).collect();
+        let mut resolved = Vec::with_capacity(m.interactions.len());
+        for t in &m.interactions {
+            t.check().map_err(&invalid)?;
+            let mut at = [0usize; 2];
+            for (k, name) in t.features.iter().enumerate() {
+                at[k] = names.iter().position(|n| n == name).ok_or_else(|| {
+                    invalid(format!(
+                        "interaction {}×{}: {name} is not a feature of the model",
+                        t.features[0], t.features[1]
+                    ))
+                })?;
+            }
+            resolved.push(at);
+        }
+        for (t, at) in m.interactions.iter_mut().zip(resolved) {
+            t.at = at;
         }
         match &m.calibration {
             Some(Calibration::Isotonic { x, y }) => {
@@ -203,25 +185,56 @@ impl Model {
         Ok(m)
     }
 
-    /// The transformed input of feature spec `f` for raw value `x`.
-    pub fn input(f: &FeatureSpec, x: f64) -> f64 {
-        let mut x = if x.is_nan() { f.impute } else { x };
-        if let Some([lo, hi]) = f.clip {
-            x = x.clamp(lo, hi);
+    /// The raw value `x` of feature spec `f` after imputation and clipping.
+    pub fn cleaned(f: &FeatureSpec, x: f64) -> f64 {
+        let x = if x.is_nan() { f.impute } else { x };
+        match f.clip {
+            Some([lo, hi]) => x.clamp(lo, hi),
+            None => x,
         }
-        f.transform.apply(x)
     }
 
-    /// Probability from a slice of raw values in the order of `self.features`.
+    /// The transformed input of feature spec `f` for raw value `x`.
+    pub fn input(f: &FeatureSpec, x: f64) -> f64 {
+        if x.is_nan() {
+            if let Some(v) = f.transform.missing() {
+                return v;
+            }
+        }
+        f.transform.apply(Model::cleaned(f, x))
+    }
+
+    /// The table value of interaction `t` of this model, `raw(k)` giving model feature k's raw
+    /// value.
+    pub fn interaction_input(&self, t: &Interaction, raw: &impl Fn(usize) -> f64) -> f64 {
+        let [a, b] = t.at;
+        t.cell(
+            Model::cleaned(&self.features[a], raw(a)),
+            Model::cleaned(&self.features[b], raw(b)),
+        )
+    }
+
+    /// The linear score (log-odds before calibration); `raw(k)` is model feature k's raw value.
+    pub fn linear_score(&self, raw: impl Fn(usize) -> f64) -> f64 {
+        let mut z = self.intercept;
+        for (k, f) in self.features.iter().enumerate() {
+            z += f.coefficient * Model::input(f, raw(k));
+        }
+        for t in &self.interactions {
+            z += t.coefficient * self.interaction_input(t, &raw);
+        }
+        z
+    }
+
+    /// Calibrated probability; `raw(k)` is model feature k's raw value.
+    pub fn predict_with(&self, raw: impl Fn(usize) -> f64) -> f64 {
+        self.calibrate(sigmoid(self.linear_score(raw)))
+    }
+
+    /// Probability from raw values in the order of `self.features`.
     pub fn predict_row(&self, raw: impl Iterator<Item = f64>) -> f64 {
-        let z = self.intercept
-            + self
-                .features
-                .iter()
-                .zip(raw)
-                .map(|(f, x)| f.coefficient * Model::input(f, x))
-                .sum::<f64>();
-        self.calibrate(sigmoid(z))
+        let raw: smallvec::SmallVec<[f64; 64]> = raw.collect();
+        self.predict_with(|k| raw[k])
     }
 
     /// The calibrated probability of raw probability `p`.

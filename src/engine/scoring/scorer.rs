@@ -54,20 +54,29 @@ impl BoundModel {
 
     /// The model's probability for an engine feature vector.
     pub fn predict(&self, v: &[f64; N_FEATURES]) -> f64 {
-        self.model.predict_row(self.index.iter().map(|&i| v[i]))
+        self.model.predict_with(|k| v[self.index[k]])
     }
 
     /// Contribution of each model feature to the linear score, against the portfolio baseline:
-    /// (engine feature index, coefficient × (input − baseline)).
+    /// (engine feature index, coefficient × (input − baseline)). An interaction's contribution is
+    /// shared equally between its two features.
     pub fn contributions<'a>(
         &'a self,
         v: &'a [f64; N_FEATURES],
     ) -> impl Iterator<Item = (usize, f64)> + 'a {
-        self.model
-            .features
+        let m = &self.model;
+        m.features
             .iter()
             .zip(&self.index)
-            .map(move |(f, &i)| (i, f.coefficient * (Model::input(f, v[i]) - f.baseline)))
+            .enumerate()
+            .map(move |(k, (f, &i))| {
+                let mut c = f.coefficient * (Model::input(f, v[i]) - f.baseline);
+                for t in m.interactions.iter().filter(|t| t.at.contains(&k)) {
+                    let cell = m.interaction_input(t, &|j| v[self.index[j]]);
+                    c += 0.5 * t.coefficient * (cell - t.baseline);
+                }
+                (i, c)
+            })
     }
 }
 

@@ -7,8 +7,9 @@
 //! Steps (all deterministic for a given table, options and seed):
 //! 1. **Split** into a training part and a hold-out: time-based (earliest rows train, latest
 //!    validate) with a time column, else stratified random by seed.
-//! 2. **Preprocess** on the training rows only ([`super::preprocess`]): median imputation, then
-//!    standard scaling with p0.5/p99.5 clipping, or monotone weight-of-evidence bins.
+//! 2. **Preprocess** on the training rows only ([`super::preprocess`]): by default scorecard
+//!    weight-of-evidence bins whose shape and bin count are chosen on an inner validation split
+//!    ([`super::binning`]); or median imputation and standard scaling with p0.5/p99.5 clipping.
 //! 3. **Rebalance** by duplicating minority-class rows until minority ≥ `rebalance` × majority
 //!    (linfa-logistic has no sample weights). Duplication multiplies the minority's odds by a known
 //!    factor k, so the intercept is corrected by ∓ln k afterwards (prior correction), and the
@@ -16,6 +17,9 @@
 //! 4. **Regularisation**: an L2 alpha (per training row: the penalty is alpha/2·‖w‖² next to the
 //!    mean log loss, on the coefficients of the inputs standardised for the solver) chosen by log loss on an inner validation split of the training part, then a
 //!    refit on the whole training part with the chosen alpha (warm-started).
+//!    Then, for a scorecard, **interactions** ([`super::interactions`]): pairs whose 2-D table
+//!    lowers the inner validation log loss by more than twice its standard error, refitted with
+//!    the features.
 //! 5. **Calibration** on the hold-out: Platt or isotonic, whichever has the lower log loss when
 //!    cross-fitted on the two halves of the hold-out; the chosen map is then fitted on the whole
 //!    hold-out and stored in the model. Reported hold-out metrics use the cross-fitted
@@ -37,11 +41,12 @@ use super::calibrate::{apply, fit_isotonic, fit_platt};
 use super::csv::Table;
 use super::error::{TrainError, MIN_CLASS_ROWS, MIN_ROWS};
 pub use super::fit_report::{
-    AlphaSearch, AlphaTrial, CalibrationChoice, FitReport, RebalanceInfo, SplitInfo,
+    AlphaSearch, AlphaTrial, CalibrationChoice, FitReport, Interactions, RebalanceInfo, SplitInfo,
 };
 use super::metrics::{log_loss, Metrics};
 pub use super::options::{FitOptions, DEFAULT_ALPHAS};
-use super::preprocess::{design, learn_feature};
+use super::interactions::{build, select, PairTrial, Scored};
+use super::preprocess::{design, learn_feature, Prepare, Selection};
 use super::progress::steps_bar;
 pub use super::solver::GRADIENT_TOLERANCE;
 use super::solver::{fit_lr, parallel_map, predict, standardize};
@@ -184,24 +189,7 @@ pub fn fit(
         }
     }
 
-    // 2. Preprocess on the training rows, one column at a time (in parallel).
-    let data = table.data();
-    let y_train = labels_of(&train, &y);
-    let learned: Vec<Result<_, TrainError>> = parallel_map(feature_cols.len(), |k| {
-        let j = feature_cols[k];
-        let x: Vec<f64> = train.iter().map(|&r| data[[r, j]]).collect();
-        learn_feature(&names[k], &x, &y_train, opts.bins)
-    });
-    let mut specs = Vec::with_capacity(names.len());
-    let mut summaries = Vec::with_capacity(names.len());
-    for r in learned {
-        let (s, m) = r?;
-        specs.push(s);
-        summaries.push(m);
-    }
-
-    // 3./4. Inner split, rebalance, alpha search.
-    let bar = steps_bar(progress, opts.alphas.len() as u64 + 2, "fitting");
+    // The inner split of the training part: bins, alpha and interactions are chosen on it.
     let (inner_train, inner_val, inner_kind) = match &keys {
         Some(k) => {
             let mut order = train.clone();
@@ -214,6 +202,32 @@ pub fn fit(
             (a, b, "stratified_random")
         }
     };
+
+    // 2. Preprocess on the training rows, one column at a time (in parallel); a scorecard's
+    //    binning is chosen on the inner split, then refitted on the whole training part.
+    let data = table.data();
+    let y_train = labels_of(&train, &y);
+    let (y_inner_fit, y_inner_val) = (labels_of(&inner_train, &y), labels_of(&inner_val, &y));
+    let learned: Vec<Result<_, TrainError>> = parallel_map(feature_cols.len(), |k| {
+        let j = feature_cols[k];
+        let col = |rows: &[usize]| -> Vec<f64> { rows.iter().map(|&r| data[[r, j]]).collect() };
+        let (x, x_fit, x_val) = (col(&train), col(&inner_train), col(&inner_val));
+        let selection = Selection {
+            fit: (&x_fit, &y_inner_fit),
+            val: (&x_val, &y_inner_val),
+        };
+        learn_feature(&names[k], &x, &y_train, &selection, &opts.prepare)
+    });
+    let mut specs = Vec::with_capacity(names.len());
+    let mut summaries = Vec::with_capacity(names.len());
+    for r in learned {
+        let (s, m) = r?;
+        specs.push(s);
+        summaries.push(m);
+    }
+
+    // 3./4. Rebalance, alpha search.
+    let bar = steps_bar(progress, opts.alphas.len() as u64 + 3, "fitting");
     let inner_train = if opts.max_tuning_rows > 0 && inner_train.len() > opts.max_tuning_rows {
         let frac = 1.0 - opts.max_tuning_rows as f64 / inner_train.len() as f64;
         stratified(&inner_train, &y, frac, &mut rng).0
@@ -221,10 +235,10 @@ pub fn fit(
         inner_train
     };
     let (inner_fit_rows, _) = rebalance(&inner_train, &y, opts.rebalance, &mut rng);
-    let mut x_inner = design(data, &feature_cols, &specs, &inner_fit_rows);
+    let mut x_inner = design(data, &feature_cols, &specs, &[], &inner_fit_rows);
     let scaling_inner = standardize(&mut x_inner);
     let y_inner: Vec<usize> = inner_fit_rows.iter().map(|&r| usize::from(y[r])).collect();
-    let x_val = design(data, &feature_cols, &specs, &inner_val);
+    let x_val = design(data, &feature_cols, &specs, &[], &inner_val);
     let y_val = labels_of(&inner_val, &y);
     let correction_inner = rebalance_correction(&inner_fit_rows, &inner_train, &y);
     let fits: Vec<Result<(Array1<f64>, f64), TrainError>> = parallel_map(opts.alphas.len(), |i| {
@@ -263,7 +277,7 @@ pub fn fit(
     // Refit on the whole training part.
     bar.set_message("refitting");
     let (fit_rows, rebalance_info) = rebalance(&train, &y, opts.rebalance, &mut rng);
-    let mut x_fit = design(data, &feature_cols, &specs, &fit_rows);
+    let mut x_fit = design(data, &feature_cols, &specs, &[], &fit_rows);
     let scaling_fit = standardize(&mut x_fit);
     let y_fit: Vec<usize> = fit_rows.iter().map(|&r| usize::from(y[r])).collect();
     let (w0, b0) = &inner_params[best_i];
@@ -277,11 +291,71 @@ pub fn fit(
     )?;
     drop(x_fit);
     bar.inc(1);
-    let intercept = b + rebalance_info.intercept_correction;
+    let mut intercept = b + rebalance_info.intercept_correction;
+    let (mut w, mut b) = (w, b);
+
+    // Interactions: pairs chosen on the inner split, tables built on the training part, then
+    // one more fit with the tables as inputs.
+    bar.set_message("interactions");
+    let mut inters = Vec::new();
+    let mut pair_trials = Vec::new();
+    if matches!(opts.prepare, Prepare::Scorecard { .. })
+        && opts.max_interactions > 0
+        && specs.len() >= 2
+    {
+        let p_of = |rows: &[usize], w: &Array1<f64>, b: f64| {
+            predict(&design(data, &feature_cols, &specs, &[], rows), w, b)
+        };
+        let (w_in, b_in) = &inner_params[best_i];
+        let (fit_p, val_p) = (
+            p_of(&inner_train, w_in, b_in + correction_inner),
+            p_of(&inner_val, w_in, b_in + correction_inner),
+        );
+        let importance: Vec<f64> = summaries
+            .iter()
+            .map(|s| s.information_value.unwrap_or(0.0))
+            .collect();
+        let scored = Scored {
+            fit_rows: &inner_train,
+            fit_p: &fit_p,
+            val_rows: &inner_val,
+            val_p: &val_p,
+        };
+        pair_trials = select(
+            data,
+            &feature_cols,
+            &specs,
+            &importance,
+            &y,
+            &scored,
+            opts.max_interactions,
+        );
+        if pair_trials.iter().any(|t| t.kept) {
+            let train_p = p_of(&train, &w, intercept);
+            inters = build(data, &feature_cols, &specs, &pair_trials, &train, &train_p, &y);
+            let mut x_fit = design(data, &feature_cols, &specs, &inters, &fit_rows);
+            let scaling = standardize(&mut x_fit);
+            let w0: Array1<f64> = w
+                .iter()
+                .copied()
+                .chain(std::iter::repeat_n(1.0, inters.len()))
+                .collect();
+            (w, b) = fit_lr(
+                x_fit.view(),
+                &scaling,
+                &y_fit,
+                alpha,
+                Some((&w0, b)),
+                opts.max_iterations,
+            )?;
+            intercept = b + rebalance_info.intercept_correction;
+        }
+    }
+    bar.inc(1);
 
     // 5. Calibration on the hold-out.
     bar.set_message("calibrating");
-    let x_hold = design(data, &feature_cols, &specs, &hold);
+    let x_hold = design(data, &feature_cols, &specs, &inters, &hold);
     let raw = predict(&x_hold, &w, intercept);
     drop(x_hold);
     let y_hold = labels_of(&hold, &y);
@@ -312,6 +386,7 @@ pub fn fit(
     bar.inc(1);
     bar.finish_and_clear();
 
+    let n_specs = specs.len();
     let features = specs
         .into_iter()
         .zip(w.iter())
@@ -320,6 +395,13 @@ pub fn fit(
             s
         })
         .collect();
+    for (t, &c) in inters.iter_mut().zip(w.iter().skip(n_specs)) {
+        t.coefficient = c;
+    }
+    let mut shown: Vec<PairTrial> = pair_trials.iter().filter(|t| t.kept).cloned().collect();
+    let mut rest: Vec<&PairTrial> = pair_trials.iter().filter(|t| !t.kept).collect();
+    rest.sort_by(|a, b| b.gain.total_cmp(&a.gain));
+    shown.extend(rest.into_iter().take(5).cloned());
     let report = FitReport {
         rows: n,
         target: target.to_string(),
@@ -344,6 +426,11 @@ pub fn fit(
         },
         holdout,
         holdout_uncalibrated,
+        interactions: Interactions {
+            tried: pair_trials.len(),
+            max: opts.max_interactions,
+            trials: shown,
+        },
         holdout_psi: f64::NAN,
         elapsed: Duration::ZERO,
     };
@@ -351,12 +438,17 @@ pub fn fit(
         format: MODEL_FORMAT.to_string(),
         name: opts.name.clone(),
         version: opts.version.clone(),
-        kind: "logistic_regression".into(),
+        kind: match opts.prepare {
+            Prepare::Scorecard { .. } => "scorecard",
+            Prepare::Standard => "logistic_regression",
+        }
+        .into(),
         target: match &opts.target_description {
             Some(d) => format!("{target}: {d}"),
             None => target.to_string(),
         },
         features,
+        interactions: inters,
         intercept,
         calibration: Some(calibration),
         metadata: metadata(&report, table, opts),
@@ -411,12 +503,19 @@ fn metadata(report: &FitReport, table: &Table, opts: &FitOptions) -> serde_json:
         holdout_metrics: &'a Metrics,
         holdout_metrics_uncalibrated: &'a Metrics,
     }
+    let scorecard = matches!(opts.prepare, Prepare::Scorecard { .. });
+    let cap = match &opts.prepare {
+        Prepare::Scorecard { cap, .. } => *cap,
+        Prepare::Standard => None,
+    };
     let preprocessing = serde_json::json!({
-        "impute": "median of the training rows",
-        "transform": if opts.bins.is_some() { "monotone_woe_bins" } else { "standard" },
-        "clip": if opts.bins.is_some() { "none" } else { "p0.5–p99.5 of the training values" },
-        "max_bins": opts.bins,
+        "impute": "median of the training rows (scorecard: missing values get their own bin when there are at least 20)",
+        "transform": if scorecard { "scorecard_woe_bins" } else { "standard" },
+        "clip": if scorecard { "none" } else { "p0.5–p99.5 of the training values" },
+        "bin_selection": if scorecard { "shape (monotone, valley, peak, categories) and bin budget by validation log loss on the inner split" } else { "" },
+        "max_bins": cap,
         "features": report.features,
+        "interactions": report.interactions,
     });
     serde_json::to_value(Meta {
         trained_at: &opts.trained_at,

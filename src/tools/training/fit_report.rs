@@ -6,8 +6,18 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use super::interactions::PairTrial;
 use super::metrics::Metrics;
 use super::preprocess::FeatureSummary;
+
+/// Pairwise interactions: how many pairs were tried, the cap, and the kept pairs followed by the
+/// best of the rest.
+#[derive(Debug, Clone, Serialize)]
+pub struct Interactions {
+    pub tried: usize,
+    pub max: usize,
+    pub trials: Vec<PairTrial>,
+}
 
 /// How the rows were split.
 #[derive(Debug, Clone, Serialize)]
@@ -84,6 +94,8 @@ pub struct FitReport {
     pub rebalance: RebalanceInfo,
     pub regularisation: AlphaSearch,
     pub calibration: CalibrationChoice,
+    /// The interaction pairs tried and kept.
+    pub interactions: Interactions,
     /// Hold-out metrics of the calibrated score (out-of-fold calibration).
     pub holdout: Metrics,
     /// Hold-out metrics of the uncalibrated (prior-corrected) score.
@@ -142,6 +154,23 @@ impl fmt::Display for FitReport {
             write!(f, " {}={:.5}", t.alpha, t.validation_log_loss)?;
         }
         writeln!(f, " → chose {}", a.alpha)?;
+        let kept: Vec<String> = self
+            .interactions
+            .trials
+            .iter()
+            .filter(|t| t.kept)
+            .map(|t| format!("{}×{} (gain {:.5})", t.features[0], t.features[1], t.gain))
+            .collect();
+        if self.interactions.tried > 0 {
+            writeln!(
+                f,
+                "interactions: {} of {} pairs kept{}{}",
+                kept.len(),
+                self.interactions.tried,
+                if kept.is_empty() { "" } else { ": " },
+                kept.join(", ")
+            )?;
+        }
         let c = &self.calibration;
         writeln!(
             f,
@@ -159,6 +188,6 @@ impl fmt::Display for FitReport {
             "score distribution: stored for the training rows; hold-out PSI against it {:.4}",
             self.holdout_psi
         )?;
-        write!(f, "fit time: {:.1} s", self.elapsed.as_secs_f64())
+        write!(f, "fit time: {:.2} s", self.elapsed.as_secs_f64())
     }
 }

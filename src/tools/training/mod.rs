@@ -13,16 +13,19 @@
 //! Everything is deterministic for the same input, options and seed: the model file is
 //! byte-identical (the training time is left out unless `--record-training-time`).
 
+pub mod binning;
 mod calibrate;
 pub mod csv;
 pub(crate) mod error;
 pub mod fit;
 mod fit_report;
+pub mod interactions;
 pub mod metrics;
 mod options;
 pub mod preprocess;
 mod progress;
 pub mod report;
+pub mod scorecard;
 pub(crate) mod solver;
 mod split;
 
@@ -36,6 +39,8 @@ pub use self::csv::{ReadOptions, Table};
 pub use self::error::{TrainError, MIN_CLASS_ROWS, MIN_ROWS};
 pub use self::fit::{fit, FitOptions, FitReport, DEFAULT_ALPHAS};
 pub use self::metrics::Metrics;
+pub use self::options::DEFAULT_MAX_INTERACTIONS;
+pub use self::preprocess::Prepare;
 pub use self::report::{default_report_dir, score_table, write_report, Evaluation};
 use crate::engine::scoring::Model;
 
@@ -67,9 +72,37 @@ pub struct TrainArgs {
     /// validate on the latest. Without it the split is stratified random.
     #[arg(long)]
     pub time_column: Option<String>,
-    /// Monotone weight-of-evidence bins (at most N per feature, N ≥ 2) instead of standard scaling.
+    /// How features become model inputs: `scorecard` (weight-of-evidence bins, shape and count
+    /// chosen on validation rows, missing values and coded columns handled) or `standard`
+    /// (median imputation and standard scaling).
+    #[arg(long, value_enum, default_value_t = TransformKind::Scorecard)]
+    pub transform: TransformKind,
+    /// Scorecard: at most N equal-frequency bins per feature before merging (N ≥ 2); without it
+    /// the budget is chosen per feature on validation rows.
     #[arg(long)]
     pub bins: Option<usize>,
+    /// Scorecard: columns always treated as categories (codes), comma-separated. Columns of at
+    /// most 64 distinct integers are offered categories anyway, and keep them when they validate
+    /// better.
+    #[arg(long, value_delimiter = ',')]
+    pub categorical: Vec<String>,
+    /// Scorecard: at most this many pairwise interaction tables, kept only when they pay on
+    /// validation rows (0 = none).
+    #[arg(long, default_value_t = DEFAULT_MAX_INTERACTIONS)]
+    pub interactions: usize,
+    /// Write the scorecard (points per bin, information values, interaction tables) as Markdown
+    /// to this file.
+    #[arg(long)]
+    pub card: Option<PathBuf>,
+    /// Scorecard points: points that double the odds of the target.
+    #[arg(long, default_value_t = 20.0)]
+    pub pdo: f64,
+    /// Scorecard points: the total at the reference odds.
+    #[arg(long, default_value_t = 600.0)]
+    pub base_points: f64,
+    /// Scorecard points: the reference odds of the target (target 1 : target 0).
+    #[arg(long, default_value_t = 1.0)]
+    pub base_odds: f64,
     /// Seed of every random choice (split, duplication).
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
@@ -96,6 +129,15 @@ pub struct TrainArgs {
     /// Also store the training time in the metadata (the file then differs between runs).
     #[arg(long)]
     pub record_training_time: bool,
+}
+
+/// How `arrears train` turns features into inputs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TransformKind {
+    /// Weight-of-evidence bins (a scorecard).
+    Scorecard,
+    /// Standard scaling.
+    Standard,
 }
 
 /// `arrears evaluate`: metrics, calibration table and an HTML report of a model on labelled rows.
@@ -151,7 +193,15 @@ pub fn train(args: &TrainArgs) -> anyhow::Result<()> {
         target_description: args.target_description.clone(),
         exclude: args.exclude.clone(),
         time_column: args.time_column.clone(),
-        bins: args.bins,
+        prepare: match args.transform {
+            TransformKind::Scorecard => Prepare::Scorecard {
+                cap: args.bins,
+                categorical: args.categorical.clone(),
+                monotone: Vec::new(),
+            },
+            TransformKind::Standard => Prepare::Standard,
+        },
+        max_interactions: args.interactions,
         seed: args.seed,
         holdout: args.holdout,
         rebalance: args.rebalance,
@@ -171,6 +221,10 @@ pub fn train(args: &TrainArgs) -> anyhow::Result<()> {
     let table = Table::read(&args.input, &read, true)?;
     let read_secs = started.elapsed().as_secs_f64();
     let signs = parse_signs(&args.expect_sign)?;
+    if args.transform == TransformKind::Standard && (args.bins.is_some() || !args.categorical.is_empty()) {
+        anyhow::bail!("--bins and --categorical apply to --transform scorecard only");
+    }
+    let points = scorecard::Points::new(args.pdo, args.base_points, args.base_odds)?;
     let (mut model, report, dropped) = fit_signed(&table, &args.target, opts, &signs, true)?;
     drop(table);
     if !dropped.is_empty() {
@@ -192,6 +246,13 @@ pub fn train(args: &TrainArgs) -> anyhow::Result<()> {
     text.push('\n');
     write_atomic(&args.output, &text)?;
     println!("{report}");
+    if model.kind == "scorecard" {
+        print!("{}", scorecard::summary(&model));
+    }
+    if let Some(card) = &args.card {
+        write_atomic(card, &scorecard::card(&model, &points))?;
+        eprintln!("wrote {}", card.display());
+    }
     println!("read time: {read_secs:.1} s, total: {total:.1} s");
     let unknown: Vec<&str> = model
         .features
@@ -236,6 +297,8 @@ fn direction(f: &crate::engine::scoring::FeatureSpec) -> f64 {
         Transform::Bins { values, .. } => (values.last().copied().unwrap_or(0.0)
             - values.first().copied().unwrap_or(0.0))
         .signum(),
+        // Categories have no direction (features with an expected sign are never categories).
+        Transform::Categories { .. } => 0.0,
     };
     (f.coefficient * slope).signum()
 }
@@ -250,6 +313,10 @@ pub fn fit_signed(
     signs: &[(String, f64)],
     progress: bool,
 ) -> Result<(Model, FitReport, Vec<String>), TrainError> {
+    // A feature with an expected sign is binned monotone, so its direction is defined.
+    if let Prepare::Scorecard { monotone, .. } = &mut opts.prepare {
+        monotone.extend(signs.iter().map(|(n, _)| n.clone()));
+    }
     let mut dropped: Vec<String> = Vec::new();
     loop {
         let (mut model, report) = fit(table, target, &opts, progress)?;

@@ -1,6 +1,10 @@
 //! What to fit and how: [`FitOptions`], their checks, and the default alpha grid.
 
 use super::error::TrainError;
+use super::preprocess::Prepare;
+
+/// The default cap on pairwise interaction tables.
+pub const DEFAULT_MAX_INTERACTIONS: usize = 3;
 
 /// The default alpha grid (per training row).
 pub const DEFAULT_ALPHAS: [f64; 6] = [0.0, 1e-4, 1e-3, 1e-2, 1e-1, 1.0];
@@ -17,8 +21,10 @@ pub struct FitOptions {
     pub exclude: Vec<String>,
     /// Split by this column (numbers, or text that sorts in time order such as ISO dates).
     pub time_column: Option<String>,
-    /// Monotone WoE binning with at most this many bins (≥ 2); standard scaling when `None`.
-    pub bins: Option<usize>,
+    /// How features become inputs: scorecard bins (the default) or standard scaling.
+    pub prepare: Prepare,
+    /// At most this many pairwise interaction tables (scorecard only; 0 = none).
+    pub max_interactions: usize,
     pub seed: u64,
     /// Share of rows in the hold-out, in (0, 1).
     pub holdout: f64,
@@ -43,7 +49,12 @@ impl Default for FitOptions {
             target_description: None,
             exclude: Vec::new(),
             time_column: None,
-            bins: None,
+            prepare: Prepare::Scorecard {
+                cap: None,
+                categorical: Vec::new(),
+                monotone: Vec::new(),
+            },
+            max_interactions: DEFAULT_MAX_INTERACTIONS,
             seed: 1,
             holdout: 0.2,
             rebalance: 0.5,
@@ -62,8 +73,8 @@ impl FitOptions {
         if !(self.holdout > 0.0 && self.holdout < 1.0) {
             return bad(format!("--holdout must be in (0, 1), got {}", self.holdout));
         }
-        if let Some(b) = self.bins {
-            if b < 2 {
+        if let Prepare::Scorecard { cap: Some(b), .. } = &self.prepare {
+            if *b < 2 {
                 return bad(format!("--bins must be at least 2, got {b}"));
             }
         }
