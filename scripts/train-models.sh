@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Regenerates the shipped models (models/willingness.json, models/ability.json, models/uplift.json)
 # byte for byte: a fixed-seed simulated history → labelled training rows from `arrears replay` (the
-# daemon's own feature code) → `arrears train` for each label, with a time-based hold-out; then
+# daemon's own feature code) → `arrears train` for each label with its scorecard defaults (WoE bins
+# chosen on validation, interaction tables when they pay; cards in models/*.card.md) and a
+# time-based hold-out; then
 # the uplift model: an exploration backtest (random calls with logged propensities, seeds never
 # used for testing) → outcome rows over 90 days → `arrears uplift fit`.
 # The willingness and ability models are trained on the legacy response model's history, as
@@ -47,7 +49,8 @@ train() {
   "$bin" train --input "$WORK/rows.csv" --target "$target" --exclude "account_id,snapshot_at,$other$CONSTANT" \
     --time-column snapshot_day --holdout 0.2 --seed 1 \
     --name "$target" --version "$VERSION" --trained-at "$VERSION" \
-    --target-description "$description" --expect-sign "$signs" --output "models/$target.json"
+    --target-description "$description" --expect-sign "$signs" --output "models/$target.json" \
+    --card "models/$target.card.md"
   "$bin" evaluate --model "models/$target.json" --input "$WORK/holdout-rows.csv" --target "$target" \
     --report "$WORK/$target-report" >&2
 }

@@ -363,7 +363,19 @@ fn the_default_is_a_scorecard_with_binned_features_and_a_card() {
     assert_eq!(m.kind, "scorecard");
     let pre = &m.metadata["preprocessing"];
     assert_eq!(pre["transform"], "scorecard_woe_bins");
+    let summary = |name: &str| {
+        pre["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == name)
+            .unwrap()
+            .clone()
+    };
     for f in &m.features {
+        let s = summary(&f.name);
+        assert!(s["information_value"].as_f64().unwrap() >= 0.0);
+        assert!(s["validation_log_loss"].as_f64().unwrap() > 0.0);
         let values = match &f.transform {
             Transform::Bins { edges, values, .. } => {
                 assert_eq!(values.len(), edges.len() + 1);
@@ -371,7 +383,11 @@ fn the_default_is_a_scorecard_with_binned_features_and_a_card() {
             }
             // The 0/1 flag is a coded column: categories may win it.
             Transform::Categories { values, .. } => values,
-            Transform::Standard { .. } => panic!("{} is not binned", f.name),
+            // A feature linear in the log-odds may stay unbinned, and says so.
+            Transform::Standard { .. } => {
+                assert_eq!(s["shape"], "linear", "{s}");
+                continue;
+            }
         };
         assert!(f.clip.is_none());
         // Baseline = mean transformed value on the training rows: within the WoE range.
@@ -379,23 +395,14 @@ fn the_default_is_a_scorecard_with_binned_features_and_a_card() {
             .iter()
             .fold((f64::MAX, f64::MIN), |(a, b), v| (a.min(*v), b.max(*v)));
         assert!(f.baseline >= lo - 1e-12 && f.baseline <= hi + 1e-12);
-        let summary = pre["features"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|s| s["name"] == f.name.as_str())
-            .unwrap();
-        assert!(summary["information_value"].as_f64().unwrap() >= 0.0);
-        assert!(summary["validation_log_loss"].as_f64().unwrap() > 0.0);
     }
+    // The synthetic drivers are linear in the log-odds: steady shapes, never bends or categories.
     for name in ["x_up", "x_down"] {
-        let s = pre["features"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|s| s["name"] == name)
-            .unwrap();
-        assert_eq!(s["shape"], "monotone", "{name}: {s}");
+        let s = summary(name);
+        assert!(
+            s["shape"] == "monotone" || s["shape"] == "linear",
+            "{name}: {s}"
+        );
     }
     // The card: every feature, with points per bin.
     let text = std::fs::read_to_string(&card).unwrap();
@@ -403,6 +410,16 @@ fn the_default_is_a_scorecard_with_binned_features_and_a_card() {
         assert!(text.contains(&format!("### {} (", f.name)), "{text}");
     }
     assert!(text.contains("| bin | training rows | target rate | WoE | points |"));
+    assert!(meta_f64(&m, &["holdout_metrics", "auc"]) > 0.8);
+
+    // --bins puts every feature in bins (no linear terms), at most that many.
+    a.bins = Some(8);
+    train(&a).unwrap();
+    let m = Model::load(&out).unwrap();
+    assert!(m
+        .features
+        .iter()
+        .all(|f| !matches!(f.transform, Transform::Standard { .. })));
     let bins_of = |name: &str| match &m
         .features
         .iter()

@@ -22,8 +22,8 @@ pub mod uplift;
 pub use drift::{psi, ScoreDistribution, PSI_EPSILON};
 pub use error::{ModelError, MODEL_FORMAT};
 pub use model::{
-    apply_calibration, sigmoid, Calibration, FeatureSpec, Interaction, Model, Transform, SHIPPED_ABILITY,
-    SHIPPED_WILLINGNESS,
+    apply_calibration, sigmoid, Calibration, FeatureSpec, Interaction, Model, Transform,
+    SHIPPED_ABILITY, SHIPPED_WILLINGNESS,
 };
 pub use scorer::{BoundModel, Scorer, Scores};
 pub use uplift::{BoundUplift, Uplift, UpliftModel, SHIPPED_UPLIFT, UPLIFT_FORMAT};
@@ -142,6 +142,60 @@ mod tests {
             let text = serde_json::to_string(&m).unwrap();
             assert!(Model::from_json(&text, "x").is_err(), "{text}");
         }
+    }
+
+    /// A scorecard with a missing bin, categories and an interaction table scores through the
+    /// bound feature order, and its contributions share the table between its two features.
+    #[test]
+    fn scorecard_parts_score_and_explain() {
+        let mut m =
+            two_feature_model("w", ("promises_broken_90d", 0.8), ("refusals_90d", 0.5)).model;
+        m.features[0].transform = Transform::Bins {
+            edges: vec![1.0, 3.0],
+            values: vec![0.4, 0.0, -0.6],
+            missing: Some(-0.2),
+        };
+        m.features[1].transform = Transform::Categories {
+            levels: vec![0.0, 1.0],
+            values: vec![0.3, -0.1],
+            other: -0.5,
+            missing: None,
+        };
+        m.interactions = vec![Interaction {
+            features: ["promises_broken_90d".into(), "refusals_90d".into()],
+            edges: [vec![2.0], vec![1.0]],
+            values: vec![0.0, 0.1, 0.2, -0.4],
+            coefficient: 0.5,
+            baseline: 0.05,
+            at: [0, 0],
+        }];
+        // The positions are resolved at load, whatever the file says.
+        let text = serde_json::to_string(&m).unwrap();
+        assert!(!text.contains("\"at\""));
+        let b = BoundModel::bind(Model::from_json(&text, "w").unwrap(), "w").unwrap();
+        assert_eq!(b.model.interactions[0].at, [0, 1]);
+        let mut v = [0.0; N_FEATURES];
+        let (pb, rf) = (F::PromisesBroken90 as usize, F::Refusals90 as usize);
+        for (x, y, z) in [
+            (0.0, 0.0, 0.5 + 0.8 * 0.4 + 0.5 * 0.3),
+            (f64::NAN, 1.0, 0.5 + 0.8 * -0.2 + 0.5 * -0.1 + 0.5 * 0.1),
+            (5.0, 7.0, 0.5 + 0.8 * -0.6 + 0.5 * -0.5 + 0.5 * -0.4),
+        ] {
+            v[pb] = x;
+            v[rf] = y;
+            assert!((b.predict(&v) - sigmoid(z)).abs() < 1e-12, "{x} {y}");
+            let c: Vec<(usize, f64)> = b.contributions(&v).collect();
+            let total: f64 = c.iter().map(|(_, c)| c).sum();
+            let baselines = 0.5 + 0.5 * 0.05;
+            assert!((total - (z - baselines)).abs() < 1e-12, "{c:?}");
+        }
+        let mut bad = m.clone();
+        bad.interactions[0].features[1] = "hardship".into();
+        let err = Model::from_json(&serde_json::to_string(&bad).unwrap(), "w").unwrap_err();
+        assert!(
+            err.to_string().contains("hardship is not a feature"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -108,7 +108,10 @@ impl Transform {
         if ok {
             Ok(())
         } else {
-            Err("bad transform (non-finite values, unsorted edges or levels, or wrong lengths)".into())
+            Err(
+                "bad transform (non-finite values, unsorted edges or levels, or wrong lengths)"
+                    .into(),
+            )
         }
     }
 }
@@ -145,9 +148,10 @@ impl Interaction {
     /// Why the table is unusable, if it is.
     pub fn check(&self) -> Result<(), String> {
         let shape = (self.edges[0].len() + 1) * (self.edges[1].len() + 1);
-        let sorted = self.edges.iter().all(|e| {
-            e.windows(2).all(|w| w[0] < w[1]) && e.iter().all(|x| x.is_finite())
-        });
+        let sorted = self
+            .edges
+            .iter()
+            .all(|e| e.windows(2).all(|w| w[0] < w[1]) && e.iter().all(|x| x.is_finite()));
         if self.values.len() != shape
             || !sorted
             || !self.values.iter().all(|v| v.is_finite())

@@ -8,6 +8,9 @@
 //! - **valley / peak** (U-shaped or ∩-shaped): the same bins split at the turning point that
 //!   keeps the most information value, each side merged monotone (falling then rising for a
 //!   valley). A utilisation-like feature whose risk is high at both ends gets this shape;
+//! - **linear**: no bins, the standardised value with one weight (a strong, steady driver such
+//!   as an interest rate loses information in bins); not offered under a bin cap (`--bins`),
+//!   which asks for every feature in bins;
 //! - **categories**: one WoE per distinct code (codes with fewer than [`MIN_BIN_ROWS`] rows share
 //!   an "other" value), offered for columns of at most [`MAX_LEVELS`] distinct integer values.
 //!
@@ -43,6 +46,8 @@ pub enum Shape {
     Peak,
     /// One WoE per category code.
     Categories,
+    /// No bins: the standardised value, one weight (points per unit in the card).
+    Linear,
 }
 
 /// One binning to try.
@@ -120,7 +125,57 @@ pub fn candidates(coded: bool, monotone_only: bool, cap: Option<usize>) -> Vec<C
             max_bins: 0,
         });
     }
+    // `--bins` asks for a binned scorecard: every feature in bins.
+    if cap.is_none() {
+        out.push(Candidate {
+            shape: Shape::Linear,
+            max_bins: 0,
+        });
+    }
     out
+}
+
+/// Validation rates of a one-feature logistic regression on the fitting rows' standardised,
+/// clipped (p0.5–p99.5) values (missing = `impute`), fitted by Newton's method.
+fn linear_rates(fit: (&[f64], &[u8]), val: &[f64], impute: f64) -> Vec<f64> {
+    let clean = |x: f64| if x.is_nan() { impute } else { x };
+    let mut sorted: Vec<f64> = fit.0.iter().map(|&x| clean(x)).collect();
+    sorted.sort_unstable_by(f64::total_cmp);
+    let (lo, hi) = (
+        super::preprocess::quantile(&sorted, 0.005),
+        super::preprocess::quantile(&sorted, 0.995),
+    );
+    let z = |x: f64| clean(x).clamp(lo, hi.max(lo));
+    let n = fit.0.len().max(1) as f64;
+    let mean = fit.0.iter().map(|&x| z(x)).sum::<f64>() / n;
+    let sd = (fit.0.iter().map(|&x| (z(x) - mean).powi(2)).sum::<f64>() / n)
+        .sqrt()
+        .max(1e-12);
+    let (mut a, mut b) = (0.0f64, 0.0f64);
+    for _ in 0..25 {
+        // Gradient and Hessian of the mean log loss (with a tiny ridge for separable data).
+        let (mut ga, mut gb, mut haa, mut hab, mut hbb) = (0.0, 0.0, 1e-6, 0.0, 1e-6);
+        for (&x, &y) in fit.0.iter().zip(fit.1) {
+            let t = (z(x) - mean) / sd;
+            let p = 1.0 / (1.0 + (-(a + b * t)).exp());
+            let (r, w) = (p - f64::from(y), p * (1.0 - p));
+            ga += r;
+            gb += r * t;
+            haa += w;
+            hab += w * t;
+            hbb += w * t * t;
+        }
+        let det = haa * hbb - hab * hab;
+        let (da, db) = ((hbb * ga - hab * gb) / det, (haa * gb - hab * ga) / det);
+        a -= da;
+        b -= db;
+        if da.abs() + db.abs() < 1e-9 {
+            break;
+        }
+    }
+    val.iter()
+        .map(|&x| 1.0 / (1.0 + (-(a + b * (z(x) - mean) / sd)).exp()))
+        .collect()
 }
 
 /// The candidate with the lowest validation log loss, fitted on the fitting rows, and that loss
@@ -136,8 +191,12 @@ pub fn choose(
     let mut best: Option<(Candidate, f64)> = None;
     let pre = prepare(fit.0, fit.1, impute);
     for &c in offered {
-        let b = bin_prepared(&pre, c);
-        let p: Vec<f64> = val.0.iter().map(|&x| b.rate(x, impute)).collect();
+        let p: Vec<f64> = if c.shape == Shape::Linear {
+            linear_rates(fit, val.0, impute)
+        } else {
+            let b = bin_prepared(&pre, c);
+            val.0.iter().map(|&x| b.rate(x, impute)).collect()
+        };
         let loss = log_loss(&p, val.1);
         if best.is_none_or(|(_, l)| loss < l - 1e-12) {
             best = Some((c, loss));
@@ -285,7 +344,7 @@ pub fn bin_prepared(pre: &Prepared, c: Candidate) -> Binned {
             }
             best.map_or_else(|| monotone(&runs), |(_, b)| b)
         }
-        Shape::Categories => unreachable!("handled above"),
+        Shape::Categories | Shape::Linear => unreachable!("not bins"),
     };
     let edges = chosen[1..]
         .iter()

@@ -43,9 +43,9 @@ use super::error::{TrainError, MIN_CLASS_ROWS, MIN_ROWS};
 pub use super::fit_report::{
     AlphaSearch, AlphaTrial, CalibrationChoice, FitReport, Interactions, RebalanceInfo, SplitInfo,
 };
+use super::interactions::{build, select, PairTrial, Scored};
 use super::metrics::{log_loss, Metrics};
 pub use super::options::{FitOptions, DEFAULT_ALPHAS};
-use super::interactions::{build, select, PairTrial, Scored};
 use super::preprocess::{design, learn_feature, Prepare, Selection};
 use super::progress::steps_bar;
 pub use super::solver::GRADIENT_TOLERANCE;
@@ -332,7 +332,15 @@ pub fn fit(
         );
         if pair_trials.iter().any(|t| t.kept) {
             let train_p = p_of(&train, &w, intercept);
-            inters = build(data, &feature_cols, &specs, &pair_trials, &train, &train_p, &y);
+            inters = build(
+                data,
+                &feature_cols,
+                &specs,
+                &pair_trials,
+                &train,
+                &train_p,
+                &y,
+            );
             let mut x_fit = design(data, &feature_cols, &specs, &inters, &fit_rows);
             let scaling = standardize(&mut x_fit);
             let w0: Array1<f64> = w

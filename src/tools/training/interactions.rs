@@ -171,8 +171,7 @@ pub fn select(
                     .collect();
                 let n = d.len().max(1) as f64;
                 let mean = d.iter().sum::<f64>() / n;
-                let var =
-                    d.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0).max(1.0);
+                let var = d.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0).max(1.0);
                 if mean > best.0 {
                     best = (mean, (var / n).sqrt(), lambda, edges.clone());
                 }
@@ -190,12 +189,7 @@ pub fn select(
         }
     });
     let mut ranked: Vec<usize> = (0..trials.len()).collect();
-    ranked.sort_by(|&a, &b| {
-        trials[b]
-            .gain
-            .total_cmp(&trials[a].gain)
-            .then(a.cmp(&b))
-    });
+    ranked.sort_by(|&a, &b| trials[b].gain.total_cmp(&trials[a].gain).then(a.cmp(&b)));
     let mut uses = vec![0usize; specs.len()];
     let mut kept = 0;
     for i in ranked {
@@ -274,7 +268,9 @@ mod tests {
         let mut y = vec![0u8; n];
         let mut state = 7u64;
         let mut next = || {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             (state >> 33) as f64 / (1u64 << 31) as f64
         };
         for r in 0..n {
@@ -313,7 +309,11 @@ mod tests {
     fn axis_edges_keep_ties_together() {
         let mut v = vec![0.0; 90];
         v.extend([1.0; 10]);
-        assert_eq!(axis_edges(&mut v, 4), vec![1.0], "a rare flag still gets its bin");
+        assert_eq!(
+            axis_edges(&mut v, 4),
+            vec![1.0],
+            "a rare flag still gets its bin"
+        );
         let mut w: Vec<f64> = (0..100).map(f64::from).collect();
         assert_eq!(axis_edges(&mut w, 4), vec![25.0, 50.0, 75.0]);
     }

@@ -221,7 +221,9 @@ pub fn train(args: &TrainArgs) -> anyhow::Result<()> {
     let table = Table::read(&args.input, &read, true)?;
     let read_secs = started.elapsed().as_secs_f64();
     let signs = parse_signs(&args.expect_sign)?;
-    if args.transform == TransformKind::Standard && (args.bins.is_some() || !args.categorical.is_empty()) {
+    if args.transform == TransformKind::Standard
+        && (args.bins.is_some() || !args.categorical.is_empty())
+    {
         anyhow::bail!("--bins and --categorical apply to --transform scorecard only");
     }
     let points = scorecard::Points::new(args.pdo, args.base_points, args.base_odds)?;

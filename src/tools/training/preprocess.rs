@@ -127,40 +127,56 @@ pub fn learn_feature(
                     max_bins: 0,
                 }]
             } else {
-                candidates(
-                    is_coded(x),
-                    monotone.iter().any(|c| c == name),
-                    *cap,
-                )
+                candidates(is_coded(x), monotone.iter().any(|c| c == name), *cap)
             };
             let (chosen, val_loss) = choose(selection.fit, selection.val, median, &offered);
+            summary.shape = Some(chosen.shape);
+            summary.validation_log_loss = Some(val_loss);
+            if chosen.shape == Shape::Linear {
+                // Information value of ten monotone bins, for the card and the pair ranking.
+                let b = bin(
+                    x,
+                    y,
+                    Candidate {
+                        shape: Shape::Monotone,
+                        max_bins: 10,
+                    },
+                    median,
+                );
+                summary.information_value = Some(b.information_value);
+                standardise(&mut spec, &sorted, x);
+                spec.baseline =
+                    x.iter().map(|&v| Model::input(&spec, v)).sum::<f64>() / x.len() as f64;
+                return Ok((spec, summary));
+            }
             let b = bin(x, y, chosen, median);
-            summary.shape = Some(b.shape);
             summary.bins = Some(b.counts.iter().filter(|c| c.0 + c.1 > 0).count());
             summary.max_bins = (chosen.shape != Shape::Categories).then_some(chosen.max_bins);
             summary.information_value = Some(b.information_value);
-            summary.validation_log_loss = Some(val_loss);
             summary.counts = b.counts.iter().map(|&(p, q)| [p, q]).collect();
             summary.missing_counts = b.missing_counts.map(|(p, q)| [p, q]);
             spec.transform = b.transform;
         }
-        Prepare::Standard => {
-            let (lo, hi) = (quantile(&sorted, 0.005), quantile(&sorted, 0.995));
-            spec.clip = (lo < hi).then_some([lo, hi]);
-            let (mut mean, mut sd) = mean_sd(&spec, x);
-            if sd <= 1e-12 * mean.abs().max(1.0) {
-                // Clipping flattened a column with rare values: keep it unclipped.
-                spec.clip = None;
-                (mean, sd) = mean_sd(&spec, x);
-            }
-            spec.transform = Transform::Standard {
-                center: mean,
-                scale: sd,
-            };
-        }
+        Prepare::Standard => standardise(&mut spec, &sorted, x),
     }
     spec.baseline = x.iter().map(|&v| Model::input(&spec, v)).sum::<f64>() / x.len() as f64;
     Ok((spec, summary))
+}
+
+/// Standard scaling of `spec` from the feature's sorted values, clipped to p0.5–p99.5.
+fn standardise(spec: &mut FeatureSpec, sorted: &[f64], x: &[f64]) {
+    let (lo, hi) = (quantile(sorted, 0.005), quantile(sorted, 0.995));
+    spec.clip = (lo < hi).then_some([lo, hi]);
+    let (mut mean, mut sd) = mean_sd(spec, x);
+    if sd <= 1e-12 * mean.abs().max(1.0) {
+        // Clipping flattened a column with rare values: keep it unclipped.
+        spec.clip = None;
+        (mean, sd) = mean_sd(spec, x);
+    }
+    spec.transform = Transform::Standard {
+        center: mean,
+        scale: sd,
+    };
 }
 
 /// Mean and population standard deviation of the imputed, clipped values.

@@ -124,9 +124,14 @@ pub fn summary(model: &Model) -> String {
         } else {
             ""
         };
+        let bins = if matches!(f.transform, Transform::Standard { .. }) {
+            "no bins".to_owned()
+        } else {
+            format!("{bins:>2} bins")
+        };
         let _ = writeln!(
             s,
-            "  {:<32} {:<10} {:>2} bins{:<14} IV {:.4} ({})",
+            "  {:<32} {:<10} {:>7}{:<14} IV {:.4} ({})",
             f.name,
             shape_of(model, f),
             bins,
@@ -226,12 +231,16 @@ pub fn card(model: &Model, points: &Points) -> String {
     let _ = writeln!(s, "|---|---|---:|---:|---|---:|");
     for f in by_iv(model) {
         let iv = iv_of(model, &f.name);
+        let bins = match bins_of(&f.transform).len() {
+            0 => "–".to_owned(),
+            n => (n + usize::from(f.transform.missing().is_some())).to_string(),
+        };
         let _ = writeln!(
             s,
             "| {} | {} | {} | {:.4} | {} | {:.4} |",
             f.name,
             shape_of(model, f),
-            bins_of(&f.transform).len() + usize::from(f.transform.missing().is_some()),
+            bins,
             iv,
             strength(iv),
             f.coefficient
@@ -242,9 +251,12 @@ pub fn card(model: &Model, points: &Points) -> String {
         if bins.is_empty() {
             let _ = writeln!(
                 s,
-                "\n### {}\n\nLinear: {:.4} points per standard deviation above the mean.",
+                "\n### {} (linear, IV {:.4})\n\n{:+.2} points per standard deviation above the mean \
+                 (the value is clipped to the training p0.5–p99.5, a missing one imputed), plus {:.1}.",
                 f.name,
-                points.factor() * f.coefficient
+                iv_of(model, &f.name),
+                points.factor() * f.coefficient,
+                points.share(model)
             );
             continue;
         }
@@ -267,9 +279,10 @@ pub fn card(model: &Model, points: &Points) -> String {
         let _ = writeln!(s, "|---|---:|---:|---:|---:|");
         let row = |s: &mut String, label: &str, c: Option<[u64; 2]>, v: f64| {
             let (rows, rate) = match c {
-                Some([p, q]) if p + q > 0 => {
-                    ((p + q).to_string(), format!("{:.4}", p as f64 / (p + q) as f64))
-                }
+                Some([p, q]) if p + q > 0 => (
+                    (p + q).to_string(),
+                    format!("{:.4}", p as f64 / (p + q) as f64),
+                ),
                 _ => ("0".into(), "–".into()),
             };
             let _ = writeln!(
@@ -302,7 +315,13 @@ pub fn card(model: &Model, points: &Points) -> String {
             t.features[0], t.features[1], t.coefficient
         );
         let (rows, cols) = (axis_labels(&t.edges[0]), axis_labels(&t.edges[1]));
-        let _ = writeln!(s, "| {} \\ {} | {} |", t.features[0], t.features[1], cols.join(" | "));
+        let _ = writeln!(
+            s,
+            "| {} \\ {} | {} |",
+            t.features[0],
+            t.features[1],
+            cols.join(" | ")
+        );
         let _ = writeln!(s, "|---|{}", "---:|".repeat(cols.len()));
         for (i, r) in rows.iter().enumerate() {
             let cells: Vec<String> = (0..cols.len())
@@ -338,7 +357,10 @@ mod tests {
             version: "v".into(),
             kind: "scorecard".into(),
             target: "y".into(),
-            features: vec![f("a", vec![-0.5, 0.0, 0.7], 0.9), f("b", vec![0.4, -0.6], 1.1)],
+            features: vec![
+                f("a", vec![-0.5, 0.0, 0.7], 0.9),
+                f("b", vec![0.4, -0.6], 1.1),
+            ],
             interactions: vec![Interaction {
                 features: ["a".into(), "b".into()],
                 edges: [vec![1.0], vec![1.0]],
@@ -358,7 +380,13 @@ mod tests {
     fn points_add_up_to_the_score_of_the_linear_score() {
         let m = model();
         let p = Points::new(20.0, 600.0, 50.0).unwrap();
-        for raw in [[0.5, 0.5], [1.5, 0.2], [2.5, 3.0], [f64::NAN, 0.0], [2.0, f64::NAN]] {
+        for raw in [
+            [0.5, 0.5],
+            [1.5, 0.2],
+            [2.5, 3.0],
+            [f64::NAN, 0.0],
+            [2.0, f64::NAN],
+        ] {
             let z = m.linear_score(|k| raw[k]);
             let mut total = 0.0;
             for (k, f) in m.features.iter().enumerate() {
@@ -367,7 +395,11 @@ mod tests {
             for t in &m.interactions {
                 total += p.of_cell(t, m.interaction_input(t, &|k| raw[k]));
             }
-            assert!((total - p.score(z)).abs() < 1e-9, "{raw:?}: {total} vs {}", p.score(z));
+            assert!(
+                (total - p.score(z)).abs() < 1e-9,
+                "{raw:?}: {total} vs {}",
+                p.score(z)
+            );
         }
         // 20 points double the odds; 600 points at odds 50:1.
         assert!((p.score(50f64.ln()) - 600.0).abs() < 1e-9);
