@@ -56,6 +56,8 @@ train() {
 }
 train willingness ability "a payment (not reversed in full) within 30 days of the snapshot" "$WILLINGNESS_SIGNS"
 train ability willingness "payments net of reversals within 30 days reach the overdue amount at the snapshot" "$ABILITY_SIGNS"
+# The models are compiled into the binary, and the uplift rows carry their scores: rebuild first.
+cargo build --release --quiet
 # The uplift model: exploration on seeds 101 and 102 (the backtest tests on seeds 1-3).
 UPLIFT_VERSION=${UPLIFT_VERSION:-2026-12-02}
 "$bin" backtest --accounts 20000 --days 150 --continue-to 0 --seeds 101,102 --strategies explore \

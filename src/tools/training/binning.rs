@@ -142,8 +142,8 @@ fn linear_rates(fit: (&[f64], &[u8]), val: &[f64], impute: f64) -> Vec<f64> {
     let mut sorted: Vec<f64> = fit.0.iter().map(|&x| clean(x)).collect();
     sorted.sort_unstable_by(f64::total_cmp);
     let (lo, hi) = (
-        super::preprocess::quantile(&sorted, 0.005),
-        super::preprocess::quantile(&sorted, 0.995),
+        super::metrics::quantile(&sorted, 0.005),
+        super::metrics::quantile(&sorted, 0.995),
     );
     let z = |x: f64| clean(x).clamp(lo, hi.max(lo));
     let n = fit.0.len().max(1) as f64;

@@ -2,9 +2,21 @@
 //! Brier score, log loss, a calibration table, the ROC curve, lift by decile and score histograms.
 //!
 //! Every function takes `scores` and `labels` of equal length (labels 0 or 1) and is
-//! deterministic: sorting breaks score ties by position.
+//! deterministic: sorting breaks score ties by position. Also the quantile of sorted values.
 
 use serde::Serialize;
+
+/// Quantile of sorted values, linear interpolation between order statistics.
+pub fn quantile(sorted: &[f64], q: f64) -> f64 {
+    debug_assert!(!sorted.is_empty());
+    let pos = q.clamp(0.0, 1.0) * (sorted.len() - 1) as f64;
+    let (lo, frac) = (pos.floor() as usize, pos - pos.floor());
+    if lo + 1 < sorted.len() {
+        sorted[lo] + (sorted[lo + 1] - sorted[lo]) * frac
+    } else {
+        sorted[lo]
+    }
+}
 
 /// Probabilities are clamped to [EPS, 1 − EPS] in the log loss (as scikit-learn does).
 pub const LOG_LOSS_EPS: f64 = 1e-15;

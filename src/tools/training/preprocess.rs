@@ -9,19 +9,8 @@ use ndarray::{Array2, ShapeBuilder};
 
 use super::binning::{bin, candidates, choose, is_coded, Candidate, Shape};
 use super::error::TrainError;
+pub use super::metrics::quantile;
 use crate::engine::scoring::{FeatureSpec, Interaction, Model, Transform};
-
-/// Quantile of sorted values, linear interpolation between order statistics.
-pub fn quantile(sorted: &[f64], q: f64) -> f64 {
-    debug_assert!(!sorted.is_empty());
-    let pos = q.clamp(0.0, 1.0) * (sorted.len() - 1) as f64;
-    let (lo, frac) = (pos.floor() as usize, pos - pos.floor());
-    if lo + 1 < sorted.len() {
-        sorted[lo] + (sorted[lo + 1] - sorted[lo]) * frac
-    } else {
-        sorted[lo]
-    }
-}
 
 /// What the preprocessing did to one feature (for the training summary and the model card).
 #[derive(Debug, Clone, serde::Serialize)]
