@@ -46,7 +46,7 @@ enum Command {
     /// Write a synthetic portfolio's event stream (reproducible per seed).
     Simulate(arrears::tools::sim::SimulateArgs),
     #[cfg(feature = "tools")]
-    /// Fit a willingness or ability model (logistic regression) on a CSV of labelled rows.
+    /// Fit a willingness or ability model (a WoE scorecard by default) on a CSV of labelled rows.
     Train(arrears::tools::training::TrainArgs),
     #[cfg(feature = "tools")]
     /// Score a CSV of labelled rows with a model: metrics, calibration and an HTML report.
