@@ -257,10 +257,13 @@ pub fn fit(
     let mut trials = Vec::new();
     let mut best: Option<(usize, f64)> = None;
     let mut inner_params = Vec::new();
+    // Each alpha's validation probabilities (the interaction search reads the chosen one's).
+    let mut val_preds = Vec::new();
     for (i, r) in fits.into_iter().enumerate() {
         let (w, b) = r?;
         let p = predict(&x_val, &w, b + correction_inner);
         let loss = log_loss(&p, &y_val);
+        val_preds.push(p);
         trials.push(AlphaTrial {
             alpha: opts.alphas[i],
             validation_log_loss: loss,
@@ -307,10 +310,8 @@ pub fn fit(
             predict(&design(data, &feature_cols, &specs, &[], rows), w, b)
         };
         let (w_in, b_in) = &inner_params[best_i];
-        let (fit_p, val_p) = (
-            p_of(&inner_train, w_in, b_in + correction_inner),
-            p_of(&inner_val, w_in, b_in + correction_inner),
-        );
+        let fit_p = p_of(&inner_train, w_in, b_in + correction_inner);
+        let val_p = &val_preds[best_i];
         let importance: Vec<f64> = summaries
             .iter()
             .map(|s| s.information_value.unwrap_or(0.0))
@@ -319,7 +320,7 @@ pub fn fit(
             fit_rows: &inner_train,
             fit_p: &fit_p,
             val_rows: &inner_val,
-            val_p: &val_p,
+            val_p,
         };
         pair_trials = select(
             data,

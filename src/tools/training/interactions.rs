@@ -147,37 +147,35 @@ pub fn select(
     let y_val: Vec<u8> = s.val_rows.iter().map(|&r| y[r]).collect();
     let mut trials: Vec<PairTrial> = parallel_map(pairs.len(), |i| {
         let at = pairs[i];
-        let columns = at.map(|k| -> Vec<f64> {
-            s.fit_rows
+        let edges = at.map(|k| {
+            let mut v: Vec<f64> = s
+                .fit_rows
                 .iter()
                 .map(|&r| cleaned(data, cols, specs, k, r))
-                .collect()
+                .collect();
+            axis_edges(&mut v, AXIS_BINS)
         });
-        // (gain, its standard error, lambda, edges)
-        let mut best = (f64::NEG_INFINITY, 0.0, LAMBDAS[0], [Vec::new(), Vec::new()]);
-        {
-            let edges = [0, 1].map(|i| axis_edges(&mut columns[i].clone(), AXIS_BINS));
-            let n_cells = (edges[0].len() + 1) * (edges[1].len() + 1);
-            let fit_cells = cells(data, cols, specs, at, &edges, s.fit_rows);
-            let val_cells = cells(data, cols, specs, at, &edges, s.val_rows);
-            let g = sums(&fit_cells, n_cells, s.fit_p, &y_fit);
-            for &lambda in &LAMBDAS {
-                let t = table(&g, lambda);
-                let d: Vec<f64> = val_cells
-                    .iter()
-                    .zip(s.val_p)
-                    .zip(&y_val)
-                    .map(|((&c, &p), &y)| row_loss(p, y) - row_loss(shifted(p, t[c]), y))
-                    .collect();
-                let n = d.len().max(1) as f64;
-                let mean = d.iter().sum::<f64>() / n;
-                let var = d.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0).max(1.0);
-                if mean > best.0 {
-                    best = (mean, (var / n).sqrt(), lambda, edges.clone());
-                }
+        let n_cells = (edges[0].len() + 1) * (edges[1].len() + 1);
+        let fit_cells = cells(data, cols, specs, at, &edges, s.fit_rows);
+        let val_cells = cells(data, cols, specs, at, &edges, s.val_rows);
+        let g = sums(&fit_cells, n_cells, s.fit_p, &y_fit);
+        // (gain, its standard error, lambda): the lambda with the largest mean gain.
+        let mut best = (f64::NEG_INFINITY, 0.0, LAMBDAS[0]);
+        for &lambda in &LAMBDAS {
+            let t = table(&g, lambda);
+            let d: Vec<f64> = val_cells
+                .iter()
+                .zip(s.val_p)
+                .zip(&y_val)
+                .map(|((&c, &p), &y)| row_loss(p, y) - row_loss(shifted(p, t[c]), y))
+                .collect();
+            let n = d.len().max(1) as f64;
+            let mean = d.iter().sum::<f64>() / n;
+            let var = d.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0).max(1.0);
+            if mean > best.0 {
+                best = (mean, (var / n).sqrt(), lambda);
             }
         }
-        let edges = best.3;
         PairTrial {
             features: at.map(|k| specs[k].name.clone()),
             gain: best.0,
