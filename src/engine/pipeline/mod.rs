@@ -448,6 +448,13 @@ impl Pipeline {
         out
     }
 
+    /// How many accounts' items may change by `now` (their `wake_at` has passed): the work of
+    /// [`Pipeline::evaluate_due`] at `now`.
+    pub fn due(&self, now: Timestamp) -> usize {
+        let due = |e: &&Box<Entry>| e.wake_at.is_some_and(|w| w <= now);
+        self.accounts.values().filter(due).count()
+    }
+
     /// The account's latest published item.
     pub fn item(&self, account_id: &str) -> Option<WorkItem> {
         let e = self.accounts.get(account_id)?;

@@ -11,6 +11,15 @@ pub struct BenchArgs {
     /// Events to generate (approximately; the simulator runs whole days).
     #[arg(long, default_value_t = 1_000_000)]
     pub events: u64,
+    /// Simulate exactly this many accounts instead of about `--events` events.
+    #[arg(long, conflicts_with = "events")]
+    pub accounts: Option<usize>,
+    /// Measure this event file (JSONL) instead of simulating one.
+    #[arg(long, conflicts_with_all = ["accounts", "keep"])]
+    pub input: Option<PathBuf>,
+    /// Skip the stage pass (per-stage shares), which takes about twice the replay's time.
+    #[arg(long)]
+    pub no_stages: bool,
     /// Days of portfolio history to simulate.
     #[arg(long, default_value_t = 60)]
     pub days: u32,
@@ -61,7 +70,7 @@ pub struct KafkaBenchArgs {
     /// With --kafka: the measurements to run, comma-separated.
     #[arg(long, value_enum, value_delimiter = ',', default_values_t = [Phase::Throughput, Phase::Latency, Phase::Restore])]
     pub phases: Vec<Phase>,
-    /// With --kafka: print a JSON summary on stdout (the human-readable numbers go to stderr).
+    /// Print a JSON summary on stdout (the human-readable numbers go to stderr).
     #[arg(long)]
     pub json: bool,
 }

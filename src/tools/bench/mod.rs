@@ -1,8 +1,11 @@
 //! `arrears bench`: measures replay throughput (events per second on one core) on a generated
-//! event file, and prints the numbers. A program to run on purpose, never a test.
+//! event file, side by side with its anchor (serde_json parsing the same lines) and with the
+//! share of each stage, the final ranking, the day's rollover sweep and the memory per account,
+//! and prints the numbers (`--json` for a summary). A program to run on purpose, never a test.
 
 mod args;
 pub mod kafka;
+pub mod stages;
 
 use std::io::Write;
 use std::sync::Arc;
@@ -10,7 +13,6 @@ use std::time::Instant;
 
 use anyhow::Context;
 
-use crate::engine::pipeline::Pipeline;
 use crate::engine::scoring::Scorer;
 use crate::engine::settings::Settings;
 
@@ -21,15 +23,13 @@ fn count_lines(path: &std::path::Path) -> anyhow::Result<u64> {
     Ok(data.iter().filter(|b| **b == b'\n').count() as u64)
 }
 
-/// Simulates a portfolio sized so that its event stream has about `events` lines: a small pilot
-/// run measures events per account, then the full run is scaled from it.
-fn simulate_about(
-    path: &std::path::Path,
-    events: u64,
+fn sim_args(
+    accounts: usize,
     days: u32,
     seed: u64,
-) -> anyhow::Result<u64> {
-    let args = |accounts: usize, output: &std::path::Path| crate::tools::sim::SimulateArgs {
+    output: &std::path::Path,
+) -> crate::tools::sim::SimulateArgs {
+    crate::tools::sim::SimulateArgs {
         accounts,
         days,
         seed,
@@ -41,7 +41,18 @@ fn simulate_about(
         book: crate::tools::sim::Book::Full,
         response: crate::tools::sim::ResponseModel::Calibrated,
         calibration_report: false,
-    };
+    }
+}
+
+/// Simulates a portfolio sized so that its event stream has about `events` lines: a small pilot
+/// run measures events per account, then the full run is scaled from it.
+fn simulate_about(
+    path: &std::path::Path,
+    events: u64,
+    days: u32,
+    seed: u64,
+) -> anyhow::Result<u64> {
+    let args = |accounts: usize, output: &std::path::Path| sim_args(accounts, days, seed, output);
     let pilot_accounts = 2_000;
     crate::tools::sim::cmd_simulate(&args(pilot_accounts, path))?;
     let per_account = count_lines(path)? as f64 / pilot_accounts as f64;
@@ -50,49 +61,189 @@ fn simulate_about(
     count_lines(path)
 }
 
+/// Everything `arrears bench --json` prints (replay).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ReplayReport {
+    pub events: usize,
+    pub bytes: u64,
+    pub days: u32,
+    pub accounts: usize,
+    pub parse_typed_per_sec: f64,
+    pub parse_value_per_sec: f64,
+    pub decode_per_sec: f64,
+    pub decode_state_per_sec: f64,
+    /// Replay (decode, state, evaluation after every event), one core.
+    pub replay_per_sec: f64,
+    /// Including the final evaluation and ranking of every account.
+    pub replay_total_per_sec: f64,
+    /// replay_per_sec / parse_typed_per_sec.
+    pub ratio_typed: f64,
+    /// replay_per_sec / parse_value_per_sec.
+    pub ratio_value: f64,
+    /// Microseconds per event in each stage (the stage pass; see `stages`).
+    pub stage_us: std::collections::BTreeMap<String, f64>,
+    pub replay: stages::ReplayPass,
+    pub peak_rss_bytes: u64,
+}
+
+fn simulate_accounts(
+    path: &std::path::Path,
+    accounts: usize,
+    days: u32,
+    seed: u64,
+) -> anyhow::Result<u64> {
+    crate::tools::sim::cmd_simulate(&sim_args(accounts, days, seed, path))?;
+    count_lines(path)
+}
+
 pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     if args.kafka {
         return kafka::run(args, &args.kafka_args);
     }
     let dir = tempfile::tempdir().context("creating a temporary directory")?;
-    let path = args
-        .keep
-        .clone()
-        .unwrap_or_else(|| dir.path().join("bench-events.jsonl"));
-    let t0 = Instant::now();
-    let lines = simulate_about(&path, args.events, args.days, args.seed)?;
-    let gen = t0.elapsed().as_secs_f64();
-    let bytes = std::fs::metadata(&path)?.len();
-    eprintln!(
-        "generated {lines} events ({:.1} MB) in {gen:.1}s",
-        bytes as f64 / 1e6
-    );
-
+    let path = match (&args.input, &args.keep) {
+        (Some(p), _) | (None, Some(p)) => p.clone(),
+        (None, None) => dir.path().join("bench-events.jsonl"),
+    };
+    if args.input.is_none() {
+        let t0 = Instant::now();
+        let lines = match args.accounts {
+            Some(n) => simulate_accounts(&path, n, args.days, args.seed)?,
+            None => simulate_about(&path, args.events, args.days, args.seed)?,
+        };
+        eprintln!(
+            "generated {lines} events ({:.1} MB, {} days) in {:.1}s",
+            std::fs::metadata(&path)?.len() as f64 / 1e6,
+            args.days,
+            t0.elapsed().as_secs_f64()
+        );
+    }
+    let data = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+    let lines = stages::lines(&data);
+    let n = lines.len();
     let settings = Arc::new(Settings::defaults());
     let scorer = Arc::new(Scorer::shipped()?);
-    let mut pipeline = Pipeline::new(settings, scorer);
-    let file = std::fs::File::open(&path)?;
-    let t1 = Instant::now();
-    let summary = crate::replay::apply_lines(&mut pipeline, file, None, None)?;
-    let apply = t1.elapsed().as_secs_f64();
-    let t2 = Instant::now();
-    let items = crate::replay::finish(&mut pipeline, None);
-    let mut sink = std::io::sink();
-    crate::replay::write_items(&items, &mut sink)?;
-    sink.flush()?;
-    let finish = t2.elapsed().as_secs_f64();
-    println!("events            {}", summary.lines);
-    println!("accounts          {}", summary.accounts);
-    println!("rejected          {}", summary.rejected_total());
-    println!(
-        "apply             {apply:.3} s  ({:.0} events/s, one core)",
-        summary.lines as f64 / apply
-    );
-    println!("finish + rank     {finish:.3} s");
-    println!(
-        "replay total      {:.3} s  ({:.0} events/s)",
-        apply + finish,
-        summary.lines as f64 / (apply + finish)
-    );
+
+    // The replay first, so that the memory it adds is not memory an earlier pass freed.
+    eprintln!("replay of {n} events …");
+    let replay = stages::replay(&data, settings.clone(), scorer.clone())?;
+    eprintln!("anchors: parsing with serde_json …");
+    let typed = stages::parse_typed(&lines);
+    let value = stages::parse_value(&lines);
+    eprintln!("decode and state passes …");
+    let decode = stages::decode_only(&lines);
+    let state = stages::decode_and_state(&lines);
+    let mut stage_us = std::collections::BTreeMap::new();
+    let mut shares = Vec::new();
+    if !args.no_stages {
+        eprintln!("stage pass …");
+        let st = stages::stages(&lines, &settings, &scorer);
+        let total: f64 = st.parts().iter().map(|(_, s)| s).sum();
+        for (name, secs) in st.parts() {
+            stage_us.insert(name.to_string(), secs * 1e6 / n.max(1) as f64);
+            shares.push((name, secs / total.max(1e-12)));
+        }
+        stage_us.insert(
+            "whole evaluation".into(),
+            st.evaluate * 1e6 / n.max(1) as f64,
+        );
+    }
+    let rate = |secs: f64| stages::events_per_sec(n, secs);
+    let replay_rate = rate(replay.apply_secs);
+    let report = ReplayReport {
+        events: n,
+        bytes: data.len() as u64,
+        days: args.days,
+        accounts: replay.accounts,
+        parse_typed_per_sec: rate(typed),
+        parse_value_per_sec: rate(value),
+        decode_per_sec: rate(decode),
+        decode_state_per_sec: rate(state),
+        replay_per_sec: replay_rate,
+        replay_total_per_sec: rate(replay.apply_secs + replay.finish_secs),
+        ratio_typed: replay_rate / rate(typed),
+        ratio_value: replay_rate / rate(value),
+        stage_us,
+        replay,
+        peak_rss_bytes: stages::peak_rss_bytes(),
+    };
+    let mut out: Box<dyn Write> = if args.kafka_args.json {
+        Box::new(std::io::stderr())
+    } else {
+        Box::new(std::io::stdout())
+    };
+    write_text(&mut out, &report, &shares)?;
+    out.flush()?;
+    if args.kafka_args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    }
     Ok(())
+}
+
+fn write_text(
+    out: &mut dyn Write,
+    r: &ReplayReport,
+    shares: &[(&str, f64)],
+) -> std::io::Result<()> {
+    let us = |rate: f64| 1e6 / rate.max(1e-9);
+    let p = &r.replay;
+    writeln!(
+        out,
+        "replay bench: {} events, {} accounts, {} days, {:.1} MB (one core, from memory)",
+        r.events,
+        r.accounts,
+        r.days,
+        r.bytes as f64 / 1e6
+    )?;
+    let row = |out: &mut dyn Write, name: &str, rate: f64| {
+        writeln!(
+            out,
+            "  {name:<30} {rate:>10.0} events/s  {:>7.2} µs/event",
+            us(rate)
+        )
+    };
+    row(out, "anchor: serde_json typed", r.parse_typed_per_sec)?;
+    row(out, "anchor: serde_json Value", r.parse_value_per_sec)?;
+    row(out, "decode (validated events)", r.decode_per_sec)?;
+    row(out, "decode + state apply", r.decode_state_per_sec)?;
+    row(out, "replay", r.replay_per_sec)?;
+    row(out, "replay + final ranking", r.replay_total_per_sec)?;
+    writeln!(
+        out,
+        "  replay / typed anchor          {:.3}   (replay / Value anchor {:.3})",
+        r.ratio_typed, r.ratio_value
+    )?;
+    if !shares.is_empty() {
+        writeln!(out, "  stages (each timed alone, per event):")?;
+        for (name, share) in shares {
+            let us = r.stage_us.get(*name).copied().unwrap_or(0.0);
+            writeln!(out, "    {name:<18} {:>5.1}%  {us:>6.2} µs", share * 100.0)?;
+        }
+        let whole = r.stage_us.get("whole evaluation").copied().unwrap_or(0.0);
+        writeln!(
+            out,
+            "    (one whole evaluation, timed alone: {whole:.2} µs)"
+        )?;
+    }
+    writeln!(
+        out,
+        "  final ranking                  {:.3} s ({} accounts)",
+        p.finish_secs, p.accounts
+    )?;
+    writeln!(
+        out,
+        "  rollover sweep (+1 day)        {:.3} s ({} accounts due, {} items changed; {:.0} accounts/s)",
+        p.sweep_secs,
+        p.sweep_due,
+        p.sweep_changed,
+        p.sweep_due as f64 / p.sweep_secs.max(1e-9)
+    )?;
+    writeln!(
+        out,
+        "  memory per account             {:.0} B resident added ({:.0} B estimated state); peak RSS {:.0} MiB",
+        p.rss_bytes_per_account,
+        p.state_bytes_per_account,
+        r.peak_rss_bytes as f64 / 1048576.0
+    )?;
+    writeln!(out, "  rejected                       {}", p.rejected)
 }
