@@ -8,6 +8,9 @@
 //! records) restores as before. `decisions` is a list, oldest first, so that a later version may
 //! carry more than the latest without a new format; today it holds one.
 //!
+//! Values are binary ([`encode_with`]: the positions, the snapshot and the decision records,
+//! length-prefixed behind a format tag); the JSON values earlier versions wrote still restore.
+//!
 //! Owns the record format and the blocking restore read; it never applies events.
 
 use std::collections::{BTreeMap, HashMap};
@@ -30,10 +33,43 @@ pub fn encode(positions: &Positions, snapshot: &[u8]) -> Vec<u8> {
     encode_with(positions, snapshot, &[])
 }
 
-/// Encodes a changelog value: `{"positions": {topic: offset, …}, "state": <snapshot>,
-/// "decisions": [{"version": <its item's version>, "record": <decision record>}, …]}`, the
-/// decision records oldest first (no `decisions` when there are none).
+/// The first byte of a binary changelog value (a JSON value, as earlier versions wrote, starts
+/// with `{`).
+pub const ENVELOPE_V1: u8 = 0x01;
+
+/// Why a changelog value does not read.
+pub type FormatError = crate::engine::pipeline::snapshot::SnapshotError;
+
+/// Encodes a changelog value, binary: the tag [`ENVELOPE_V1`]; the positions (u16 count, then
+/// per topic a u16 length, its name and the offset as i64, little-endian); the snapshot (u32
+/// length and its bytes); the decision records oldest first (u16 count, then per record its
+/// item's version as u64, a u32 length and the record's JSON).
 pub fn encode_with(positions: &Positions, snapshot: &[u8], decisions: &[(u64, &[u8])]) -> Vec<u8> {
+    let extra: usize = decisions.iter().map(|(_, d)| d.len() + 12).sum();
+    let names: usize = positions.keys().map(|k| k.len() + 10).sum();
+    let mut out = Vec::with_capacity(snapshot.len() + extra + names + 9);
+    out.push(ENVELOPE_V1);
+    out.extend_from_slice(&(positions.len() as u16).to_le_bytes());
+    for (topic, offset) in positions {
+        out.extend_from_slice(&(topic.len() as u16).to_le_bytes());
+        out.extend_from_slice(topic.as_bytes());
+        out.extend_from_slice(&offset.to_le_bytes());
+    }
+    out.extend_from_slice(&(snapshot.len() as u32).to_le_bytes());
+    out.extend_from_slice(snapshot);
+    out.extend_from_slice(&(decisions.len() as u16).to_le_bytes());
+    for (version, record) in decisions {
+        out.extend_from_slice(&version.to_le_bytes());
+        out.extend_from_slice(&(record.len() as u32).to_le_bytes());
+        out.extend_from_slice(record);
+    }
+    out
+}
+
+/// Encodes a changelog value as JSON, the form before binary values: `{"positions": {topic:
+/// offset, …}, "state": <snapshot>, "decisions": [{"version": <its item's version>, "record":
+/// <decision record>}, …]}` (no `decisions` when there are none). Restores still read it.
+pub fn encode_json(positions: &Positions, snapshot: &[u8], decisions: &[(u64, &[u8])]) -> Vec<u8> {
     let extra: usize = decisions.iter().map(|(_, d)| d.len() + 48).sum();
     let mut out = Vec::with_capacity(snapshot.len() + extra + 64);
     out.extend_from_slice(b"{\"positions\":");
@@ -77,8 +113,8 @@ struct Decision<'a> {
 }
 
 /// Decodes a changelog value into positions and the snapshot for `Pipeline::restore`; the
-/// snapshot is a slice of `value`, validated as JSON but not parsed into a tree.
-pub fn decode(value: &[u8]) -> Result<(Positions, &[u8]), serde_json::Error> {
+/// snapshot is a slice of `value`, not parsed here.
+pub fn decode(value: &[u8]) -> Result<(Positions, &[u8]), FormatError> {
     decode_with(value).map(|(p, s, _)| (p, s))
 }
 
@@ -86,15 +122,69 @@ pub fn decode(value: &[u8]) -> Result<(Positions, &[u8]), serde_json::Error> {
 /// oldest first, with their items' versions.
 pub type Decoded<'a> = (Positions, &'a [u8], Vec<(u64, &'a [u8])>);
 
-/// [`decode`], and the decision records the value carries.
-pub fn decode_with(value: &[u8]) -> Result<Decoded<'_>, serde_json::Error> {
-    let r: Record<'_> = serde_json::from_slice(value)?;
-    let decisions = r
-        .decisions
-        .into_iter()
-        .map(|d| (d.version, d.record.get().as_bytes()))
-        .collect();
-    Ok((r.positions, r.state.get().as_bytes(), decisions))
+/// [`decode`], and the decision records the value carries; either form.
+pub fn decode_with(value: &[u8]) -> Result<Decoded<'_>, FormatError> {
+    match value.first() {
+        Some(&ENVELOPE_V1) => decode_binary(&value[1..]),
+        Some(b) if *b == b'{' || b.is_ascii_whitespace() => {
+            let r: Record<'_> = serde_json::from_slice(value)?;
+            let decisions = r
+                .decisions
+                .into_iter()
+                .map(|d| (d.version, d.record.get().as_bytes()))
+                .collect();
+            Ok((r.positions, r.state.get().as_bytes(), decisions))
+        }
+        Some(&b) => Err(FormatError::UnknownFormat(b)),
+        None => Err(FormatError::Empty),
+    }
+}
+
+/// Reads a binary value's fields (after its tag).
+struct Reader<'a>(&'a [u8]);
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], FormatError> {
+        if self.0.len() < n {
+            return Err(postcard::Error::DeserializeUnexpectedEnd.into());
+        }
+        let (head, rest) = self.0.split_at(n);
+        self.0 = rest;
+        Ok(head)
+    }
+    fn array<const N: usize>(&mut self) -> Result<[u8; N], FormatError> {
+        Ok(self.take(N)?.try_into().expect("N bytes"))
+    }
+    fn u16(&mut self) -> Result<usize, FormatError> {
+        Ok(u16::from_le_bytes(self.array()?) as usize)
+    }
+    fn u32(&mut self) -> Result<usize, FormatError> {
+        Ok(u32::from_le_bytes(self.array()?) as usize)
+    }
+}
+
+fn decode_binary(value: &[u8]) -> Result<Decoded<'_>, FormatError> {
+    let mut r = Reader(value);
+    let mut positions = Positions::new();
+    for _ in 0..r.u16()? {
+        let n = r.u16()?;
+        let topic = std::str::from_utf8(r.take(n)?)
+            .map_err(|_| FormatError::Binary(postcard::Error::DeserializeBadUtf8))?;
+        positions.insert(topic.to_string(), i64::from_le_bytes(r.array()?));
+    }
+    let n = r.u32()?;
+    let state = r.take(n)?;
+    let count = r.u16()?;
+    let mut decisions = Vec::with_capacity(count);
+    for _ in 0..count {
+        let version = u64::from_le_bytes(r.array()?);
+        let n = r.u32()?;
+        decisions.push((version, r.take(n)?));
+    }
+    if !r.0.is_empty() {
+        return Err(FormatError::Binary(postcard::Error::DeserializeBadEncoding));
+    }
+    Ok((positions, state, decisions))
 }
 
 /// Why a restore failed.
@@ -218,6 +308,35 @@ mod tests {
         assert_eq!(restore_budget(base, -5), base);
         // 5M records (about 5M accounts): 60 s + 500 s.
         assert_eq!(restore_budget(base, 5_000_000), Duration::from_secs(560));
+    }
+
+    #[test]
+    fn a_json_record_from_an_earlier_version_still_reads() {
+        let mut pos = Positions::new();
+        pos.insert("arrears.contacts".into(), 7);
+        let d = br#"{"account_id":"A-1","version":4}"#;
+        let bytes = encode_json(&pos, br#"{"a":1}"#, &[(4, d)]);
+        assert_eq!(bytes[0], b'{');
+        let (p, state, decisions) = decode_with(&bytes).unwrap();
+        assert_eq!((p, state), (pos, &br#"{"a":1}"#[..]));
+        assert_eq!(decisions, [(4, &d[..])]);
+    }
+
+    #[test]
+    fn a_truncated_or_unknown_value_is_an_error_not_a_panic() {
+        let mut pos = Positions::new();
+        pos.insert("arrears.billing".into(), 41);
+        let bytes = encode_with(&pos, b"\x01state", &[(2, b"{}")]);
+        for cut in 0..bytes.len() {
+            assert!(decode_with(&bytes[..cut]).is_err(), "cut at {cut}");
+        }
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert!(decode_with(&longer).is_err());
+        assert!(matches!(
+            decode_with(b"\x07abc"),
+            Err(FormatError::UnknownFormat(7))
+        ));
     }
 
     #[test]

@@ -21,7 +21,7 @@ pub enum DaemonError {
     #[error("changelog partition {partition} holds an unreadable record: {source}")]
     CorruptChangelog {
         partition: i32,
-        source: serde_json::Error,
+        source: crate::engine::pipeline::snapshot::SnapshotError,
     },
     #[error("fatal kafka error while {what} (not retried): {source}")]
     FatalKafka {

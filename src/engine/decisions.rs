@@ -18,6 +18,7 @@ use jiff::tz::TimeZone;
 use jiff::Timestamp;
 use serde::Serialize;
 
+use crate::engine::features::{FEATURE_NAMES, N_FEATURES};
 use crate::engine::policy::always;
 use crate::engine::settings::Profile;
 use crate::engine::workitem::{Rule, WorkItem};
@@ -101,7 +102,7 @@ pub struct DecisionRecord {
     /// What caused it.
     pub input: Position,
     /// The feature vector by name.
-    pub features: serde_json::Map<String, serde_json::Value>,
+    pub features: FeatureValues,
     /// Scores and model versions (as on the item).
     pub scores: crate::engine::workitem::ItemScores,
     /// The arm and the propensity.
@@ -112,6 +113,34 @@ pub struct DecisionRecord {
     pub local: LocalTimes,
     /// The published item: status, action, priority, expected values, reasons.
     pub item: WorkItem,
+}
+
+/// A feature vector written as a JSON object by feature name, the names in sorted order, each
+/// value rounded to 6 decimals (`null` when not finite): the object `serde_json::Map` writes,
+/// without building one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeatureValues(pub [f64; N_FEATURES]);
+
+/// The feature indices in the sorted order of their names.
+fn sorted_features() -> &'static [usize; N_FEATURES] {
+    static ORDER: std::sync::OnceLock<[usize; N_FEATURES]> = std::sync::OnceLock::new();
+    ORDER.get_or_init(|| {
+        let mut order: [usize; N_FEATURES] = std::array::from_fn(|i| i);
+        order.sort_by_key(|i| FEATURE_NAMES[*i]);
+        order
+    })
+}
+
+impl Serialize for FeatureValues {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(N_FEATURES))?;
+        for &i in sorted_features() {
+            let v = (self.0[i] * 1e6).round() / 1e6;
+            m.serialize_entry(FEATURE_NAMES[i], &v.is_finite().then_some(v))?;
+        }
+        m.end()
+    }
 }
 
 /// An instant in the debtor's zone, with the weekday.

@@ -6,6 +6,7 @@
 
 mod numbers;
 pub mod records;
+mod seen;
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -127,7 +128,7 @@ pub struct Account {
     /// due and scores frozen at that instant, in replay and in the daemon alike).
     #[serde(default)]
     pub closed_at: Option<Timestamp>,
-    seen: ahash::AHashSet<u64>,
+    seen: seen::Seen,
 }
 
 /// Stable 64-bit hash of an event id (stable across builds: it is persisted with the state).
@@ -181,7 +182,7 @@ impl Account {
             tone_used: None,
             closed: None,
             closed_at: None,
-            seen: ahash::AHashSet::new(),
+            seen: seen::Seen::default(),
         }
     }
 
@@ -192,12 +193,12 @@ impl Account {
 
     /// Whether this event id was already applied to the account.
     pub fn seen(&self, event_id: &str) -> bool {
-        self.seen.contains(&event_key(event_id))
+        self.seen.contains(event_key(event_id))
     }
 
     /// How many distinct event ids were applied to the account.
     pub fn events_applied(&self) -> usize {
-        self.seen.len()
+        self.seen.count()
     }
 
     /// Estimated heap bytes owned by this account (collections by capacity, strings by
@@ -244,7 +245,7 @@ impl Account {
                 .map(|b| s(&b.contact_id) + s(&b.phone))
                 .sum::<usize>()
             // A hash set: 8-byte keys plus one control byte per bucket.
-            + self.seen.capacity() * 9
+            + self.seen.heap_bytes()
     }
 
     /// Applies a decoded event; on `Err` the state is unchanged.

@@ -17,6 +17,7 @@
 
 mod evaluate;
 pub mod records;
+pub mod snapshot;
 
 use std::sync::Arc;
 
@@ -508,16 +509,18 @@ impl Pipeline {
         (entries, self.settings.clone(), self.scorer.clone())
     }
 
-    /// The account's whole state (ledger and published-item identity) as bytes, for a changelog.
+    /// The account's whole state (ledger and published-item identity) as bytes, for a changelog
+    /// (the binary form of [`snapshot`]).
     pub fn snapshot(&self, account_id: &str) -> Option<Vec<u8>> {
         let e = self.accounts.get(account_id)?;
-        Some(serde_json::to_vec(&**e).expect("account state always serializes"))
+        Some(snapshot::encode(e))
     }
 
-    /// Restores an account from [`Pipeline::snapshot`] bytes, replacing any state it had; the
-    /// item is not re-published (its version and fingerprint come with the state).
-    pub fn restore(&mut self, bytes: &[u8]) -> Result<String, serde_json::Error> {
-        let e: Entry = serde_json::from_slice(bytes)?;
+    /// Restores an account from [`Pipeline::snapshot`] bytes (binary, or the JSON earlier
+    /// versions wrote), replacing any state it had; the item is not re-published (its version
+    /// and fingerprint come with the state).
+    pub fn restore(&mut self, bytes: &[u8]) -> Result<String, snapshot::SnapshotError> {
+        let e = snapshot::decode(bytes)?;
         let id = e.account.id.clone();
         let t = e.account.last_event_at;
         self.clock = Some(self.clock.map_or(t, |c| c.max(t)));

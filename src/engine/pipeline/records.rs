@@ -5,11 +5,10 @@ use jiff::tz::TimeZone;
 
 use crate::engine::account::Account;
 use crate::engine::decisions::{
-    local, rule_list, DecisionRecord, ExperimentRecord, LocalTimes, Position, RuleCheck,
-    DECISION_FORMAT,
+    local, rule_list, DecisionRecord, ExperimentRecord, FeatureValues, LocalTimes, Position,
+    RuleCheck, DECISION_FORMAT,
 };
 use crate::engine::domain::{Channel, HoldReason, Status};
-use crate::engine::features::FEATURE_NAMES;
 use crate::engine::policy::always;
 use crate::engine::settings::Settings;
 use crate::engine::workitem::{Rule, WorkItem};
@@ -44,10 +43,10 @@ pub fn record_of(
         let cited: Vec<String> = d
             .reasons
             .iter()
-            .filter(|r| r.rule.as_ref().is_some_and(|x| x.to_string() == id))
+            .filter(|r| r.rule.as_ref() == Some(&rule))
             .map(|r| format!("{}: {}", r.code, r.detail))
             .collect();
-        let gate_rule = matches!(rule, Rule::Always(_)) && id != always::NO_DISCLOSURE;
+        let gate_rule = matches!(rule, Rule::Always(a) if a != always::NO_DISCLOSURE);
         let (result, detail) = if !cited.is_empty() {
             ("applied", cited.join("; "))
         } else if ended_early || (!routed && !gate_rule) || (letter_only && !gate_rule) {
@@ -64,15 +63,7 @@ pub fn record_of(
             detail,
         });
     }
-    let features = FEATURE_NAMES
-        .iter()
-        .zip(ev.features.vector.iter())
-        .map(|(n, v)| {
-            let v = serde_json::Number::from_f64((v * 1e6).round() / 1e6)
-                .map_or(serde_json::Value::Null, serde_json::Value::Number);
-            ((*n).to_owned(), v)
-        })
-        .collect();
+    let features = FeatureValues(ev.features.vector);
     let tz = acc.profile.timezone().cloned();
     let action = item.action.as_ref();
     DecisionRecord {

@@ -41,6 +41,40 @@ fn a_restored_account_continues_exactly_like_the_original() {
 }
 
 #[test]
+fn binary_and_json_snapshots_restore_the_same_state() {
+    let mut s = Story::new("A-1");
+    s.open("2026-01-01T00:00:00Z", "Europe/London")
+        .statement("2026-03-01T00:00:00Z", "s1", 100_000, 10_000, "2026-03-15")
+        .call("2026-03-20T14:00:00Z", "c1", "right_party")
+        .promise("2026-03-20T14:01:00Z", "p1", 5_000, "2026-03-25");
+    let mut original = pipeline();
+    for e in &s.events {
+        original.apply(e).unwrap();
+    }
+    let entry = original.entry("A-1").unwrap();
+    let binary = snapshot::encode(entry);
+    let json = snapshot::encode_json(entry);
+    assert_eq!(binary[0], snapshot::BINARY_V1);
+    assert!(
+        binary.len() < json.len(),
+        "{} vs {}",
+        binary.len(),
+        json.len()
+    );
+    let (mut a, mut b) = (pipeline(), pipeline());
+    a.restore(&binary).unwrap();
+    b.restore(&json).unwrap();
+    // The same state: the same bytes again, the same item now and later.
+    assert_eq!(snapshot::encode(a.entry("A-1").unwrap()), binary);
+    assert_eq!(snapshot::encode(b.entry("A-1").unwrap()), binary);
+    let end = "2026-04-02T00:00:00Z".parse().unwrap();
+    assert_eq!(a.evaluate_all_items(end).0, b.evaluate_all_items(end).0);
+    for cut in [0, 1, binary.len() / 2, binary.len() - 1] {
+        assert!(pipeline().restore(&binary[..cut]).is_err(), "cut at {cut}");
+    }
+}
+
+#[test]
 fn a_closed_accounts_item_is_final_at_every_clock() {
     let mut s = Story::new("A-1");
     s.open("2026-01-01T00:00:00Z", "America/New_York")

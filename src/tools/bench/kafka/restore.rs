@@ -206,7 +206,7 @@ fn write_changelog(
         let mut positions = changelog::Positions::new();
         positions.insert(BILLING.into(), (i / 3) as i64);
         positions.insert(CONTACTS.into(), (i / 5) as i64);
-        let value = changelog::encode(&positions, t.join(&id).as_bytes());
+        let value = changelog::encode(&positions, &t.join(&id));
         bytes += value.len() as u64;
         send_retrying(&producer, CHANGELOG, &id, &value, None, &mut queue_full)?;
     }
@@ -217,19 +217,20 @@ fn write_changelog(
     Ok(bytes)
 }
 
-/// A snapshot with its account id cut out: the pieces around it.
-struct Template(Vec<String>);
+/// A real account's state, re-keyed for each record written from it.
+struct Template(crate::engine::pipeline::Entry);
 
 impl Template {
-    fn join(&self, account_id: &str) -> String {
-        self.0.join(account_id)
+    /// The snapshot of this state under `account_id` (the daemon's binary form).
+    fn join(&self, account_id: &str) -> Vec<u8> {
+        let mut e = self.0.clone();
+        e.account.id = account_id.to_string();
+        crate::engine::pipeline::snapshot::encode(&e)
     }
 }
 
-/// Real account snapshots from a simulated portfolio of `n` accounts run through the pipeline,
-/// each with its account id replaced by a marker and split around it.
+/// Real account states from a simulated portfolio of `n` accounts run through the pipeline.
 fn snapshot_templates(n: usize, days: u32, seed: u64) -> anyhow::Result<Vec<Template>> {
-    const MARK: &str = "\u{1}ARREARS-BENCH-ID\u{1}";
     let mut p = pipeline()?;
     let cfg = SimConfig::new(n.max(1), days, seed);
     let mut world = World::new(&cfg);
@@ -242,21 +243,10 @@ fn snapshot_templates(n: usize, days: u32, seed: u64) -> anyhow::Result<Vec<Temp
     }
     let mut ids: Vec<String> = p.accounts().map(|a| a.id.clone()).collect();
     ids.sort();
-    let mut templates = Vec::with_capacity(ids.len());
-    for id in ids {
-        let snap = p.snapshot(&id).expect("an account of this pipeline");
-        let mut v: serde_json::Value = serde_json::from_slice(&snap)?;
-        let slot = v
-            .get_mut("account")
-            .and_then(|a| a.get_mut("id"))
-            .context("a snapshot without account.id")?;
-        *slot = serde_json::Value::String(MARK.into());
-        let text = serde_json::to_string(&v)?;
-        // The marker serializes escaped.
-        let mark = serde_json::to_string(MARK)?;
-        let mark = &mark[1..mark.len() - 1];
-        templates.push(Template(text.split(mark).map(str::to_string).collect()));
-    }
+    let templates: Vec<Template> = ids
+        .iter()
+        .filter_map(|id| p.entry(id).cloned().map(Template))
+        .collect();
     anyhow::ensure!(!templates.is_empty(), "the simulation produced no accounts");
     Ok(templates)
 }
