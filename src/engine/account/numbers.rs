@@ -5,6 +5,11 @@ use crate::engine::domain::normalise_phone;
 
 use super::Account;
 
+/// The digits of a number as written: what [`normalise_phone`] keeps after its `+`.
+fn digits(phone: &str) -> impl Iterator<Item = u8> + '_ {
+    phone.bytes().filter(u8::is_ascii_digit)
+}
+
 impl Account {
     /// Adds the numbers of every listed contact whose id is on do-not-call.
     pub(super) fn resolve_do_not_call(&mut self) {
@@ -36,16 +41,19 @@ impl Account {
     /// Whether a contact's number may be dialled or texted at all: not on do-not-call under any
     /// listing (by contact id or by number), not known bad.
     pub fn number_usable(&self, contact_id: &str) -> bool {
-        let number = self
-            .profile
-            .contact(contact_id)
-            .map(|c| normalise_phone(&c.phone));
+        // Compared as normalised numbers (`+` and the digits), without building them.
+        let phone = self.profile.contact(contact_id).map(|c| c.phone.as_str());
+        let is = |normalised: &str| {
+            phone.is_some_and(|p| {
+                normalised
+                    .strip_prefix('+')
+                    .is_some_and(|d| digits(p).eq(d.bytes()))
+            })
+        };
         !self.do_not_call.iter().any(|d| d == contact_id)
-            && !number
-                .as_ref()
-                .is_some_and(|n| self.dnc_numbers.contains(n))
+            && !self.dnc_numbers.iter().any(|n| is(n))
             && !self.bad_numbers.iter().any(|b| {
-                b.contact_id == contact_id || number.as_ref() == Some(&normalise_phone(&b.phone))
+                b.contact_id == contact_id || phone.is_some_and(|p| digits(p).eq(digits(&b.phone)))
             })
     }
 

@@ -73,6 +73,12 @@ fn materialize(e: &Entry, settings: &Settings, scorer: &Scorer) -> WorkItem {
     item
 }
 
+/// When a closed account is forgotten with a retention of `days` (never while open, or with 0).
+fn expiry(days: i64, account: &Account) -> Option<Timestamp> {
+    let closed = account.closed_at.filter(|_| days > 0)?;
+    Some(crate::engine::domain::shift(closed, days * 86_400))
+}
+
 /// What applying one event did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Applied {
@@ -216,30 +222,32 @@ impl Pipeline {
         }
         // An event after a closed account's retention starts a new account, as in the daemon
         // once its timer has forgotten it.
-        let expired = self.accounts.get(ev.account_id.as_str()).is_some_and(|e| {
-            self.expires_at(&e.account)
-                .is_some_and(|x| ev.occurred_at >= x)
+        let days = self.settings.raw.events.closed_retention_days;
+        let id = ev.account_id.as_str();
+        let known = self.accounts.get(id).map(|e| {
+            expiry(days, &e.account).is_some_and(|x| ev.occurred_at >= x)
         });
-        if expired {
-            self.accounts.remove(ev.account_id.as_str());
-            self.stats.expired += 1;
-        }
-        if !self.accounts.contains_key(ev.account_id.as_str()) {
-            let entry = Entry {
-                account: Account::new(&ev.account_id, ev.occurred_at),
-                version: 0,
-                fingerprint: 0,
-                as_of: ev.occurred_at,
-                evaluated_at: ev.occurred_at,
-                tone: None,
-                wake_at: None,
-            };
-            self.accounts.insert(ev.account_id.clone(), Box::new(entry));
-        }
-        let entry = self
-            .accounts
-            .get_mut(ev.account_id.as_str())
-            .expect("inserted above");
+        let entry = match known {
+            Some(false) => self.accounts.get_mut(id).expect("found above"),
+            _ => {
+                if known == Some(true) {
+                    self.accounts.remove(id);
+                    self.stats.expired += 1;
+                }
+                let entry = Entry {
+                    account: Account::new(&ev.account_id, ev.occurred_at),
+                    version: 0,
+                    fingerprint: 0,
+                    as_of: ev.occurred_at,
+                    evaluated_at: ev.occurred_at,
+                    tone: None,
+                    wake_at: None,
+                };
+                self.accounts
+                    .entry(ev.account_id.clone())
+                    .or_insert_with(|| Box::new(entry))
+            }
+        };
         if self.panic_on.as_deref() == Some(ev.event_id.as_str()) {
             entry.version += 1000;
             panic!("injected panic on event {}", ev.event_id);
@@ -531,9 +539,7 @@ impl Pipeline {
     /// When a closed account is forgotten: `events.closed_retention_days` after its closure
     /// (never while open, or with retention 0).
     pub fn expires_at(&self, account: &Account) -> Option<Timestamp> {
-        let days = self.settings.raw.events.closed_retention_days;
-        let closed = account.closed_at.filter(|_| days > 0)?;
-        Some(crate::engine::domain::shift(closed, days * 86_400))
+        expiry(self.settings.raw.events.closed_retention_days, account)
     }
 
     /// Forgets every account closed longer than the retention at `now`; returns their ids,
