@@ -19,6 +19,7 @@ fn params() -> Params {
         seconds: 2,
         fetch_wait_ms: 10,
         restore_accounts: 2_000,
+        compression: None,
         progress: false,
     }
 }

@@ -224,9 +224,10 @@ impl Pipeline {
         // once its timer has forgotten it.
         let days = self.settings.raw.events.closed_retention_days;
         let id = ev.account_id.as_str();
-        let known = self.accounts.get(id).map(|e| {
-            expiry(days, &e.account).is_some_and(|x| ev.occurred_at >= x)
-        });
+        let known = self
+            .accounts
+            .get(id)
+            .map(|e| expiry(days, &e.account).is_some_and(|x| ev.occurred_at >= x));
         let entry = match known {
             Some(false) => self.accounts.get_mut(id).expect("found above"),
             _ => {

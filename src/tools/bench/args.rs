@@ -67,6 +67,10 @@ pub struct KafkaBenchArgs {
     /// With --kafka: changelog records (distinct accounts) written, then restored.
     #[arg(long, default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(1..))]
     pub restore_accounts: u64,
+    /// With --kafka: the daemon's producer compression (`kafka.compression`: none, gzip, snappy,
+    /// lz4 or zstd; the daemon's default when absent).
+    #[arg(long)]
+    pub compression: Option<String>,
     /// With --kafka: the measurements to run, comma-separated.
     #[arg(long, value_enum, value_delimiter = ',', default_values_t = [Phase::Throughput, Phase::Latency, Phase::Restore])]
     pub phases: Vec<Phase>,

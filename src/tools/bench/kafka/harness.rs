@@ -86,14 +86,19 @@ pub(super) struct Daemon {
 }
 
 impl Daemon {
-    /// `fetch_wait_ms`: the input consumer's `fetch.wait.max.ms` (None: librdkafka's default).
+    /// `fetch_wait_ms`: the input consumer's `fetch.wait.max.ms` (None: librdkafka's default);
+    /// `compression`: the producers' `kafka.compression` (None: the daemon's default).
     pub(super) fn start(
         rt: &tokio::runtime::Runtime,
         bootstrap: &str,
         group: &str,
         fetch_wait_ms: Option<u32>,
+        compression: Option<&str>,
     ) -> anyhow::Result<Daemon> {
         let mut s = crate::tools::broker::daemon_settings(bootstrap, group);
+        if let Some(c) = compression {
+            s.kafka.compression = c.to_string();
+        }
         s.kafka.evaluate_interval_ms = 0;
         s.http.enabled = false;
         for (k, v) in [

@@ -108,7 +108,13 @@ pub fn latency(p: &Params) -> anyhow::Result<Latency> {
     let bootstrap = broker.bootstrap().to_string();
     let group = "bench-latency";
     let rt = runtime()?;
-    let mut daemon = Daemon::start(&rt, &bootstrap, group, Some(p.fetch_wait_ms))?;
+    let mut daemon = Daemon::start(
+        &rt,
+        &bootstrap,
+        group,
+        Some(p.fetch_wait_ms),
+        p.compression.as_deref(),
+    )?;
     let producer = EventProducer::new(&bootstrap, "1")?;
 
     // The work-item reader, from the beginning, on its own thread.

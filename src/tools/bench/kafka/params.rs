@@ -20,6 +20,8 @@ pub struct Params {
     pub fetch_wait_ms: u32,
     /// Restore measurement: changelog records (distinct accounts).
     pub restore_accounts: u64,
+    /// The daemon's producer compression (None: its default, `kafka.compression`).
+    pub compression: Option<String>,
     /// Progress bar (or progress lines) on stderr.
     #[serde(skip)]
     pub progress: bool,
@@ -47,6 +49,7 @@ impl Params {
             seconds: k.seconds,
             fetch_wait_ms: k.fetch_wait_ms,
             restore_accounts: k.restore_accounts,
+            compression: k.compression.clone(),
             progress: true,
         }
     }

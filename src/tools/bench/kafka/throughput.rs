@@ -168,7 +168,7 @@ pub fn throughput(p: &Params) -> anyhow::Result<Throughput> {
     let watch = GroupWatch::new(&bootstrap, group, &[BILLING, CONTACTS], p.partitions)?;
     let rt = runtime()?;
     let started = Instant::now();
-    let mut daemon = Daemon::start(&rt, &bootstrap, group, None)?;
+    let mut daemon = Daemon::start(&rt, &bootstrap, group, None, p.compression.as_deref())?;
     let mut meter = Meter::new("daemon consuming", produced, p.progress);
     let (mut sent, mut ready_at, mut caught_up) = (0usize, None, 0u64);
     let mut last = (-1i64, Instant::now());
