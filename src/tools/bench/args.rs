@@ -42,6 +42,8 @@ pub struct BenchArgs {
 #[serde(rename_all = "lowercase")]
 pub enum Phase {
     Throughput,
+    /// The Python peer (`benches/peer`) on the throughput phase's events.
+    Peer,
     Latency,
     Restore,
 }
@@ -72,7 +74,7 @@ pub struct KafkaBenchArgs {
     #[arg(long)]
     pub compression: Option<String>,
     /// With --kafka: the measurements to run, comma-separated.
-    #[arg(long, value_enum, value_delimiter = ',', default_values_t = [Phase::Throughput, Phase::Latency, Phase::Restore])]
+    #[arg(long, value_enum, value_delimiter = ',', default_values_t = [Phase::Throughput, Phase::Peer, Phase::Latency, Phase::Restore])]
     pub phases: Vec<Phase>,
     /// Print a JSON summary on stdout (the human-readable numbers go to stderr).
     #[arg(long)]
