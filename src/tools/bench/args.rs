@@ -17,6 +17,14 @@ pub struct BenchArgs {
     /// Measure this event file (JSONL) instead of simulating one.
     #[arg(long, conflicts_with_all = ["accounts", "keep"])]
     pub input: Option<PathBuf>,
+    /// Run the grid instead: each `ACCOUNTSxDAYS` cell simulated and measured in turn (e.g.
+    /// `10000x30,10000x365,100000x30,100000x365,1000000x30,1000000x365`), with a table, and
+    /// `--chart` / `--json` of every cell.
+    #[arg(long, value_delimiter = ',', conflicts_with_all = ["input", "keep", "accounts"])]
+    pub matrix: Vec<String>,
+    /// With --matrix: draw the events/s of every cell against its anchor into this PNG.
+    #[arg(long, requires = "matrix")]
+    pub chart: Option<PathBuf>,
     /// Skip the stage pass (per-stage shares), which takes about twice the replay's time.
     #[arg(long)]
     pub no_stages: bool,

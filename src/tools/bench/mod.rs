@@ -5,6 +5,7 @@
 
 mod args;
 pub mod kafka;
+mod matrix;
 pub mod stages;
 
 use std::io::Write;
@@ -62,12 +63,14 @@ fn simulate_about(
 }
 
 /// Everything `arrears bench --json` prints (replay).
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ReplayReport {
     pub events: usize,
     pub bytes: u64,
     pub days: u32,
     pub accounts: usize,
+    /// Reading the lines alone (the floor under every pass).
+    pub read_per_sec: f64,
     pub parse_typed_per_sec: f64,
     pub parse_value_per_sec: f64,
     pub decode_per_sec: f64,
@@ -100,61 +103,114 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     if args.kafka {
         return kafka::run(args, &args.kafka_args);
     }
+    if !args.matrix.is_empty() {
+        return matrix::run(args);
+    }
     let dir = tempfile::tempdir().context("creating a temporary directory")?;
     let path = match (&args.input, &args.keep) {
         (Some(p), _) | (None, Some(p)) => p.clone(),
         (None, None) => dir.path().join("bench-events.jsonl"),
     };
-    if args.input.is_none() {
-        let t0 = Instant::now();
-        let lines = match args.accounts {
-            Some(n) => simulate_accounts(&path, n, args.days, args.seed)?,
-            None => simulate_about(&path, args.events, args.days, args.seed)?,
-        };
-        eprintln!(
-            "generated {lines} events ({:.1} MB, {} days) in {:.1}s",
-            std::fs::metadata(&path)?.len() as f64 / 1e6,
-            args.days,
-            t0.elapsed().as_secs_f64()
-        );
+    let report = match &args.input {
+        Some(path) => measure(path, args.days, !args.no_stages)?,
+        None => {
+            generate(&path, args.accounts, args.events, args.days, args.seed)?;
+            // Measured by a process of its own: the memory the replay adds is then not memory
+            // the simulator freed.
+            measure_in_child(&path, args.days, args.no_stages)?
+        }
+    };
+    let mut out: Box<dyn Write> = if args.kafka_args.json {
+        Box::new(std::io::stderr())
+    } else {
+        Box::new(std::io::stdout())
+    };
+    write_text(&mut out, &report)?;
+    out.flush()?;
+    if args.kafka_args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
     }
-    let data = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
-    let lines = stages::lines(&data);
-    let n = lines.len();
+    Ok(())
+}
+
+/// [`measure`] run by `arrears bench --input PATH --json` in a new process.
+pub fn measure_in_child(
+    path: &std::path::Path,
+    days: u32,
+    no_stages: bool,
+) -> anyhow::Result<ReplayReport> {
+    let exe = std::env::current_exe().context("locating this executable")?;
+    let mut cmd = std::process::Command::new(exe);
+    cmd.args(["bench", "--json", "--days", &days.to_string(), "--input"])
+        .arg(path)
+        .stderr(std::process::Stdio::inherit());
+    if no_stages {
+        cmd.arg("--no-stages");
+    }
+    let output = cmd.output().context("running the measurement")?;
+    anyhow::ensure!(
+        output.status.success(),
+        "the measurement of {} failed ({})",
+        path.display(),
+        output.status
+    );
+    serde_json::from_slice(&output.stdout).context("reading the measurement's JSON")
+}
+
+/// Simulates `accounts` accounts (or about `events` events) over `days` into `path`.
+pub fn generate(
+    path: &std::path::Path,
+    accounts: Option<usize>,
+    events: u64,
+    days: u32,
+    seed: u64,
+) -> anyhow::Result<u64> {
+    let t0 = Instant::now();
+    let lines = match accounts {
+        Some(n) => simulate_accounts(path, n, days, seed)?,
+        None => simulate_about(path, events, days, seed)?,
+    };
+    eprintln!(
+        "generated {lines} events ({:.1} MB, {days} days) in {:.1}s",
+        std::fs::metadata(path)?.len() as f64 / 1e6,
+        t0.elapsed().as_secs_f64()
+    );
+    Ok(lines)
+}
+
+/// Every pass over the event file at `path`; the stage shares when `stages`.
+pub fn measure(path: &std::path::Path, days: u32, stages: bool) -> anyhow::Result<ReplayReport> {
     let settings = Arc::new(Settings::defaults());
     let scorer = Arc::new(Scorer::shipped()?);
-
+    let bytes = std::fs::metadata(path)?.len();
     // The replay first, so that the memory it adds is not memory an earlier pass freed.
-    eprintln!("replay of {n} events …");
-    let replay = stages::replay(&data, settings.clone(), scorer.clone())?;
-    eprintln!("anchors: parsing with serde_json …");
-    let typed = stages::parse_typed(&lines);
-    let value = stages::parse_value(&lines);
+    eprintln!("replay …");
+    let replay = stages::replay(path, settings.clone(), scorer.clone())?;
+    let n = stages::each_line(path, |_| {})?;
+    eprintln!("anchors: reading and parsing {n} lines with serde_json …");
+    let read = stages::read_only(path)?;
+    let typed = stages::parse_typed(path)?;
+    let value = stages::parse_value(path)?;
     eprintln!("decode and state passes …");
-    let decode = stages::decode_only(&lines);
-    let state = stages::decode_and_state(&lines);
+    let decode = stages::decode_only(path)?;
+    let state = stages::decode_and_state(path)?;
     let mut stage_us = std::collections::BTreeMap::new();
-    let mut shares = Vec::new();
-    if !args.no_stages {
+    if stages {
         eprintln!("stage pass …");
-        let st = stages::stages(&lines, &settings, &scorer);
-        let total: f64 = st.parts().iter().map(|(_, s)| s).sum();
+        let st = stages::stages(path, &settings, &scorer)?;
         for (name, secs) in st.parts() {
             stage_us.insert(name.to_string(), secs * 1e6 / n.max(1) as f64);
-            shares.push((name, secs / total.max(1e-12)));
         }
-        stage_us.insert(
-            "whole evaluation".into(),
-            st.evaluate * 1e6 / n.max(1) as f64,
-        );
+        stage_us.insert(WHOLE.into(), st.evaluate * 1e6 / n.max(1) as f64);
     }
     let rate = |secs: f64| stages::events_per_sec(n, secs);
     let replay_rate = rate(replay.apply_secs);
     let report = ReplayReport {
         events: n,
-        bytes: data.len() as u64,
-        days: args.days,
+        bytes,
+        days,
         accounts: replay.accounts,
+        read_per_sec: rate(read),
         parse_typed_per_sec: rate(typed),
         parse_value_per_sec: rate(value),
         decode_per_sec: rate(decode),
@@ -167,29 +223,18 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         replay,
         peak_rss_bytes: stages::peak_rss_bytes(),
     };
-    let mut out: Box<dyn Write> = if args.kafka_args.json {
-        Box::new(std::io::stderr())
-    } else {
-        Box::new(std::io::stdout())
-    };
-    write_text(&mut out, &report, &shares)?;
-    out.flush()?;
-    if args.kafka_args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
-    }
-    Ok(())
+    Ok(report)
 }
 
-fn write_text(
-    out: &mut dyn Write,
-    r: &ReplayReport,
-    shares: &[(&str, f64)],
-) -> std::io::Result<()> {
+/// The `stage_us` key of one whole evaluation timed alone (not one of the parts).
+const WHOLE: &str = "whole evaluation";
+
+fn write_text(out: &mut dyn Write, r: &ReplayReport) -> std::io::Result<()> {
     let us = |rate: f64| 1e6 / rate.max(1e-9);
     let p = &r.replay;
     writeln!(
         out,
-        "replay bench: {} events, {} accounts, {} days, {:.1} MB (one core, from memory)",
+        "replay bench: {} events, {} accounts, {} days, {:.1} MB (one core, streamed from the file)",
         r.events,
         r.accounts,
         r.days,
@@ -202,6 +247,7 @@ fn write_text(
             us(rate)
         )
     };
+    row(out, "reading lines", r.read_per_sec)?;
     row(out, "anchor: serde_json typed", r.parse_typed_per_sec)?;
     row(out, "anchor: serde_json Value", r.parse_value_per_sec)?;
     row(out, "decode (validated events)", r.decode_per_sec)?;
@@ -213,13 +259,16 @@ fn write_text(
         "  replay / typed anchor          {:.3}   (replay / Value anchor {:.3})",
         r.ratio_typed, r.ratio_value
     )?;
-    if !shares.is_empty() {
+    if !r.stage_us.is_empty() {
         writeln!(out, "  stages (each timed alone, per event):")?;
-        for (name, share) in shares {
-            let us = r.stage_us.get(*name).copied().unwrap_or(0.0);
+        let names = stages::StageSecs::default().parts().map(|(n, _)| n);
+        let total: f64 = names.iter().filter_map(|n| r.stage_us.get(*n)).sum();
+        for name in names {
+            let us = r.stage_us.get(name).copied().unwrap_or(0.0);
+            let share = us / total.max(1e-12);
             writeln!(out, "    {name:<18} {:>5.1}%  {us:>6.2} µs", share * 100.0)?;
         }
-        let whole = r.stage_us.get("whole evaluation").copied().unwrap_or(0.0);
+        let whole = r.stage_us.get(WHOLE).copied().unwrap_or(0.0);
         writeln!(
             out,
             "    (one whole evaluation, timed alone: {whole:.2} µs)"

@@ -4,15 +4,19 @@
 //! evaluation separately (features, scores and their drivers, the contact policy, the wake edges,
 //! and the whole evaluation, whose remainder is ranking and item assembly).
 //!
-//! Every pass reads the same bytes on one thread, so their rates compare; the stage pass's
+//! Every pass streams the same file on one thread (the page cache holds it after the first),
+//! so their rates compare and a file larger than memory still runs; the stage pass's
 //! timers cost tens of nanoseconds each and it evaluates each stage twice (alone and inside the
 //! whole evaluation), so it gives shares, not the replay rate.
 
 use std::borrow::Cow;
 use std::hint::black_box;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
+use anyhow::Context;
 use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
 
@@ -26,12 +30,36 @@ use crate::engine::scoring::Scorer;
 use crate::engine::settings::Settings;
 use crate::engine::wake;
 
-/// Lines of the file (without their line ends), skipping blank ones.
-pub fn lines(data: &[u8]) -> Vec<&[u8]> {
-    data.split(|b| *b == b'\n')
-        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
-        .filter(|l| !l.iter().all(u8::is_ascii_whitespace))
-        .collect()
+/// Calls `f` with every line of the file (without its line end), skipping blank ones; returns
+/// how many.
+pub fn each_line(path: &Path, mut f: impl FnMut(&[u8])) -> anyhow::Result<usize> {
+    let file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
+    let mut reader = BufReader::with_capacity(1 << 20, file);
+    let (mut buf, mut n) = (Vec::with_capacity(4096), 0usize);
+    loop {
+        buf.clear();
+        if reader.read_until(b'\n', &mut buf)? == 0 {
+            return Ok(n);
+        }
+        let mut line = &buf[..];
+        while let Some(l) = line
+            .strip_suffix(b"\n")
+            .or_else(|| line.strip_suffix(b"\r"))
+        {
+            line = l;
+        }
+        if !line.iter().all(u8::is_ascii_whitespace) {
+            n += 1;
+            f(line);
+        }
+    }
+}
+
+/// Seconds `pass` takes over every line.
+fn timed(path: &Path, pass: impl FnMut(&[u8])) -> anyhow::Result<f64> {
+    let t = Instant::now();
+    each_line(path, pass)?;
+    Ok(t.elapsed().as_secs_f64())
 }
 
 /// The anchor's small typed struct: the fields every consumer of these events reads first.
@@ -51,60 +79,63 @@ fn rate(n: usize, secs: f64) -> f64 {
     n as f64 / secs.max(1e-9)
 }
 
-/// Seconds to parse every line into [`Small`] (unknown fields skipped, as serde does).
-pub fn parse_typed(lines: &[&[u8]]) -> f64 {
-    let t = Instant::now();
+/// Seconds to read every line (the floor under every pass).
+pub fn read_only(path: &Path) -> anyhow::Result<f64> {
     let mut n = 0usize;
-    for l in lines {
+    let secs = timed(path, |l| n += l.len())?;
+    black_box(n);
+    Ok(secs)
+}
+
+/// Seconds to parse every line into [`Small`] (unknown fields skipped, as serde does).
+pub fn parse_typed(path: &Path) -> anyhow::Result<f64> {
+    let mut n = 0usize;
+    let secs = timed(path, |l| {
         if let Ok(s) = serde_json::from_slice::<Small>(l) {
             n += s.event_id.len() + s.kind.len() + s.account_id.len() + s.occurred_at.len();
         }
-    }
+    })?;
     black_box(n);
-    t.elapsed().as_secs_f64()
+    Ok(secs)
 }
 
 /// Seconds to parse every line into a `serde_json::Value` tree.
-pub fn parse_value(lines: &[&[u8]]) -> f64 {
-    let t = Instant::now();
+pub fn parse_value(path: &Path) -> anyhow::Result<f64> {
     let mut n = 0usize;
-    for l in lines {
+    let secs = timed(path, |l| {
         if let Ok(v) = serde_json::from_slice::<serde_json::Value>(l) {
             n += v.as_object().map_or(0, |o| o.len());
         }
-    }
+    })?;
     black_box(n);
-    t.elapsed().as_secs_f64()
+    Ok(secs)
 }
 
 /// Seconds to decode and validate every line into an event (the engine's own decoder).
-pub fn decode_only(lines: &[&[u8]]) -> f64 {
-    let t = Instant::now();
+pub fn decode_only(path: &Path) -> anyhow::Result<f64> {
     let mut n = 0usize;
-    for l in lines {
-        n += events::decode(l).is_ok() as usize;
-    }
+    let secs = timed(path, |l| n += events::decode(l).is_ok() as usize)?;
     black_box(n);
-    t.elapsed().as_secs_f64()
+    Ok(secs)
 }
 
 /// Seconds to decode every line and apply it to its account's state, with no evaluation.
-pub fn decode_and_state(lines: &[&[u8]]) -> f64 {
-    let t = Instant::now();
+pub fn decode_and_state(path: &Path) -> anyhow::Result<f64> {
     let mut accounts: ahash::AHashMap<String, Account> = ahash::AHashMap::new();
-    for l in lines {
-        let Ok(ev) = events::decode(l) else { continue };
-        let acc = accounts
-            .entry(ev.account_id.clone())
-            .or_insert_with(|| Account::new(&ev.account_id, ev.occurred_at));
+    let secs = timed(path, |l| {
+        let Ok(ev) = events::decode(l) else { return };
+        let acc = match accounts.get_mut(ev.account_id.as_str()) {
+            Some(a) => a,
+            None => accounts
+                .entry(ev.account_id.clone())
+                .or_insert_with(|| Account::new(&ev.account_id, ev.occurred_at)),
+        };
         if !acc.seen(&ev.event_id) {
             let _ = acc.apply(&ev);
         }
-    }
-    let secs = t.elapsed().as_secs_f64();
+    })?;
     black_box(accounts.len());
-    drop(accounts);
-    secs
+    Ok(secs)
 }
 
 /// Seconds spent in each stage of the evaluations a replay makes (one after every applied
@@ -144,19 +175,22 @@ impl StageSecs {
 }
 
 /// Times each stage for every line, on its own account state (see [`StageSecs`]).
-pub fn stages(lines: &[&[u8]], settings: &Settings, scorer: &Scorer) -> StageSecs {
+pub fn stages(path: &Path, settings: &Settings, scorer: &Scorer) -> anyhow::Result<StageSecs> {
     let mut s = StageSecs::default();
     let params = features::Params::of(settings);
     let mut accounts: ahash::AHashMap<String, Account> = ahash::AHashMap::new();
-    for l in lines {
+    each_line(path, |l| {
         let t0 = Instant::now();
-        let Ok(ev) = events::decode(l) else { continue };
+        let Ok(ev) = events::decode(l) else { return };
         let t1 = Instant::now();
-        let acc = accounts
-            .entry(ev.account_id.clone())
-            .or_insert_with(|| Account::new(&ev.account_id, ev.occurred_at));
+        let acc = match accounts.get_mut(ev.account_id.as_str()) {
+            Some(a) => a,
+            None => accounts
+                .entry(ev.account_id.clone())
+                .or_insert_with(|| Account::new(&ev.account_id, ev.occurred_at)),
+        };
         if acc.seen(&ev.event_id) || acc.apply(&ev).is_err() {
-            continue;
+            return;
         }
         let t2 = Instant::now();
         let now = acc
@@ -210,12 +244,12 @@ pub fn stages(lines: &[&[u8]], settings: &Settings, scorer: &Scorer) -> StageSec
         s.wake += (t7 - t6).as_secs_f64();
         s.evaluate += (t8 - t7).as_secs_f64();
         s.fingerprint += (t9 - t8).as_secs_f64();
-    }
-    s
+    })?;
+    Ok(s)
 }
 
 /// What the replay pass measured.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ReplayPass {
     pub apply_secs: f64,
     pub finish_secs: f64,
@@ -258,14 +292,15 @@ fn proc_status_kb(key: &str) -> u64 {
 /// The whole replay of `data` (as `arrears replay` does it, from memory), then the final
 /// ranking, then a day's rollover sweep.
 pub fn replay(
-    data: &[u8],
+    path: &Path,
     settings: Arc<Settings>,
     scorer: Arc<Scorer>,
 ) -> anyhow::Result<ReplayPass> {
     let rss0 = rss_bytes();
     let mut pipeline = Pipeline::new(settings, scorer);
+    let file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
     let t1 = Instant::now();
-    let summary = crate::replay::apply_lines(&mut pipeline, data, None, None)?;
+    let summary = crate::replay::apply_lines(&mut pipeline, file, None, None)?;
     let apply_secs = t1.elapsed().as_secs_f64();
     let rss1 = rss_bytes();
     let t2 = Instant::now();
