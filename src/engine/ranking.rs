@@ -282,33 +282,18 @@ pub fn expected_recovery(
 /// The features that moved each score most against the portfolio baseline, as reasons
 /// (`<FEATURE_CODE>` with the direction and size in the detail).
 pub fn score_drivers(scorer: &Scorer, f: &Features, per_model: usize) -> Vec<Reason> {
-    let terms = [
-        scorer.willingness.terms(&f.vector),
-        scorer.ability.terms(&f.vector),
-    ];
-    score_drivers_of(scorer, terms, f, per_model)
-}
-
-/// [`score_drivers`] from the terms the scores were computed with ([`Scorer::score_terms`]).
-pub fn score_drivers_of(
-    scorer: &Scorer,
-    terms: [crate::engine::scoring::Terms; 2],
-    f: &Features,
-    per_model: usize,
-) -> Vec<Reason> {
     let mut out = Vec::new();
-    let [w, a] = terms;
-    for (label, model, terms) in [
-        ("willingness", &scorer.willingness, w),
-        ("ability", &scorer.ability, a),
+    for (label, model) in [
+        ("willingness", &scorer.willingness),
+        ("ability", &scorer.ability),
     ] {
         // The strongest `per_model` contributions (by size, then feature order), kept by insertion.
         let stronger = |a: &(usize, f64), b: &(usize, f64)| {
             b.1.abs().total_cmp(&a.1.abs()).then(a.0.cmp(&b.0)).is_lt()
         };
         let mut top: smallvec::SmallVec<[(usize, f64); 4]> = smallvec::SmallVec::new();
-        for c in terms
-            .into_contributions(model)
+        for c in model
+            .contributions(&f.vector)
             .filter(|(_, c)| c.abs() >= 0.05)
         {
             let pos = top

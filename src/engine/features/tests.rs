@@ -250,3 +250,19 @@ fn feature_names_are_unique_and_protected_attributes_absent() {
         );
     }
 }
+
+proptest::proptest! {
+    /// `shift` (whole seconds on the instant) is jiff's span addition, saturating at its range.
+    #[test]
+    fn shift_is_span_addition(
+        secs in -4_000_000_000i64..8_000_000_000,
+        nanos in 0i32..1_000_000_000,
+        by in -3_000_000_000i64..3_000_000_000,
+    ) {
+        let t = jiff::Timestamp::new(secs, nanos).unwrap();
+        let by_span = t
+            .checked_add(jiff::Span::new().seconds(by))
+            .unwrap_or(if by < 0 { jiff::Timestamp::MIN } else { jiff::Timestamp::MAX });
+        proptest::prop_assert_eq!(shift(t, by), by_span);
+    }
+}

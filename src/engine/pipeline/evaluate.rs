@@ -95,7 +95,7 @@ pub fn evaluate(acc: &Account, now: Timestamp, settings: &Settings, scorer: &Sco
     let now = acc.closed_at.map_or(now, |c| c.min(now));
     let tz = acc.profile.timezone().cloned().unwrap_or(TimeZone::UTC);
     let f = features::compute(acc, now, &tz, &features::Params::of(settings));
-    let (scores, terms) = scorer.score_terms(&f.vector);
+    let scores = scorer.score(&f.vector);
     let segment = segment_of(&scores, settings);
     let assignment = settings.experiments.assign(&acc.id, f.today);
     let arm = &settings.experiments.arms[assignment.arm];
@@ -145,7 +145,7 @@ pub fn evaluate(acc: &Account, now: Timestamp, settings: &Settings, scorer: &Sco
         }
         wake.maybe(r.wake_at);
         reasons.extend(r.reasons);
-        reasons.extend(ranking::score_drivers_of(scorer, terms, &f, 2));
+        reasons.extend(ranking::score_drivers(scorer, &f, 2));
         let best_time = if matches!(plan.channel, Channel::Call | Channel::Sms) {
             best_time(acc, &f, plan, &tz, settings, &mut wake)
         } else {

@@ -25,7 +25,7 @@ pub use model::{
     apply_calibration, sigmoid, Calibration, FeatureSpec, Interaction, Model, Transform,
     SHIPPED_ABILITY, SHIPPED_WILLINGNESS,
 };
-pub use scorer::{BoundModel, Scorer, Scores, Terms};
+pub use scorer::{BoundModel, Scorer, Scores};
 pub use uplift::{BoundUplift, Uplift, UpliftModel, SHIPPED_UPLIFT, UPLIFT_FORMAT};
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use crate::engine::features::{FEATURE_NAMES, N_FEATURES};
 
 use super::drift::ScoreDistribution;
 use super::error::ModelError;
-use super::model::{sigmoid, Model, SHIPPED_ABILITY, SHIPPED_WILLINGNESS};
+use super::model::{Model, SHIPPED_ABILITY, SHIPPED_WILLINGNESS};
 use super::uplift::{BoundUplift, SHIPPED_UPLIFT};
 
 /// A model bound to the engine's feature vector.
@@ -54,73 +54,29 @@ impl BoundModel {
 
     /// The model's probability for an engine feature vector.
     pub fn predict(&self, v: &[f64; N_FEATURES]) -> f64 {
-        self.terms(v).probability(self)
-    }
-
-    /// The model's transformed inputs and interaction cells for an engine feature vector,
-    /// computed once for both the probability and the contributions.
-    pub fn terms(&self, v: &[f64; N_FEATURES]) -> Terms {
-        let m = &self.model;
-        let raw = |k: usize| v[self.index[k]];
-        Terms {
-            inputs: m
-                .features
-                .iter()
-                .enumerate()
-                .map(|(k, f)| Model::input(f, raw(k)))
-                .collect(),
-            cells: m
-                .interactions
-                .iter()
-                .map(|t| m.interaction_input(t, &raw))
-                .collect(),
-        }
+        self.model.predict_with(|k| v[self.index[k]])
     }
 
     /// Contribution of each model feature to the linear score, against the portfolio baseline:
     /// (engine feature index, coefficient × (input − baseline)). An interaction's contribution is
     /// shared equally between its two features.
-    pub fn contributions(&self, v: &[f64; N_FEATURES]) -> impl Iterator<Item = (usize, f64)> + '_ {
-        self.terms(v).into_contributions(self)
-    }
-}
-
-/// One model's terms for one feature vector ([`BoundModel::terms`]).
-#[derive(Debug, Clone)]
-pub struct Terms {
-    /// The transformed input of each model feature, in model order.
-    inputs: smallvec::SmallVec<[f64; 48]>,
-    /// The table value of each interaction, in model order.
-    cells: smallvec::SmallVec<[f64; 4]>,
-}
-
-impl Terms {
-    /// The calibrated probability (the same sums, in the same order, as `Model::predict_with`).
-    pub fn probability(&self, b: &BoundModel) -> f64 {
-        let m = &b.model;
-        let mut z = m.intercept;
-        for (f, x) in m.features.iter().zip(&self.inputs) {
-            z += f.coefficient * x;
-        }
-        for (t, c) in m.interactions.iter().zip(&self.cells) {
-            z += t.coefficient * c;
-        }
-        m.calibrate(sigmoid(z))
-    }
-
-    /// [`BoundModel::contributions`] from these terms.
-    pub fn into_contributions(self, b: &BoundModel) -> impl Iterator<Item = (usize, f64)> + '_ {
-        let m = &b.model;
-        (0..m.features.len()).map(move |k| {
-            let f = &m.features[k];
-            let mut c = f.coefficient * (self.inputs[k] - f.baseline);
-            for (t, cell) in m.interactions.iter().zip(&self.cells) {
-                if t.at.contains(&k) {
+    pub fn contributions<'a>(
+        &'a self,
+        v: &'a [f64; N_FEATURES],
+    ) -> impl Iterator<Item = (usize, f64)> + 'a {
+        let m = &self.model;
+        m.features
+            .iter()
+            .zip(&self.index)
+            .enumerate()
+            .map(move |(k, (f, &i))| {
+                let mut c = f.coefficient * (Model::input(f, v[i]) - f.baseline);
+                for t in m.interactions.iter().filter(|t| t.at.contains(&k)) {
+                    let cell = m.interaction_input(t, &|j| v[self.index[j]]);
                     c += 0.5 * t.coefficient * (cell - t.baseline);
                 }
-            }
-            (b.index[k], c)
-        })
+                (i, c)
+            })
     }
 }
 
@@ -202,16 +158,9 @@ impl Scorer {
 
     /// Both scores of a feature vector.
     pub fn score(&self, v: &[f64; N_FEATURES]) -> Scores {
-        self.score_terms(v).0
-    }
-
-    /// Both scores and the terms behind them (willingness, ability), for the score drivers.
-    pub fn score_terms(&self, v: &[f64; N_FEATURES]) -> (Scores, [Terms; 2]) {
-        let (w, a) = (self.willingness.terms(v), self.ability.terms(v));
-        let scores = Scores {
-            willingness: Score::new(w.probability(&self.willingness)),
-            ability: Score::new(a.probability(&self.ability)),
-        };
-        (scores, [w, a])
+        Scores {
+            willingness: Score::new(self.willingness.predict(v)),
+            ability: Score::new(self.ability.predict(v)),
+        }
     }
 }
