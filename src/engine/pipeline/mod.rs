@@ -461,8 +461,8 @@ impl Pipeline {
     /// How many accounts' items may change by `now` (their `wake_at` has passed): the work of
     /// [`Pipeline::evaluate_due`] at `now`.
     pub fn due(&self, now: Timestamp) -> usize {
-        let due = |e: &&Box<Entry>| e.wake_at.is_some_and(|w| w <= now);
-        self.accounts.values().filter(due).count()
+        let due = |e: &Entry| e.wake_at.is_some_and(|w| w <= now);
+        self.accounts.values().filter(|e| due(e)).count()
     }
 
     /// The account's latest published item.
