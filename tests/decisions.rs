@@ -115,9 +115,11 @@ fn every_published_item_has_exactly_one_record_and_the_record_reproduces_it() {
             d.account_id,
             d.version
         );
+        // The features as the record writes them, by name.
+        let written: serde_json::Value = serde_json::from_str(&d.to_json()).unwrap();
         let mut v = [0.0; N_FEATURES];
         for (k, name) in FEATURE_NAMES.iter().enumerate() {
-            v[k] = d.features[*name].as_f64().unwrap();
+            v[k] = written["features"][*name].as_f64().unwrap();
         }
         let s = scorer.score(&v);
         assert!((s.willingness.get() - d.scores.willingness).abs() < 1e-3);
