@@ -15,6 +15,7 @@
 //! same content at every clock; only the versions, which count evaluations that changed
 //! something, may differ.
 
+mod entry;
 mod evaluate;
 pub mod records;
 pub mod snapshot;
@@ -31,30 +32,8 @@ use crate::engine::scoring::Scorer;
 use crate::engine::settings::Settings;
 use crate::engine::workitem::WorkItem;
 
+pub use entry::Entry;
 pub use evaluate::{arm_profile, evaluate, segment_of, Evaluation};
-
-/// An account and what identifies its latest published work item. The item itself is not kept:
-/// it is a pure function of the account and the clock, re-computed on demand from
-/// `evaluated_at`, so only its fingerprint, version and `as_of` are stored.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct Entry {
-    /// The account's ledger.
-    pub account: Account,
-    /// Version of the latest item (0: none yet).
-    pub version: u64,
-    /// Content fingerprint of the latest item (everything but `version` and `as_of`).
-    pub fingerprint: u64,
-    /// When the latest item's content was first computed (its `as_of`).
-    pub as_of: Timestamp,
-    /// The clock of the latest evaluation; the state has not changed since.
-    pub evaluated_at: Timestamp,
-    /// Tone-ladder step of the latest item's debtor action, if any.
-    pub tone: Option<u8>,
-    /// The earliest instant after `evaluated_at` at which the item's content may change with no
-    /// event (for a timer); None when only events change it. Complete: the content is constant
-    /// until then.
-    pub wake_at: Option<Timestamp>,
-}
 
 /// Every entry's latest item in worklist order; [`Pipeline::ranked`] away from the pipeline.
 pub fn rank(entries: &[Entry], settings: &Settings, scorer: &Scorer) -> Vec<WorkItem> {

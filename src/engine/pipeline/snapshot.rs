@@ -6,7 +6,7 @@
 //! declaration order: a field added later must be appended and readable from older bytes, so the
 //! tag names the layout and a new layout gets a new tag.
 
-use super::Entry;
+use super::entry::Entry;
 
 /// The first byte of a binary snapshot (a JSON snapshot starts with `{`).
 pub const BINARY_V1: u8 = 0x01;

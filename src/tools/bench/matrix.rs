@@ -8,7 +8,8 @@ use std::io::Write;
 use anyhow::{bail, Context};
 use serde::Serialize;
 
-use super::{generate, measure_in_child, BenchArgs, ReplayReport};
+use super::args::BenchArgs;
+use super::replay::{generate, measure_in_child, ReplayReport};
 use crate::tools::chart::{line_chart_styled, Series};
 
 /// One cell of the grid.
