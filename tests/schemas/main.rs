@@ -10,9 +10,8 @@
 //!   `work-item.schema.json`.
 //! - Rejects: every line of the `--rejects` files validates against `reject.schema.json`.
 //!
-//! Validation uses Python's `jsonschema` package (draft 2020-12, with the `date` and `date-time`
-//! formats asserted). It is a test requirement, like python3 itself: without it these tests fail
-//! and say to `pip install jsonschema`; they never skip.
+//! Validation uses the Rust `jsonschema` crate (draft 2020-12, with the `date` and `date-time`
+//! formats asserted), so these tests need nothing outside cargo.
 
 #![allow(
     clippy::disallowed_methods,

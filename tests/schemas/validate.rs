@@ -1,96 +1,68 @@
-//! Schema validation through Python's `jsonschema` (draft 2020-12, formats asserted).
+//! Schema validation with the `jsonschema` crate (draft 2020-12, formats asserted: `date` and
+//! `date-time` with a calendar check on top of the schemas' own patterns).
 
 use std::path::Path;
-use std::process::Command;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_arrears");
 pub const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
-/// Validates JSON texts against one schema. argv: schema file, file holding a JSON array of texts.
-/// Prints a JSON array with, per text, the list of its validation errors (empty when valid).
-pub const VALIDATE_PY: &str = r#"
-import json, sys
-from datetime import date
-import jsonschema
+/// Whether `s` starts with a real calendar date `YYYY-MM-DD` (no 30 February).
+fn calendar_date(s: &str) -> bool {
+    s.get(..10)
+        .is_some_and(|d| d.len() == 10 && d.parse::<jiff::civil::Date>().is_ok())
+}
 
-schema = json.load(open(sys.argv[1], encoding="utf-8"))
-jsonschema.Draft202012Validator.check_schema(schema)
-checker = jsonschema.FormatChecker(formats=())
-
-@checker.checks("date", raises=ValueError)
-def _date(s):
-    if isinstance(s, str):
-        date.fromisoformat(s)
-    return True
-
-@checker.checks("date-time", raises=ValueError)
-def _date_time(s):
-    # The schema's pattern checks the RFC 3339 shape; this adds the calendar (no 30 February).
-    if isinstance(s, str):
-        date.fromisoformat(s[:10])
-    return True
-
-validator = jsonschema.Draft202012Validator(schema, format_checker=checker)
-out = []
-for text in json.load(open(sys.argv[2], encoding="utf-8")):
-    try:
-        instance = json.loads(text)
-    except ValueError as e:
-        out.append(["not JSON: %s" % e])
-        continue
-    out.append(sorted(
-        "%s: %s" % ("/".join(str(p) for p in e.absolute_path) or "(root)", e.message[:300])
-        for e in validator.iter_errors(instance)
-    ))
-json.dump(out, sys.stdout)
-"#;
-
-pub fn require_jsonschema() {
-    let out = Command::new("python3")
-        .args(["-c", "import jsonschema"])
-        .output();
-    match out {
-        Ok(o) if o.status.success() => {}
-        Ok(o) => panic!(
-            "tests/schemas.rs validates the JSON Schemas with Python's jsonschema package, which is \
-             not installed: run `pip install jsonschema` (python3 -c 'import jsonschema' said: {})",
-            String::from_utf8_lossy(&o.stderr)
-                .trim()
-                .lines()
-                .last()
-                .unwrap_or("")
-        ),
-        Err(e) => panic!(
-            "tests/schemas.rs needs python3 with the jsonschema package (`pip install jsonschema`); \
-             python3 could not be run: {e}"
-        ),
+fn validator(schema: &str) -> jsonschema::Validator {
+    let path = Path::new(ROOT).join("docs/schema").join(schema);
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+    let schema: serde_json::Value = serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()));
+    if let Err(e) = jsonschema::draft202012::meta::validate(&schema) {
+        panic!(
+            "{} is not a valid draft 2020-12 schema: {e}",
+            path.display()
+        );
     }
+    jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft202012)
+        .should_validate_formats(true)
+        // A date is exactly a calendar date; a date-time's RFC 3339 shape is the schema's
+        // pattern, and this adds the calendar.
+        .with_format("date", |s: &str| s.len() == 10 && calendar_date(s))
+        .with_format("date-time", calendar_date)
+        .build(&schema)
+        .unwrap_or_else(|e| panic!("compiling {}: {e}", path.display()))
 }
 
 /// Validates each JSON text against `docs/schema/<schema>`; returns each text's errors (empty: valid).
 pub fn validate(schema: &str, texts: &[String]) -> Vec<Vec<String>> {
-    require_jsonschema();
-    let dir = tempfile::tempdir().expect("temp dir");
-    let instances = dir.path().join("instances.json");
-    std::fs::write(&instances, serde_json::to_vec(texts).expect("serialize")).expect("write");
-    let schema_path = Path::new(ROOT).join("docs/schema").join(schema);
-    let out = Command::new("python3")
-        .arg("-c")
-        .arg(VALIDATE_PY)
-        .arg(&schema_path)
-        .arg(&instances)
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run python3: {e}"));
-    assert!(
-        out.status.success(),
-        "validating against {} failed:\n{}",
-        schema_path.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let verdicts: Vec<Vec<String>> =
-        serde_json::from_slice(&out.stdout).expect("the validation script prints a JSON array");
-    assert_eq!(verdicts.len(), texts.len());
-    verdicts
+    let v = validator(schema);
+    texts
+        .iter()
+        .map(
+            |text| match serde_json::from_str::<serde_json::Value>(text) {
+                Err(e) => vec![format!("not JSON: {e}")],
+                Ok(instance) => {
+                    let mut errors: Vec<String> = v
+                        .iter_errors(&instance)
+                        .map(|e| {
+                            let at = e.instance_path().to_string();
+                            let at = if at.is_empty() {
+                                "(root)".to_string()
+                            } else {
+                                at
+                            };
+                            let msg: String = e.to_string().chars().take(300).collect();
+                            format!("{at}: {msg}")
+                        })
+                        .collect();
+                    errors.sort();
+                    errors
+                }
+            },
+        )
+        .collect()
 }
 
 /// Shortens a line for a failure message.
