@@ -66,8 +66,17 @@ enum Command {
 fn init_tracing(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("ARREARS_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // Colour only for a person at a terminal (and never with NO_COLOR set): a log file or a
+    // collector gets plain text.
+    #[allow(
+        clippy::disallowed_methods,
+        reason = "the command line is the edge: NO_COLOR is read here, before any settings"
+    )]
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr())
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(ansi)
         .with_writer(std::io::stderr);
     match format {
         LogFormat::Text => builder.init(),
@@ -75,17 +84,29 @@ fn init_tracing(format: LogFormat) {
     }
 }
 
+/// Writes a line a command ends with to stderr: as it is in text mode, as a log event in JSON
+/// mode (so that every line on stderr is JSON there), at `error` level when it is the failure.
+fn say(format: LogFormat, failed: bool, text: &str) {
+    match (format, failed) {
+        (LogFormat::Text, _) => eprintln!("{text}"),
+        (LogFormat::Json, true) => tracing::error!(target: "arrears", "{text}"),
+        (LogFormat::Json, false) => tracing::info!(target: "arrears", "{text}"),
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing(cli.log_format);
+    let fmt = cli.log_format;
+    let report = |r: anyhow::Result<()>| report(fmt, r);
     match cli.command {
         Command::Replay(args) => match arrears::replay::run(&args) {
             Ok(summary) => {
-                eprintln!("{summary}");
+                say(fmt, false, &summary.to_string());
                 ExitCode::SUCCESS
             }
             Err(e) => {
-                eprintln!("arrears replay: {e}");
+                say(fmt, true, &format!("arrears replay: {e}"));
                 ExitCode::from(e.exit_code())
             }
         },
@@ -95,7 +116,7 @@ fn main() -> ExitCode {
                 ExitCode::SUCCESS
             }
             Err(e) => {
-                eprintln!("arrears explain: {e:#}");
+                say(fmt, true, &format!("arrears explain: {e:#}"));
                 ExitCode::from(2)
             }
         },
@@ -117,16 +138,20 @@ fn main() -> ExitCode {
         #[cfg(feature = "tools")]
         Command::Backtest(args) => report(arrears::tools::backtest::run(&args).map(|r| {
             print!("{}", arrears::tools::backtest::table(&r));
-            eprintln!("wrote {} and {}", args.json.display(), args.chart.display());
+            say(
+                fmt,
+                false,
+                &format!("wrote {} and {}", args.json.display(), args.chart.display()),
+            );
         })),
     }
 }
 
-fn report(r: anyhow::Result<()>) -> ExitCode {
+fn report(format: LogFormat, r: anyhow::Result<()>) -> ExitCode {
     match r {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("arrears: {e:#}");
+            say(format, true, &format!("arrears: {e:#}"));
             ExitCode::FAILURE
         }
     }
