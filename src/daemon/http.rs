@@ -43,6 +43,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/v1/worklist", get(worklist))
         .route("/v1/accounts/{id}", get(account))
         .route("/v1/accounts/{id}/decisions", get(decisions))
+        .merge(super::console::routes())
         .with_state(shared)
 }
 

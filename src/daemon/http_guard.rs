@@ -1,6 +1,7 @@
 //! The HTTP API's per-request guards, as axum middleware: the optional bearer token (every route
-//! but `/healthz` and `/readyz`, and `/metrics` unless `http.metrics_without_auth`), compared in
-//! constant time and never logged; the request body size limit (413); the per-request timeout
+//! but `/healthz`, `/readyz`, the console's sign-in form and stylesheet, and `/metrics` unless
+//! `http.metrics_without_auth`), presented as `Authorization: Bearer` or, from a browser, in the
+//! cookie the console's sign-in sets, compared in constant time and never logged; the request body size limit (413); the per-request timeout
 //! (503).
 
 use std::sync::Arc;
@@ -36,7 +37,10 @@ impl Guard {
 
     /// Whether `path` may be served without the token.
     fn open(&self, path: &str) -> bool {
-        matches!(path, "/healthz" | "/readyz") || (self.metrics_open && path == "/metrics")
+        matches!(
+            path,
+            "/healthz" | "/readyz" | "/console/login" | "/console/style.css" | "/console/icon.svg"
+        ) || (self.metrics_open && path == "/metrics")
     }
 }
 
@@ -53,7 +57,42 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     std::hint::black_box(diff) == 0
 }
 
-/// The bearer token, the body limit and the timeout, in that order.
+/// The token a console sign-in left in its cookie (percent-decoded), if any.
+fn console_cookie(headers: &axum::http::HeaderMap) -> Option<String> {
+    let prefix = format!("{}=", super::console::TOKEN_COOKIE);
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|c| c.trim().strip_prefix(prefix.as_str()).map(percent_decode))
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        match (
+            b[i],
+            b.get(i + 1).copied().and_then(hex),
+            b.get(i + 2).copied().and_then(hex),
+        ) {
+            (b'%', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (c, _, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The bearer token (or the console's cookie), the body limit and the timeout, in that order.
 pub async fn guard(State(g): State<Arc<Guard>>, req: Request, next: Next) -> Response {
     if let Some(token) = &g.token {
         if !g.open(req.uri().path()) {
@@ -64,8 +103,15 @@ pub async fn guard(State(g): State<Arc<Guard>>, req: Request, next: Next) -> Res
                 .and_then(|v| v.split_once(' '))
                 .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
                 .map(|(_, t)| t.trim());
+            let cookie = console_cookie(req.headers());
             let ok = presented
-                .is_some_and(|t| constant_time_eq(t.as_bytes(), token.expose().as_bytes()));
+                .is_some_and(|t| constant_time_eq(t.as_bytes(), token.expose().as_bytes()))
+                || cookie
+                    .is_some_and(|t| constant_time_eq(t.as_bytes(), token.expose().as_bytes()));
+            if !ok && req.uri().path().starts_with("/console") {
+                // A browser without (or with a wrong) token: to the sign-in form.
+                return axum::response::Redirect::to("/console/login").into_response();
+            }
             if !ok {
                 return (
                     StatusCode::UNAUTHORIZED,

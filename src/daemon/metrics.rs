@@ -501,6 +501,19 @@ impl Metrics {
     }
 
     /// The Prometheus text exposition of every metric.
+    /// Every metric family as gathered now (the console's health page reads lag and drift here).
+    pub fn gather(&self) -> Vec<prometheus::proto::MetricFamily> {
+        self.registry.gather()
+    }
+
+    /// The live score-bin counts of the drift population, per model (willingness, ability).
+    pub fn population_counts(&self) -> [[u64; SCORE_BINS]; 2] {
+        self.population
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .counts
+    }
+
     pub fn render(&self) -> String {
         let mut out = Vec::new();
         TextEncoder::new()

@@ -14,7 +14,8 @@
 //!   changelog read in the background;
 //! - `http`: health, readiness, metrics and the worklist API, behind `http_guard` (token, body
 //!   limit, request timeout) and served by `http_serve` (connection limit, header-read and idle
-//!   timeouts); `metrics`: the Prometheus registry;
+//!   timeouts); `console`: the web console (worklist, account, portfolio, health pages) on the
+//!   same server; `metrics`: the Prometheus registry;
 //! - leaves: `shared` (state shared by loop, callbacks and API), `error`, `fault` (transient or
 //!   fatal client errors, back-off), `clock`, `shutdown`, `settings` (the `[kafka]` and `[http]`
 //!   tables), `sensitive` (masked values), `topics` (the contract's topic names), `worklist` (the
@@ -27,6 +28,7 @@
 pub mod app;
 pub mod changelog;
 pub mod clock;
+pub mod console;
 pub mod decisions;
 pub mod error;
 pub mod fault;

@@ -155,6 +155,13 @@ impl Shared {
     /// Refreshes the gauges computed from the whole state (accounts, state bytes, drift), then
     /// renders every metric; called per scrape.
     pub fn render_metrics(&self) -> String {
+        self.refresh_gauges();
+        self.metrics.render()
+    }
+
+    /// Refreshes the gauges computed from the whole state: accounts, state bytes, drift, decision
+    /// history bytes (per scrape, and per view of the console's health page).
+    pub fn refresh_gauges(&self) {
         {
             let pl = self.lock();
             self.metrics.accounts.set(pl.len() as i64);
@@ -163,7 +170,6 @@ impl Shared {
         }
         let (bytes, _) = self.decisions.size();
         self.metrics.decision_history_bytes.set(bytes as i64);
-        self.metrics.render()
     }
 }
 
