@@ -57,7 +57,7 @@ pub fn render(v: &View) -> String {
         .hold_reason
         .map(|h| {
             format!(
-                " — held: <strong id=\"hold-reason\">{}</strong>",
+                " for <strong id=\"hold-reason\">{}</strong>",
                 esc(&name(&h))
             )
         })

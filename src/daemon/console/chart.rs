@@ -54,7 +54,7 @@ pub fn bars(title: &str, rows: &[(String, f64)]) -> String {
 pub fn columns(title: &str, days: &[String], values: &[f64], color_index: usize) -> String {
     let width = 460.0;
     let height = 170.0;
-    let (left, top, bottom) = (44.0, 22.0, 22.0);
+    let (left, top, bottom) = (52.0, 22.0, 22.0);
     let plot_h = height - top - bottom;
     let n = values.len().max(1) as f64;
     let slot = (width - left - 4.0) / n;
@@ -74,14 +74,14 @@ pub fn columns(title: &str, days: &[String], values: &[f64], color_index: usize)
         s,
         "<line x1=\"{left}\" y1=\"{zero:.1}\" x2=\"{width}\" y2=\"{zero:.1}\" stroke=\"#9aa3b2\"/><text x=\"0\" y=\"{ty:.1}\">{m}</text><text x=\"0\" y=\"{zero:.1}\">0</text>",
         ty = top + 10.0,
-        m = fmt_value(max)
+        m = compact(max)
     );
     if min < 0.0 {
         let _ = write!(
             s,
             "<text x=\"0\" y=\"{:.1}\">{}</text>",
             top + plot_h,
-            fmt_value(min)
+            compact(min)
         );
     }
     for (i, v) in values.iter().enumerate() {
@@ -97,12 +97,16 @@ pub fn columns(title: &str, days: &[String], values: &[f64], color_index: usize)
         );
     }
     let last = days.len().saturating_sub(1);
-    for i in [0, last / 2, last] {
+    for (i, anchor) in [(0, "start"), (last / 2, "middle"), (last, "end")] {
         if let Some(d) = days.get(i) {
-            let x = left + i as f64 * slot;
+            let x = match anchor {
+                "start" => left + i as f64 * slot,
+                "end" => left + (i + 1) as f64 * slot,
+                _ => left + (i as f64 + 0.5) * slot,
+            };
             let _ = write!(
                 s,
-                "<text x=\"{x:.1}\" y=\"{y}\">{}</text>",
+                "<text x=\"{x:.1}\" y=\"{y}\" text-anchor=\"{anchor}\">{}</text>",
                 esc(d.get(5..).unwrap_or(d)),
                 y = height - 6.0
             );
@@ -110,6 +114,18 @@ pub fn columns(title: &str, days: &[String], values: &[f64], color_index: usize)
     }
     s.push_str("</svg>");
     s
+}
+
+/// An axis label: at most about five characters (`16.9k`, `2.1M`).
+fn compact(v: f64) -> String {
+    let a = v.abs();
+    if a >= 1e6 {
+        format!("{:.1}M", v / 1e6)
+    } else if a >= 1e4 {
+        format!("{:.1}k", v / 1e3)
+    } else {
+        format!("{}", v.round() as i64)
+    }
 }
 
 fn fmt_value(v: f64) -> String {

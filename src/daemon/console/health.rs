@@ -25,8 +25,10 @@ pub struct View<'a> {
     pub checks: &'a [(&'static str, bool)],
     pub families: &'a [MetricFamily],
     pub drift: [Drift; 2],
-    /// The PSI above which drift alerts (documented with the alert rules).
+    /// The PSI above which drift alerts (`deploy/prometheus/alerts.yml`).
     pub psi_alert: f64,
+    /// The fewest scored accounts the alert needs (below it PSI is noise).
+    pub min_population: u64,
 }
 
 fn family<'a>(fams: &'a [MetricFamily], name: &str) -> Option<&'a MetricFamily> {
@@ -113,6 +115,9 @@ pub fn render(v: &View) -> String {
     for d in &v.drift {
         let population: u64 = d.counts.iter().sum();
         let psi = match d.psi {
+            Some(p) if population < v.min_population => {
+                format!("<span class=\"pill\">PSI {p:.4}, too few accounts to alert</span>")
+            }
             Some(p) => {
                 let cls = if p >= v.psi_alert { "fail" } else { "passed" };
                 format!("<span class=\"pill {cls}\">PSI {p:.4}</span>")
@@ -121,10 +126,11 @@ pub fn render(v: &View) -> String {
         };
         let _ = write!(
             s,
-            "<section class=\"card\" id=\"drift-{m}\"><h2>{m} drift {psi}</h2><p class=\"muted\">model {ver}; computed on {population} owned, past-due, scored accounts; alert at PSI ≥ {alert}</p><table><thead><tr><th>score bin</th><th class=\"num\">reference</th><th class=\"num\">live</th><th class=\"num\">accounts</th></tr></thead><tbody>",
+            "<section class=\"card\" id=\"drift-{m}\"><h2>{m} drift {psi}</h2><p class=\"muted\">model {ver}; computed on {population} owned, past-due, scored accounts; the alert fires at PSI ≥ {alert} over at least {min} of them</p><table><thead><tr><th>score bin</th><th class=\"num\">reference</th><th class=\"num\">live</th><th class=\"num\">accounts</th></tr></thead><tbody>",
             m = d.model,
             ver = esc(&d.version),
             alert = v.psi_alert,
+            min = v.min_population,
         );
         let bins = d.counts.len();
         for (i, c) in d.counts.iter().enumerate() {

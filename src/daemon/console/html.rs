@@ -174,6 +174,7 @@ th,td{text-align:left;padding:5px 8px;border-bottom:1px solid var(--line);vertic
 th{font-weight:600;color:var(--muted);font-size:12px;text-transform:uppercase;letter-spacing:.03em}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 a{color:var(--accent)}
+#worklist td{white-space:nowrap}
 .pill{display:inline-block;padding:1px 7px;border-radius:9px;font-size:12px;background:#e8ecf3}
 .pill.open{background:#dff3e8;color:var(--ok)}.pill.held{background:#fdf0dc;color:var(--warn)}.pill.closed{background:#eceef2;color:var(--muted)}
 .pill.applied{background:#fdf0dc;color:var(--warn)}.pill.passed{background:#dff3e8;color:var(--ok)}.pill.not_reached{background:#eceef2;color:var(--muted)}

@@ -214,6 +214,7 @@ async fn health_page(State(s): State<Arc<Shared>>) -> Response {
         families: &families,
         drift,
         psi_alert: 0.25,
+        min_population: 200,
     };
     respond(
         StatusCode::OK,
