@@ -42,6 +42,8 @@ enum Command {
     Replay(arrears::replay::ReplayArgs),
     /// Print one account's decision history (or the decision in force at --at) from decision records.
     Explain(arrears::replay::explain::ExplainArgs),
+    /// Check a JSONL event file against the contract without applying it: every problem per record.
+    Validate(arrears::replay::validate::ValidateArgs),
     #[cfg(feature = "tools")]
     /// Write a synthetic portfolio's event stream (reproducible per seed).
     Simulate(arrears::tools::sim::SimulateArgs),
@@ -117,6 +119,13 @@ fn main() -> ExitCode {
             }
             Err(e) => {
                 say(fmt, true, &format!("arrears explain: {e:#}"));
+                ExitCode::from(2)
+            }
+        },
+        Command::Validate(args) => match arrears::replay::validate::run(&args) {
+            Ok(status) => ExitCode::from(status),
+            Err(e) => {
+                say(fmt, true, &format!("arrears validate: {e}"));
                 ExitCode::from(2)
             }
         },
