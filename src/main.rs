@@ -12,7 +12,10 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[command(
     name = "arrears",
     version,
-    about = "Collections risk scoring: events in, ranked, policy-checked work items out"
+    about = "Collections risk scoring: events in, ranked, policy-checked work items out",
+    after_help = "Exit status, for every command: 0 success; 1 the command failed at its work \
+                  (validate: some record is invalid); 2 bad arguments, unreadable input or a bad \
+                  configuration (every problem listed with its file, line and column, or variable)."
 )]
 struct Cli {
     /// Log format on stderr.
@@ -156,12 +159,16 @@ fn main() -> ExitCode {
     }
 }
 
+/// Exit status 2 for a configuration error (whichever command met it), 1 for any other failure.
 fn report(format: LogFormat, r: anyhow::Result<()>) -> ExitCode {
     match r {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             say(format, true, &format!("arrears: {e:#}"));
-            ExitCode::FAILURE
+            let config = e
+                .chain()
+                .any(|c| c.is::<arrears::engine::settings::ConfigError>());
+            ExitCode::from(if config { 2 } else { 1 })
         }
     }
 }
