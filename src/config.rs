@@ -77,6 +77,7 @@ impl Settings {
                 Err(e) => problems.push(e.to_string()),
             }
         }
+        layers.sort(&mut problems);
         Err(ConfigError::Invalid(problems))
     }
 }
@@ -178,6 +179,28 @@ impl Layers {
             (Origin::Env(var), _) => format!("environment variable {var}: {message}"),
             _ => message.to_string(),
         }
+    }
+
+    /// Orders problems as a person reads them: the file's by line and column, then the
+    /// environment's, then the rest (each group in the order found).
+    pub fn sort(&self, problems: &mut [String]) {
+        let name = self.file.as_ref().map(|f| format!("{}:", f.name));
+        problems.sort_by_key(|p| {
+            let at = name
+                .as_deref()
+                .and_then(|n| p.strip_prefix(n))
+                .and_then(|rest| {
+                    let mut parts = rest.splitn(3, ':');
+                    let line = parts.next()?.parse::<usize>().ok()?;
+                    let column = parts.next()?.parse::<usize>().ok()?;
+                    Some((line, column))
+                });
+            match at {
+                Some((line, column)) => (0, line, column),
+                None if p.starts_with("environment variable ") => (1, 0, 0),
+                None => (2, 0, 0),
+            }
+        });
     }
 
     /// A validation message (`<key> …`) with the place its key was set, if it was.

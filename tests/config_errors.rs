@@ -60,6 +60,11 @@ fn assert_three_problems(what: &str, out: &Output, file: &str) {
         err.contains("3 problem(s)"),
         "{what}: exactly three:\n{err}"
     );
+    let at = |line: &str| err.find(&format!("{file}:{line}:")).expect("listed");
+    assert!(
+        at("4") < at("7") && at("7") < at("10"),
+        "{what}: in the file's order:\n{err}"
+    );
 }
 
 #[test]

@@ -278,6 +278,7 @@ impl DaemonSettings {
         };
         let checks = s.http.load_token().into_iter().chain(s.problems());
         problems.extend(checks.map(|m| layers.locate_message(&m)));
+        layers.sort(&mut problems);
         if !problems.is_empty() {
             return Err(ConfigError::Invalid(problems));
         }

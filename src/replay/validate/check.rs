@@ -125,8 +125,11 @@ pub fn check_record(line: &[u8]) -> Checked {
     let value: Value = match serde_json::from_str(text) {
         Ok(v) => v,
         Err(e) => {
-            out.findings
-                .push(Finding::error(MALFORMED, "", format!("not JSON: {e}")));
+            out.findings.push(Finding::error(
+                MALFORMED,
+                "",
+                column_only(&format!("not JSON: {e}")),
+            ));
             return out;
         }
     };
@@ -142,6 +145,17 @@ pub fn check_record(line: &[u8]) -> Checked {
         engine_findings(text, value, &mut out.findings);
     }
     out
+}
+
+/// A serde position within the record (always line 1 of it) as a column, so that it is not read
+/// as a line of the file.
+fn column_only(detail: &str) -> String {
+    match detail.rsplit_once(" at line 1 column ") {
+        Some((what, col)) if col.bytes().all(|b| b.is_ascii_digit()) => {
+            format!("{what} (at column {col})")
+        }
+        _ => detail.to_string(),
+    }
 }
 
 /// Adds `f` unless a problem of the same field (or, for the whole record, of the same reason)
@@ -219,7 +233,7 @@ fn engine_findings(text: &str, mut value: Value, findings: &mut Vec<Finding>) {
         };
         let reason = r.reason.as_str();
         if r.reason == RejectReason::MalformedJson && r.detail.contains("duplicate key") {
-            push(findings, Finding::error(reason, "", r.detail));
+            push(findings, Finding::error(reason, "", column_only(&r.detail)));
             continue;
         }
         let (pointer, why) = if r.reason == RejectReason::UnknownType {
