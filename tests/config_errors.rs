@@ -196,3 +196,26 @@ fn backtest_exits_2_for_the_same_file() {
     );
     assert_three_problems("backtest", &out, &file);
 }
+
+#[test]
+fn quoted_keys_and_passthrough_properties_are_not_problems() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("props.toml");
+    std::fs::write(
+        &path,
+        "[kafka]\nmax_in_flight = 8\n[kafka.properties]\n\"heartbeat.interval.ms\" = \"500\"\n\
+         [http]\nenabled = false\n[ranking.fx_to_base]\nEUR = 1.1\n[scoring]\nwilling_threshold = 2.0\n",
+    )
+    .unwrap();
+    let file = path.display().to_string();
+    let out = arrears(&["run", "--config", &file], &[]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("1 problem(s)"), "only the threshold:\n{err}");
+    assert!(
+        err.contains(&format!(
+            "{file}:10:1: scoring.willing_threshold = 2 must be within [0, 1]"
+        )),
+        "{err}"
+    );
+}
