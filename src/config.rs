@@ -3,10 +3,17 @@
 //! [`Settings::validate`]; and model files, parsed by [`Model::from_json`]. The engine never
 //! reads files or the environment itself.
 
+mod source;
+mod suggest;
+
 use std::path::Path;
 
+use figment::error::Kind;
 use figment::providers::{Env, Format, Toml};
 use figment::Figment;
+use serde::de::DeserializeOwned;
+
+use source::{EnvOverrides, Origin, UserFile};
 
 use crate::engine::scoring::{BoundModel, BoundUplift, Model, ModelError, Scorer};
 use crate::engine::scoring::{SHIPPED_ABILITY, SHIPPED_WILLINGNESS};
@@ -54,12 +61,215 @@ impl Settings {
         Settings::load(None, false).expect("the shipped config/arrears.toml is valid")
     }
 
-    /// Loads defaults, then `file`, then (if `env`) `ARREARS_<SECTION>__<KEY>` variables.
+    /// Loads defaults, then `file`, then (if `env`) `ARREARS_<SECTION>__<KEY>` variables;
+    /// every problem at once, each with the file, line and column of its key (or the variable
+    /// that set it).
     pub fn load(file: Option<&Path>, env: bool) -> Result<Settings, ConfigError> {
-        let raw: RawConfig = layered(file, env)?
-            .extract()
-            .map_err(|e| ConfigError::Invalid(e.into_iter().map(|e| e.to_string()).collect()))?;
-        Settings::validate(raw)
+        let mut layers = Layers::read(file, env)?;
+        let (raw, mut problems) = layers.extract::<RawConfig>(None);
+        if let Some(raw) = raw {
+            match Settings::validate(raw) {
+                Ok(s) if problems.is_empty() => return Ok(s),
+                Ok(_) => {}
+                Err(ConfigError::Invalid(v)) => {
+                    problems.extend(v.iter().map(|m| layers.locate_message(m)))
+                }
+                Err(e) => problems.push(e.to_string()),
+            }
+        }
+        layers.sort(&mut problems);
+        Err(ConfigError::Invalid(problems))
+    }
+}
+
+/// At most this many problems are looked for by extraction (each costs one extraction).
+const MAX_PROBLEMS: usize = 100;
+
+/// The layers of one configuration (defaults, the `--config` file, the environment), and
+/// where each key of the last two is: for extraction that reports every problem, not the first.
+#[derive(Debug, Clone)]
+pub struct Layers {
+    file: Option<UserFile>,
+    env: Option<EnvOverrides>,
+}
+
+impl Layers {
+    /// Reads `file` (an error if it is missing, unreadable or not TOML) and, if `env`, notes the
+    /// `ARREARS_<SECTION>__<KEY>` variables.
+    pub fn read(file: Option<&Path>, env: bool) -> Result<Layers, ConfigError> {
+        let file = match file {
+            None => None,
+            Some(path) => {
+                if !path.exists() {
+                    return Err(ConfigError::Read(format!(
+                        "{} does not exist",
+                        path.display()
+                    )));
+                }
+                let text = std::fs::read_to_string(path).map_err(|e| {
+                    ConfigError::Read(format!("cannot read {}: {e}", path.display()))
+                })?;
+                Some(
+                    UserFile::parse(path.display().to_string(), text)
+                        .map_err(|e| ConfigError::Invalid(vec![e]))?,
+                )
+            }
+        };
+        let env = env.then(|| EnvOverrides::new(std::env::vars(), "ARREARS_", PROPERTY_ENV));
+        Ok(Layers { file, env })
+    }
+
+    fn figment(&self) -> Figment {
+        let mut fig = Figment::from(Toml::string(DEFAULT_TOML));
+        if let Some(f) = &self.file {
+            fig = fig.merge(Toml::string(&f.text));
+        }
+        if let Some(env) = &self.env {
+            let excluded = env.excluded.clone();
+            fig = fig.merge(
+                Env::prefixed("ARREARS_")
+                    .filter(move |k| {
+                        k.as_str().contains("__")
+                            && !k
+                                .as_str()
+                                .to_ascii_uppercase()
+                                .starts_with(&PROPERTY_ENV["ARREARS_".len()..])
+                            && !excluded.contains(k.as_str())
+                    })
+                    .split("__"),
+            );
+        }
+        fig
+    }
+
+    /// Where the value at `path` came from: the variable that sets it, else its key in the
+    /// file (with `prefix`, the nearest enclosing key the file has).
+    fn origin(&self, path: &[String], prefix: bool) -> Origin {
+        if let Some(var) = self.env.as_ref().and_then(|e| e.var(path)) {
+            return Origin::Env(var.to_string());
+        }
+        match &self.file {
+            Some(f) if prefix || f.has(path) => match f.position(path) {
+                Some((line, column)) => Origin::File { line, column },
+                None => Origin::Defaults,
+            },
+            _ => Origin::Defaults,
+        }
+    }
+
+    /// Takes the value at `path` (or its nearest enclosing table) out of the layer it came from.
+    fn remove(&mut self, path: &[String]) -> bool {
+        for n in (1..=path.len()).rev() {
+            let p = &path[..n];
+            if self.env.as_mut().is_some_and(|e| e.remove(p, "ARREARS_")) {
+                return true;
+            }
+            if self.file.as_mut().is_some_and(|f| f.remove(p)) {
+                return true;
+            }
+        }
+        false
+    }
+
+    fn place(&self, origin: Origin, message: &str) -> String {
+        match (origin, &self.file) {
+            (Origin::File { line, column }, Some(f)) => {
+                format!("{}:{line}:{column}: {message}", f.name)
+            }
+            (Origin::Env(var), _) => format!("environment variable {var}: {message}"),
+            _ => message.to_string(),
+        }
+    }
+
+    /// Orders problems as a person reads them: the file's by line and column, then the
+    /// environment's, then the rest (each group in the order found).
+    pub fn sort(&self, problems: &mut [String]) {
+        let name = self.file.as_ref().map(|f| format!("{}:", f.name));
+        problems.sort_by_key(|p| {
+            let at = name
+                .as_deref()
+                .and_then(|n| p.strip_prefix(n))
+                .and_then(|rest| {
+                    let mut parts = rest.splitn(3, ':');
+                    let line = parts.next()?.parse::<usize>().ok()?;
+                    let column = parts.next()?.parse::<usize>().ok()?;
+                    Some((line, column))
+                });
+            match at {
+                Some((line, column)) => (0, line, column),
+                None if p.starts_with("environment variable ") => (1, 0, 0),
+                None => (2, 0, 0),
+            }
+        });
+    }
+
+    /// A validation message (`<key> …`) with the place its key was set, if it was.
+    pub fn locate_message(&self, message: &str) -> String {
+        let key: String = message
+            .chars()
+            .take_while(|c| !matches!(c, ' ' | ':' | '[' | '=' | '"'))
+            .collect();
+        let path: Vec<String> = key.split('.').map(str::to_owned).collect();
+        self.place(self.origin(&path, false), message)
+    }
+
+    /// Extracts `T` (from the table `focus`, or the whole configuration), reporting every
+    /// problem: each bad key is reported with its place, taken out, and extraction repeated.
+    /// The value is `None` when a problem could not be taken out.
+    pub fn extract<T: DeserializeOwned>(
+        &mut self,
+        focus: Option<&str>,
+    ) -> (Option<T>, Vec<String>) {
+        let mut problems = Vec::new();
+        while problems.len() < MAX_PROBLEMS {
+            let fig = self.figment();
+            let result = match focus {
+                Some(f) => fig.focus(f).extract::<T>(),
+                None => fig.extract::<T>(),
+            };
+            let errors = match result {
+                Ok(v) => return (Some(v), problems),
+                Err(e) => e,
+            };
+            let mut progressed = false;
+            for e in errors {
+                let mut path: Vec<String> = focus.map(str::to_owned).into_iter().collect();
+                path.extend(e.path.iter().cloned());
+                let (message, exact) = match &e.kind {
+                    Kind::UnknownField(name, known) => {
+                        if path.last() != Some(name) {
+                            path.push(name.clone());
+                        }
+                        (
+                            format!("unknown key `{name}`{}", suggest::hint(name, known)),
+                            true,
+                        )
+                    }
+                    Kind::UnknownVariant(v, known) => (
+                        format!(
+                            "unknown value `{v}`, expected one of {}{}",
+                            known.join(", "),
+                            suggest::hint(v, known)
+                        ),
+                        true,
+                    ),
+                    Kind::MissingField(name) => {
+                        if path.last().map(String::as_str) != Some(name) {
+                            path.push(name.to_string());
+                        }
+                        (format!("missing key `{name}`"), false)
+                    }
+                    kind => (kind.to_string(), true),
+                };
+                let message = format!("{}: {message}", path.join("."));
+                problems.push(self.place(self.origin(&path, !exact), &message));
+                progressed |= self.remove(&path);
+            }
+            if !progressed {
+                return (None, problems);
+            }
+        }
+        (None, problems)
     }
 }
 

@@ -12,7 +12,10 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[command(
     name = "arrears",
     version,
-    about = "Collections risk scoring: events in, ranked, policy-checked work items out"
+    about = "Collections risk scoring: events in, ranked, policy-checked work items out",
+    after_help = "Exit status, for every command: 0 success; 1 the command failed at its work \
+                  (validate: some record is invalid); 2 bad arguments, unreadable input or a bad \
+                  configuration (every problem listed with its file, line and column, or variable)."
 )]
 struct Cli {
     /// Log format on stderr.
@@ -42,6 +45,8 @@ enum Command {
     Replay(arrears::replay::ReplayArgs),
     /// Print one account's decision history (or the decision in force at --at) from decision records.
     Explain(arrears::replay::explain::ExplainArgs),
+    /// Check a JSONL event file against the contract without applying it: every problem per record.
+    Validate(arrears::replay::validate::ValidateArgs),
     #[cfg(feature = "tools")]
     /// Write a synthetic portfolio's event stream (reproducible per seed).
     Simulate(arrears::tools::sim::SimulateArgs),
@@ -120,6 +125,13 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
+        Command::Validate(args) => match arrears::replay::validate::run(&args) {
+            Ok(status) => ExitCode::from(status),
+            Err(e) => {
+                say(fmt, true, &format!("arrears validate: {e}"));
+                ExitCode::from(2)
+            }
+        },
         #[cfg(feature = "tools")]
         Command::Demo(args) => report(arrears::tools::demo::cmd_demo(&args)),
         Command::Run(args) => report(arrears::daemon::cmd_run(&args)),
@@ -147,12 +159,16 @@ fn main() -> ExitCode {
     }
 }
 
+/// Exit status 2 for a configuration error (whichever command met it), 1 for any other failure.
 fn report(format: LogFormat, r: anyhow::Result<()>) -> ExitCode {
     match r {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             say(format, true, &format!("arrears: {e:#}"));
-            ExitCode::FAILURE
+            let config = e
+                .chain()
+                .any(|c| c.is::<arrears::engine::settings::ConfigError>());
+            ExitCode::from(if config { 2 } else { 1 })
         }
     }
 }

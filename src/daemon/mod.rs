@@ -60,7 +60,7 @@ use tokio::task::JoinHandle;
 
 use crate::engine::pipeline::Pipeline;
 use crate::engine::scoring::Scorer;
-use crate::engine::settings::Settings;
+use crate::engine::settings::{ConfigError, Settings};
 
 pub use clock::{Clock, WallClock};
 pub use error::DaemonError;
@@ -191,8 +191,14 @@ impl Running {
 
 /// Loads everything, then runs the daemon (and its HTTP API) until SIGINT/SIGTERM.
 pub async fn run(args: &RunArgs) -> anyhow::Result<()> {
-    let settings = Settings::load(args.config.as_deref(), true)?;
-    let daemon = DaemonSettings::load(args.config.as_deref(), true)?;
+    // Both halves of the configuration, so that every problem of either is reported at once.
+    let (settings, daemon) = match (
+        Settings::load(args.config.as_deref(), true),
+        DaemonSettings::load(args.config.as_deref(), true),
+    ) {
+        (Ok(s), Ok(d)) => (s, d),
+        (a, b) => return Err(ConfigError::merge(a.err(), b.err()).into()),
+    };
     let scorer = Scorer::load_settings(&settings)?;
     let pipeline = Pipeline::new(Arc::new(settings), Arc::new(scorer));
     let shared = Shared::new(pipeline, Arc::new(WallClock));

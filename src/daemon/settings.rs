@@ -266,8 +266,22 @@ pub fn is_secret(key: &str) -> bool {
 impl DaemonSettings {
     /// Loads the compiled-in defaults, then `file`, then (if `env`) `ARREARS_KAFKA__KEY` and
     /// `ARREARS_HTTP__KEY` variables; reads only the `kafka` and `http` tables.
+    /// Every problem at once, each with the file, line and column of its key (or its variable).
     pub fn load(file: Option<&Path>, env: bool) -> Result<DaemonSettings, ConfigError> {
-        let mut s = Self::from_figment(&crate::config::layered(file, env)?)?;
+        let mut layers = crate::config::Layers::read(file, env)?;
+        let (kafka, mut problems) = layers.extract::<KafkaConfig>(Some("kafka"));
+        let (http, more) = layers.extract::<HttpConfig>(Some("http"));
+        problems.extend(more);
+        let mut s = DaemonSettings {
+            kafka: kafka.unwrap_or_default(),
+            http: http.unwrap_or_default(),
+        };
+        let checks = s.http.load_token().into_iter().chain(s.problems());
+        problems.extend(checks.map(|m| layers.locate_message(&m)));
+        layers.sort(&mut problems);
+        if !problems.is_empty() {
+            return Err(ConfigError::Invalid(problems));
+        }
         if env {
             s.merge_property_env(std::env::vars())?;
         }

@@ -23,6 +23,25 @@ pub enum ConfigError {
     Invalid(Vec<String>),
 }
 
+impl ConfigError {
+    /// The problems of both (a read error stands alone: it comes first).
+    pub fn merge(a: Option<ConfigError>, b: Option<ConfigError>) -> ConfigError {
+        match (a, b) {
+            (Some(ConfigError::Invalid(mut x)), Some(ConfigError::Invalid(y))) => {
+                for p in y {
+                    if !x.contains(&p) {
+                        x.push(p);
+                    }
+                }
+                ConfigError::Invalid(x)
+            }
+            (Some(e @ ConfigError::Read(_)), _) | (_, Some(e @ ConfigError::Read(_))) => e,
+            (Some(e), None) | (None, Some(e)) => e,
+            (None, None) => ConfigError::Invalid(Vec::new()),
+        }
+    }
+}
+
 /// The whole configuration as read (defaults, `--config`, `ARREARS_*`), before validation.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]

@@ -4,6 +4,7 @@
 
 pub mod explain;
 pub mod training_rows;
+pub mod validate;
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
