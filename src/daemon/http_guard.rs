@@ -1,16 +1,18 @@
 //! The HTTP API's per-request guards, as axum middleware: the optional bearer token (every route
 //! but `/healthz` and `/readyz`, and `/metrics` unless `http.metrics_without_auth`), compared in
 //! constant time and never logged; the request body size limit (413); the per-request timeout
-//! (503).
+//! (503). Each refusal is an `application/problem+json` body (`http_problem`).
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{header, StatusCode};
+use axum::http::header;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+
+use super::http_problem::Problem;
 
 use super::sensitive::Sensitive;
 use super::settings::HttpConfig;
@@ -34,9 +36,10 @@ impl Guard {
         })
     }
 
-    /// Whether `path` may be served without the token.
+    /// Whether `path` may be served without the token (`/openapi.json` describes no data).
     fn open(&self, path: &str) -> bool {
-        matches!(path, "/healthz" | "/readyz") || (self.metrics_open && path == "/metrics")
+        matches!(path, "/healthz" | "/readyz" | "/openapi.json")
+            || (self.metrics_open && path == "/metrics")
     }
 }
 
@@ -67,16 +70,11 @@ pub async fn guard(State(g): State<Arc<Guard>>, req: Request, next: Next) -> Res
             let ok = presented
                 .is_some_and(|t| constant_time_eq(t.as_bytes(), token.expose().as_bytes()));
             if !ok {
-                return (
-                    StatusCode::UNAUTHORIZED,
-                    [(header::WWW_AUTHENTICATE, "Bearer")],
-                    "a bearer token is required\n",
-                )
-                    .into_response();
+                return Problem::unauthorized();
             }
         }
     }
-    let too_large = || (StatusCode::PAYLOAD_TOO_LARGE, "request body too large\n").into_response();
+    let too_large = || Problem::body_too_large().into_response();
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -97,7 +95,7 @@ pub async fn guard(State(g): State<Arc<Guard>>, req: Request, next: Next) -> Res
     };
     match tokio::time::timeout(g.timeout, work).await {
         Ok(r) => r,
-        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "request timed out\n").into_response(),
+        Err(_) => Problem::timeout().into_response(),
     }
 }
 

@@ -24,8 +24,8 @@ use tower::ServiceExt;
 use super::settings::HttpConfig;
 
 /// What a connection refused for want of a slot is told before it is closed.
-const BUSY: &[u8] =
-    b"HTTP/1.1 503 Service Unavailable\r\ncontent-length: 5\r\nconnection: close\r\n\r\nbusy\n";
+/// (A problem+json body, as every error of the API; see `http_problem`.)
+const BUSY: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/problem+json\r\ncontent-length: 121\r\nconnection: close\r\n\r\n{\"type\":\"urn:arrears:problem:busy\",\"title\":\"Too many connections\",\"status\":503,\"detail\":\"every connection slot is taken\"}";
 
 /// Serves `app` on `listener` under `cfg`'s limits until `shutdown` completes, then waits for
 /// the open connections to finish.

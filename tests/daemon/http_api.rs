@@ -168,6 +168,17 @@ async fn http_api_answers_from_the_daemons_state() {
 
     let (status, body) = get(addr, "/v1/worklist?status=bogus").await;
     assert_eq!(status, 400, "{body}");
+    assert_eq!(
+        json(&body)["type"],
+        "urn:arrears:problem:bad-query",
+        "{body}"
+    );
+    let (status, body) = get(addr, "/v1/worklist?statsu=open").await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(
+        json(&body)["detail"],
+        "unknown query parameter `statsu`; expected one of limit, status"
+    );
 
     let names: BTreeSet<&str> = FEATURE_NAMES.iter().copied().collect();
     for (id, item) in &expected {
@@ -200,8 +211,20 @@ async fn http_api_answers_from_the_daemons_state() {
         assert_eq!(v["last_published"]["version"], item["version"]);
         bodies.push(body);
     }
-    let (status, body) = get(addr, "/v1/accounts/no-such-account").await;
+    let (status, head, body) = get_with_head(addr, "/v1/accounts/no-such-account").await;
     assert_eq!(status, 404, "{body}");
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("content-type: application/problem+json"),
+        "{head}"
+    );
+    let problem = json(&body);
+    assert_eq!(problem["type"], "urn:arrears:problem:unknown-account");
+    assert_eq!(problem["status"], 404);
+    assert_eq!(
+        problem["detail"],
+        "no account `no-such-account` on this instance"
+    );
 
     for body in &bodies {
         assert_no_phone(body, &phones);
