@@ -35,7 +35,7 @@ use crate::replay::explain;
 
 use super::error::DaemonError;
 use super::http_guard::{guard, Guard};
-use super::http_openapi::{finish, DecisionsDoc, SecurityAddon, WorkItemDoc};
+use super::http_openapi::{finish, DecisionsDoc, SecurityAddon, WorkItemDoc, WorkItemNowDoc};
 use super::http_problem::{self as problem, parse_query, Problem};
 use super::settings::HttpConfig;
 use super::shared::Shared;
@@ -79,7 +79,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
     ),
     servers((url = "http://127.0.0.1:8080", description = "the default `http.listen`")),
     paths(healthz, readyz, metrics, version, openapi_json, worklist, account, decisions),
-    components(schemas(Problem, WorkItemDoc, AccountView, DecisionsDoc, VersionInfo)),
+    components(schemas(Problem, WorkItemDoc, WorkItemNowDoc, AccountView, DecisionsDoc, VersionInfo)),
     modifiers(&SecurityAddon),
     security(("bearer" = [])),
     tags(
@@ -340,8 +340,8 @@ struct AccountView {
     #[schema(value_type = String)]
     segment: Segment,
     decision: DecisionView,
-    /// The work item the account would get now.
-    #[schema(value_type = WorkItemDoc)]
+    /// The work item the account would get now (computed, not published: `version` 0).
+    #[schema(value_type = WorkItemNowDoc)]
     item_now: WorkItem,
     /// The latest work item published for it (null before the first).
     #[schema(value_type = Option<WorkItemDoc>)]

@@ -1,6 +1,7 @@
 //! The pieces of the HTTP API's OpenAPI document that are not derived from a handler: the bearer
 //! security scheme, the work item's schema (the published JSON Schema, `docs/schema/
-//! work-item.schema.json`, compiled in, so the document says exactly what the contract says),
+//! work-item.schema.json`, compiled in, so the document says exactly what the contract says; and
+//! a copy with `version` 0 for the unpublished item an account view computes),
 //! the decision-records envelope, and [`finish`], which adds the responses every operation shares
 //! (401 on guarded routes, 405, 413, 503 on a timeout, all problem+json) and serialises the document.
 //! `http.rs` derives the document from its handlers' `#[utoipa::path]` attributes and serves it
@@ -41,6 +42,27 @@ impl PartialSchema for WorkItemDoc {
 impl ToSchema for WorkItemDoc {
     fn name() -> Cow<'static, str> {
         Cow::Borrowed(WORK_ITEM)
+    }
+}
+
+/// The work item an account view computes now (`item_now`): a work item as published but not
+/// published, so its `version` is 0; replaced in [`finish`] by the published schema so relaxed.
+pub struct WorkItemNowDoc;
+
+/// Name of that schema component.
+const WORK_ITEM_NOW: &str = "WorkItemNow";
+
+impl PartialSchema for WorkItemNowDoc {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .description(Some("docs/schema/work-item.schema.json, version 0"))
+            .into()
+    }
+}
+
+impl ToSchema for WorkItemNowDoc {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed(WORK_ITEM_NOW)
     }
 }
 
@@ -134,6 +156,15 @@ pub fn finish(doc: &utoipa::openapi::OpenApi) -> Value {
     for (name, schema) in schema_components(WORK_ITEM_SCHEMA, WORK_ITEM) {
         schemas.insert(name, schema);
     }
+    let mut now = schemas[WORK_ITEM].clone();
+    now["title"] = json!("arrears work item, as computed now (not published)");
+    now["properties"]["version"] = json!({
+        "description": "0: this item is computed for the view, not published (a published item's \
+                        version starts at 1).",
+        "type": "integer",
+        "const": 0
+    });
+    schemas.insert(WORK_ITEM_NOW.to_string(), now);
     let paths = v
         .get_mut("paths")
         .and_then(Value::as_object_mut)

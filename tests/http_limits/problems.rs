@@ -8,6 +8,7 @@ use arrears::daemon::http;
 use serde_json::Value;
 
 use crate::client::{http_config, send_full, serve};
+use crate::common::assert_conforms;
 
 const TOKEN: &str = "problem-token-0b7d";
 
@@ -28,6 +29,7 @@ fn problem(r: &(u16, String, String), status: u16, kind: &str) -> String {
         "{head}"
     );
     let v: Value = serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"));
+    assert_conforms("Problem", &v);
     assert_eq!(v["status"], status, "{body}");
     assert_eq!(v["type"], kind, "{body}");
     assert!(v["title"].as_str().is_some_and(|t| !t.is_empty()), "{body}");
@@ -200,6 +202,7 @@ async fn the_openapi_document_is_open_and_version_names_the_build() {
     let (status, _, body) = get(addr, "/version", Some(TOKEN)).await;
     assert_eq!(status, 200, "{body}");
     let v: Value = serde_json::from_str(&body).unwrap();
+    assert_conforms("VersionInfo", &v);
     assert_eq!(v["version"], env!("CARGO_PKG_VERSION"));
     let commit = v["git_commit"].as_str().unwrap();
     assert!(
