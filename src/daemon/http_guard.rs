@@ -1,5 +1,6 @@
 //! The HTTP API's per-request guards, as axum middleware: the optional bearer token (every route
-//! but `/healthz` and `/readyz`, and `/metrics` unless `http.metrics_without_auth`), compared in
+//! but `/healthz`, `/readyz` and `/openapi.json`, and `/metrics` unless
+//! `http.metrics_without_auth`; unknown paths too, so nothing is learnt without it), compared in
 //! constant time and never logged; the request body size limit (413); the per-request timeout
 //! (503). Each refusal is an `application/problem+json` body (`http_problem`).
 

@@ -115,8 +115,9 @@ pub struct HttpConfig {
     pub max_body_bytes: usize,
     /// Oldest a served `/v1/worklist` may be when the pipeline changed since (see `worklist`).
     pub worklist_max_staleness_ms: u64,
-    /// A file holding the bearer token every route but `/healthz` and `/readyz` then requires
-    /// (`Authorization: Bearer <token>`; one trailing newline dropped). Unset: no authentication.
+    /// A file holding the bearer token every route but `/healthz`, `/readyz` and `/openapi.json`
+    /// then requires (`Authorization: Bearer <token>`; one trailing newline dropped). Unset: no
+    /// authentication.
     pub auth_token_file: Option<String>,
     /// Serve `/metrics` without the token even when `auth_token_file` is set.
     pub metrics_without_auth: bool,
