@@ -1,17 +1,22 @@
 //! The HTTP API's per-request guards, as axum middleware: the optional bearer token (every route
-//! but `/healthz`, `/readyz`, the console's sign-in form and stylesheet, and `/metrics` unless
-//! `http.metrics_without_auth`), presented as `Authorization: Bearer` or, from a browser, in the
-//! cookie the console's sign-in sets, compared in constant time and never logged; the request body size limit (413); the per-request timeout
-//! (503).
+//! but `/healthz`, `/readyz`, `/openapi.json`, the console's sign-in form, stylesheet and icon,
+//! and `/metrics` unless `http.metrics_without_auth`; unknown paths too, so nothing is learnt
+//! without it), presented as `Authorization: Bearer` or, from a browser, in the cookie the
+//! console's sign-in sets, compared in constant time and never logged; the request body size
+//! limit (413); the per-request timeout (503). Each refusal of the API is an
+//! `application/problem+json` body (`http_problem`); a browser without the token on a console
+//! page is sent to the sign-in form.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{header, StatusCode};
+use axum::http::header;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+
+use super::http_problem::Problem;
 
 use super::sensitive::Sensitive;
 use super::settings::HttpConfig;
@@ -35,11 +40,16 @@ impl Guard {
         })
     }
 
-    /// Whether `path` may be served without the token.
+    /// Whether `path` may be served without the token (`/openapi.json` describes no data).
     fn open(&self, path: &str) -> bool {
         matches!(
             path,
-            "/healthz" | "/readyz" | "/console/login" | "/console/style.css" | "/console/icon.svg"
+            "/healthz"
+                | "/readyz"
+                | "/openapi.json"
+                | "/console/login"
+                | "/console/style.css"
+                | "/console/icon.svg"
         ) || (self.metrics_open && path == "/metrics")
     }
 }
@@ -113,16 +123,11 @@ pub async fn guard(State(g): State<Arc<Guard>>, req: Request, next: Next) -> Res
                 return axum::response::Redirect::to("/console/login").into_response();
             }
             if !ok {
-                return (
-                    StatusCode::UNAUTHORIZED,
-                    [(header::WWW_AUTHENTICATE, "Bearer")],
-                    "a bearer token is required\n",
-                )
-                    .into_response();
+                return Problem::unauthorized();
             }
         }
     }
-    let too_large = || (StatusCode::PAYLOAD_TOO_LARGE, "request body too large\n").into_response();
+    let too_large = || Problem::body_too_large().into_response();
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -143,7 +148,7 @@ pub async fn guard(State(g): State<Arc<Guard>>, req: Request, next: Next) -> Res
     };
     match tokio::time::timeout(g.timeout, work).await {
         Ok(r) => r,
-        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "request timed out\n").into_response(),
+        Err(_) => Problem::timeout().into_response(),
     }
 }
 

@@ -24,8 +24,8 @@ use tower::ServiceExt;
 use super::settings::HttpConfig;
 
 /// What a connection refused for want of a slot is told before it is closed.
-const BUSY: &[u8] =
-    b"HTTP/1.1 503 Service Unavailable\r\ncontent-length: 5\r\nconnection: close\r\n\r\nbusy\n";
+/// (A problem+json body, as every error of the API; see `http_problem`.)
+const BUSY: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/problem+json\r\ncontent-length: 121\r\nconnection: close\r\n\r\n{\"type\":\"urn:arrears:problem:busy\",\"title\":\"Too many connections\",\"status\":503,\"detail\":\"every connection slot is taken\"}";
 
 /// Serves `app` on `listener` under `cfg`'s limits until `shutdown` completes, then waits for
 /// the open connections to finish.
@@ -154,5 +154,27 @@ async fn connection(
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::BUSY;
+
+    #[test]
+    fn the_busy_answer_is_a_well_formed_problem() {
+        let text = std::str::from_utf8(BUSY).unwrap();
+        let (head, body) = text.split_once("\r\n\r\n").unwrap();
+        let length: usize = head
+            .lines()
+            .find_map(|l| l.strip_prefix("content-length: "))
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert_eq!(length, body.len());
+        let v: serde_json::Value = serde_json::from_str(body).unwrap();
+        assert_eq!(v["status"], 503);
+        assert_eq!(v["type"], "urn:arrears:problem:busy");
+        assert!(head.contains("content-type: application/problem+json"));
     }
 }

@@ -12,15 +12,17 @@
 //!   changelog first and then items, the clock's re-evaluation, the drain at shutdown);
 //!   `record`: one record through the engine, a panic isolated to it; `restore`: the
 //!   changelog read in the background;
-//! - `http`: health, readiness, metrics and the worklist API, behind `http_guard` (token, body
-//!   limit, request timeout) and served by `http_serve` (connection limit, header-read and idle
-//!   timeouts); `console`: the web console (worklist, account, portfolio, health pages) on the
-//!   same server; `metrics`: the Prometheus registry;
+//! - `http`: health, readiness, metrics, version, the OpenAPI document and the worklist API,
+//!   behind `http_guard` (token, body limit, request timeout) and served by `http_serve`
+//!   (connection limit, header-read and idle timeouts); `console`: the web console (worklist,
+//!   account, portfolio, health pages) on the same server; `metrics`: the Prometheus registry;
 //! - leaves: `shared` (state shared by loop, callbacks and API), `error`, `fault` (transient or
 //!   fatal client errors, back-off), `clock`, `shutdown`, `settings` (the `[kafka]` and `[http]`
 //!   tables), `sensitive` (masked values), `topics` (the contract's topic names), `worklist` (the
 //!   snapshot the API serves), `decisions` (items paired with their decision records, and each
-//!   owned account's recent records).
+//!   owned account's recent records), `http_problem` (problem+json errors, fallbacks, strict
+//!   query parsing), `http_openapi` (the OpenAPI document's hand-written parts), `version` (what
+//!   `/version` answers).
 //!
 //! Tokio and rdkafka live here and in the tools, never in the engine. No phone number is ever
 //! logged; account ids only at debug level.
@@ -34,6 +36,8 @@ pub mod error;
 pub mod fault;
 pub mod http;
 pub mod http_guard;
+pub mod http_openapi;
+pub mod http_problem;
 pub mod http_serve;
 pub mod in_flight;
 pub mod merge;
@@ -47,6 +51,7 @@ pub mod shutdown;
 pub mod sink;
 pub mod source;
 pub mod topics;
+pub mod version;
 pub mod worker;
 pub mod worklist;
 
@@ -200,6 +205,7 @@ pub async fn run(args: &RunArgs) -> anyhow::Result<()> {
         (a, b) => return Err(ConfigError::merge(a.err(), b.err()).into()),
     };
     let scorer = Scorer::load_settings(&settings)?;
+    log_effective(&settings, &daemon, &scorer);
     let pipeline = Pipeline::new(Arc::new(settings), Arc::new(scorer));
     let shared = Shared::new(pipeline, Arc::new(WallClock));
     spawn(daemon, shared, shutdown_signal())
@@ -207,6 +213,28 @@ pub async fn run(args: &RunArgs) -> anyhow::Result<()> {
         .join()
         .await?;
     Ok(())
+}
+
+/// One INFO event with the merged configuration (defaults, `--config`, environment) as JSON,
+/// every secret masked (`Sensitive` serialises as a mask; see `DaemonSettings::effective`), and
+/// the build it runs.
+fn log_effective(settings: &Settings, daemon: &DaemonSettings, scorer: &Scorer) {
+    let mut config = daemon.effective();
+    let mut engine = serde_json::to_value(&settings.raw).unwrap_or_default();
+    if let Some(m) = engine.as_object_mut() {
+        // The raw, unmasked `[kafka]` and `[http]` tables: shown masked above instead.
+        m.remove("kafka");
+        m.remove("http");
+    }
+    config["engine"] = engine;
+    let build = version::VersionInfo::new(scorer, settings);
+    tracing::info!(
+        version = build.version,
+        git_commit = build.git_commit,
+        model_version = %scorer.model_version,
+        config = %config,
+        "effective configuration"
+    );
 }
 
 /// `arrears run`: a multi-threaded runtime around [`run`].

@@ -1,20 +1,28 @@
 //! [`Sensitive<T>`]: a value that may hold a secret (a librdkafka property such as
-//! `sasl.password`). Its `Debug` and `Display` print a mask, never the value, so a settings
-//! struct can be logged or put in an error message whole; the value is reached only on purpose,
-//! through [`Sensitive::expose`] (or `Deref`), where it is handed to librdkafka.
+//! `sasl.password`). Its `Debug`, `Display` and `Serialize` give a mask, never the value, so a
+//! settings struct can be logged, serialised (the effective configuration `arrears run` logs) or
+//! put in an error message whole; the value is reached only on purpose, through
+//! [`Sensitive::expose`] (or `Deref`), where it is handed to librdkafka.
 
 use std::fmt;
 use std::ops::Deref;
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Serialize, Serializer};
 
-/// What `Debug` and `Display` print instead of the value.
+/// What `Debug`, `Display` and `Serialize` give instead of the value.
 pub const MASK: &str = "********";
 
-/// A value whose `Debug` and `Display` never show it (serialised as the plain value).
-#[derive(Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+/// A value whose `Debug`, `Display` and `Serialize` never show it (it deserialises from the plain
+/// value).
+#[derive(Clone, PartialEq, Eq, Default, Deserialize)]
 #[serde(transparent)]
 pub struct Sensitive<T>(T);
+
+impl<T> Serialize for Sensitive<T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(MASK)
+    }
+}
 
 impl<T> Sensitive<T> {
     pub fn new(value: T) -> Sensitive<T> {
@@ -96,7 +104,8 @@ mod tests {
             [("sasl.password".to_string(), s.clone())].into();
         assert!(!format!("{map:?}").contains("hunter2"));
         assert_eq!(s.expose(), "hunter2");
-        assert_eq!(serde_json::to_string(&s).unwrap(), "\"hunter2\"");
+        assert_eq!(serde_json::to_string(&s).unwrap(), format!("\"{MASK}\""));
+        assert!(!serde_json::to_string(&map).unwrap().contains("hunter2"));
     }
 
     #[test]

@@ -115,16 +115,17 @@ pub struct HttpConfig {
     pub max_body_bytes: usize,
     /// Oldest a served `/v1/worklist` may be when the pipeline changed since (see `worklist`).
     pub worklist_max_staleness_ms: u64,
-    /// A file holding the bearer token every route but `/healthz` and `/readyz` then requires
-    /// (`Authorization: Bearer <token>`; one trailing newline dropped). Unset: no authentication.
+    /// A file holding the bearer token every route but `/healthz`, `/readyz` and `/openapi.json`
+    /// then requires (`Authorization: Bearer <token>`; one trailing newline dropped). Unset: no
+    /// authentication.
     pub auth_token_file: Option<String>,
     /// Serve `/metrics` without the token even when `auth_token_file` is set.
     pub metrics_without_auth: bool,
     /// Decision records kept in memory per owned account for `/v1/accounts/{id}/decisions` (the
     /// latest ones; about 4 KiB each), 1 to [`MAX_DECISIONS_PER_ACCOUNT`].
     pub decisions_per_account: usize,
-    /// The token read from `auth_token_file`; never logged.
-    #[serde(skip)]
+    /// The token read from `auth_token_file`; never logged (serialised masked).
+    #[serde(skip_deserializing)]
     pub auth_token: Option<Sensitive<String>>,
 }
 
@@ -410,6 +411,15 @@ impl DaemonSettings {
         p
     }
 
+    /// The effective `[kafka]` and `[http]` tables as JSON, for the log line `arrears run` starts
+    /// with: every [`Sensitive`] value masked (the token, and each passthrough property, shown
+    /// only when [`is_secret`] does not flag its name).
+    pub fn effective(&self) -> serde_json::Value {
+        let mut v = serde_json::json!({"kafka": &self.kafka, "http": &self.http});
+        v["kafka"]["properties"] = serde_json::json!(self.masked_properties());
+        v
+    }
+
     /// The passthrough properties with secrets masked, for logs.
     pub fn masked_properties(&self) -> BTreeMap<String, String> {
         self.kafka
@@ -512,6 +522,10 @@ mod tests {
         assert_eq!(masked["sasl.password"], "********");
         assert_eq!(masked["security.protocol"], "SASL_SSL");
         assert!(!format!("{masked:?}").contains("hunter2"));
+        let effective = s.effective().to_string();
+        assert!(!effective.contains("hunter2"), "{effective}");
+        assert!(effective.contains("SASL_SSL"), "{effective}");
+        assert_eq!(s.effective()["kafka"]["properties"]["sasl.password"], MASK);
     }
 
     #[test]

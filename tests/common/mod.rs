@@ -131,3 +131,19 @@ pub async fn stop_daemon(running: Running) {
         .expect("timed out waiting for the daemon to stop");
     assert!(result.is_ok(), "graceful stop returned {result:?}");
 }
+
+/// Panics unless `value` conforms to the OpenAPI document's schema component `name` (the document
+/// says what the handlers return).
+pub fn assert_conforms(name: &str, value: &Value) {
+    let mut root = arrears::daemon::http::openapi();
+    root["$ref"] = Value::String(format!("#/components/schemas/{name}"));
+    let validator = jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft202012)
+        .build(&root)
+        .unwrap_or_else(|e| panic!("the {name} schema: {e}"));
+    let errors: Vec<String> = validator
+        .iter_errors(value)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "not a {name}: {errors:?}\n{value}");
+}

@@ -19,8 +19,8 @@ use rdkafka::Offset;
 use serde_json::Value;
 
 use crate::common::{
-    broker, offline_items, pipeline, reader, settings, simulated_events, start_daemon, stop_daemon,
-    DEADLINE, PARTITIONS,
+    assert_conforms, broker, offline_items, pipeline, reader, settings, simulated_events,
+    start_daemon, stop_daemon, DEADLINE, PARTITIONS,
 };
 use crate::http_api::{assert_no_phone, get, get_with_head, json, phones_of};
 use crate::{instances::*, items::*, kafka_io::*};
@@ -280,6 +280,7 @@ async fn the_api_serves_each_accounts_recent_decision_records() {
             "{head}"
         );
         let v = json(&body);
+        assert_conforms("DecisionsDoc", &v);
         assert_eq!(v["account_id"], id.as_str());
         let served = v["decisions"].as_array().expect("decisions");
         assert_eq!(served, kept, "{id}: the latest three, oldest first");

@@ -1,4 +1,5 @@
-//! The HTTP API: health, readiness, the worklist and account explanations, never a phone number.
+//! The HTTP API: health, readiness, the worklist and account explanations, never a phone number;
+//! each response conforms to its schema in the OpenAPI document.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -9,7 +10,9 @@ use arrears::engine::features::FEATURE_NAMES;
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::common::{broker, offline_items, pipeline, settings, simulated_events, DEADLINE};
+use crate::common::{
+    assert_conforms, broker, offline_items, pipeline, settings, simulated_events, DEADLINE,
+};
 use crate::{instances::*, items::*, kafka_io::*};
 
 /// A minimal HTTP/1.1 GET: status and body.
@@ -139,6 +142,9 @@ async fn http_api_answers_from_the_daemons_state() {
     let (status, body) = get(addr, "/v1/worklist").await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(json(&body), Value::Array(ranked.clone()));
+    for item in &ranked {
+        assert_conforms("WorkItem", item);
+    }
     bodies.push(body);
 
     let open: Vec<Value> = ranked
@@ -168,12 +174,24 @@ async fn http_api_answers_from_the_daemons_state() {
 
     let (status, body) = get(addr, "/v1/worklist?status=bogus").await;
     assert_eq!(status, 400, "{body}");
+    assert_eq!(
+        json(&body)["type"],
+        "urn:arrears:problem:bad-query",
+        "{body}"
+    );
+    let (status, body) = get(addr, "/v1/worklist?statsu=open").await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(
+        json(&body)["detail"],
+        "unknown query parameter `statsu`; expected one of limit, status"
+    );
 
     let names: BTreeSet<&str> = FEATURE_NAMES.iter().copied().collect();
     for (id, item) in &expected {
         let (status, body) = get(addr, &format!("/v1/accounts/{id}")).await;
         assert_eq!(status, 200, "{id}: {body}");
         let v = json(&body);
+        assert_conforms("AccountView", &v);
         assert_eq!(v["account_id"], id.as_str());
         let features = v["features"].as_object().expect("features");
         assert_eq!(
@@ -200,8 +218,21 @@ async fn http_api_answers_from_the_daemons_state() {
         assert_eq!(v["last_published"]["version"], item["version"]);
         bodies.push(body);
     }
-    let (status, body) = get(addr, "/v1/accounts/no-such-account").await;
+    let (status, head, body) = get_with_head(addr, "/v1/accounts/no-such-account").await;
     assert_eq!(status, 404, "{body}");
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("content-type: application/problem+json"),
+        "{head}"
+    );
+    let problem = json(&body);
+    assert_conforms("Problem", &problem);
+    assert_eq!(problem["type"], "urn:arrears:problem:unknown-account");
+    assert_eq!(problem["status"], 404);
+    assert_eq!(
+        problem["detail"],
+        "no account `no-such-account` on this instance"
+    );
 
     for body in &bodies {
         assert_no_phone(body, &phones);

@@ -4,7 +4,8 @@
 //! offset so the next instance re-processes nothing; the API answers health, readiness, the
 //! worklist, account explanations and decision records, never with a phone number; every
 //! published item has exactly one decision record on the audit topic; a storm of three instances
-//! joining and leaving under load ends with the offline items. No sleeps that hope: every wait
+//! joining and leaving under load ends with the offline items; `arrears run` logs its effective
+//! configuration at start with every secret masked. No sleeps that hope: every wait
 //! polls a condition until a deadline and panics saying what it waited for.
 
 #![allow(
@@ -17,6 +18,7 @@
 mod common;
 
 mod decisions;
+mod effective_config;
 mod group;
 mod http_api;
 mod instances;

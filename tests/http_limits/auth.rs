@@ -1,5 +1,6 @@
 //! The optional bearer token: read from `http.auth_token_file`, required by every route but
-//! `/healthz` and `/readyz` (and `/metrics` unless exempted), never shown in the settings.
+//! `/healthz`, `/readyz` and `/openapi.json` (and `/metrics` unless exempted), never shown in the
+//! settings.
 
 use arrears::daemon::DaemonSettings;
 use figment::providers::{Format, Toml};
@@ -31,7 +32,9 @@ async fn with_a_token_only_health_and_readiness_are_open() {
     let addr = serve(&s.http).await;
     assert_eq!(get(addr, "/healthz", None).await.0, 200);
     assert_eq!(get(addr, "/readyz", None).await.0, 503, "open, not ready");
+    assert_eq!(get(addr, "/openapi.json", None).await.0, 200);
     for path in [
+        "/version",
         "/v1/worklist",
         "/v1/accounts/a1",
         "/v1/accounts/a1/decisions",
@@ -54,6 +57,7 @@ async fn with_a_token_only_health_and_readiness_are_open() {
         404
     );
     assert_eq!(get(addr, "/metrics", Some(TOKEN)).await.0, 200);
+    assert_eq!(get(addr, "/version", Some(TOKEN)).await.0, 200);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

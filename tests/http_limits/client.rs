@@ -35,16 +35,28 @@ pub async fn serve(cfg: &HttpConfig) -> SocketAddr {
 
 /// Sends `raw` and reads the response to the end: status and body.
 pub async fn send(addr: SocketAddr, raw: &[u8]) -> (u16, String) {
-    tokio::time::timeout(DEADLINE, async {
+    let (status, _, body) = send_full(addr, raw).await;
+    (status, body)
+}
+
+/// Sends `raw` and reads the response to the end: status, header block (lower-cased) and body.
+pub async fn send_full(addr: SocketAddr, raw: &[u8]) -> (u16, String, String) {
+    let out = tokio::time::timeout(DEADLINE, async {
         let mut stream = TcpStream::connect(addr).await.unwrap();
         // The server may answer (431, 413) and close before reading everything.
         let _ = stream.write_all(raw).await;
         let mut out = Vec::new();
         let _ = stream.read_to_end(&mut out).await;
-        parse(&String::from_utf8_lossy(&out))
+        String::from_utf8_lossy(&out).into_owned()
     })
     .await
-    .expect("timed out waiting for a response")
+    .expect("timed out waiting for a response");
+    let head = out
+        .split_once("\r\n\r\n")
+        .map_or("", |(h, _)| h)
+        .to_ascii_lowercase();
+    let (status, body) = parse(&out);
+    (status, head, body)
 }
 
 /// GET `path`, with `Authorization: Bearer <token>` when given.

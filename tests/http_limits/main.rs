@@ -1,7 +1,8 @@
 //! The HTTP API under load and abuse: 1,000 concurrent worklist requests while events stream in
 //! (health keeps answering, every event reaches the worklist); slow clients cut off by the
 //! header-read timeout, idle keep-alive connections closed, excess connections refused; oversize
-//! headers and bodies (431, 413); the optional bearer token. No sleeps that hope: every wait polls
+//! headers and bodies (431, 413); the optional bearer token; every error as
+//! `application/problem+json`, unknown query parameters refused, `/version` and `/openapi.json`. No sleeps that hope: every wait polls
 //! a condition until a deadline and panics saying what it waited for.
 
 #![allow(
@@ -17,3 +18,4 @@ mod abuse;
 mod auth;
 mod client;
 mod load;
+mod problems;
