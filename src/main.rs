@@ -68,7 +68,7 @@ enum Command {
     Bench(arrears::tools::bench::BenchArgs),
 }
 
-fn init_tracing(format: LogFormat) {
+fn init_tracing(format: LogFormat, file: Option<&std::path::Path>) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("ARREARS_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     // Colour only for a person at a terminal (and never with NO_COLOR set): a log file or a
@@ -79,13 +79,27 @@ fn init_tracing(format: LogFormat) {
     )]
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr())
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_ansi(ansi)
-        .with_writer(std::io::stderr);
-    match format {
-        LogFormat::Text => builder.init(),
-        LogFormat::Json => builder.json().init(),
+    // The demo redrawing a terminal sends its logs to a file instead, out of the view.
+    #[allow(
+        clippy::disallowed_types,
+        reason = "the command line is the edge: the demo's log file is opened here"
+    )]
+    let to_file = file.and_then(|p| match std::fs::File::create(p) {
+        Ok(f) => Some(std::sync::Mutex::new(f)),
+        Err(e) => {
+            eprintln!(
+                "arrears: cannot write logs to {}: {e}; logging to stderr",
+                p.display()
+            );
+            None
+        }
+    });
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    match (format, to_file) {
+        (LogFormat::Text, Some(f)) => builder.with_ansi(false).with_writer(f).init(),
+        (LogFormat::Json, Some(f)) => builder.with_ansi(false).with_writer(f).json().init(),
+        (LogFormat::Text, None) => builder.with_ansi(ansi).with_writer(std::io::stderr).init(),
+        (LogFormat::Json, None) => builder.with_writer(std::io::stderr).json().init(),
     }
 }
 
@@ -100,8 +114,19 @@ fn say(format: LogFormat, failed: bool, text: &str) {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    init_tracing(cli.log_format);
+    #[allow(unused_mut, reason = "only the demo, a tool, adjusts its arguments")]
+    let mut cli = Cli::parse();
+    let log_file: Option<std::path::PathBuf> = match &mut cli.command {
+        #[cfg(feature = "tools")]
+        Command::Demo(args) => {
+            if args.log_file.is_none() && std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+                args.log_file = Some(std::env::temp_dir().join("arrears-demo.log"));
+            }
+            args.log_file.clone()
+        }
+        _ => None,
+    };
+    init_tracing(cli.log_format, log_file.as_deref());
     let fmt = cli.log_format;
     let report = |r: anyhow::Result<()>| report(fmt, r);
     match cli.command {

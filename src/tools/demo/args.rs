@@ -26,6 +26,10 @@ pub struct DemoArgs {
     /// Partitions of every topic.
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(i32).range(1..=64))]
     pub partitions: i32,
+    /// Where the daemon's logs go while the worklist is redrawn in a terminal (default:
+    /// `arrears-demo.log` in the temporary directory); without a terminal they stay on stderr.
+    #[arg(long)]
+    pub log_file: Option<std::path::PathBuf>,
 }
 
 impl Default for DemoArgs {
@@ -39,6 +43,7 @@ impl Default for DemoArgs {
             seed: 1,
             port: 0,
             partitions: 4,
+            log_file: None,
         }
     }
 }

@@ -20,6 +20,19 @@ pub(super) fn local_time(t: Timestamp, zone: Option<&String>) -> String {
     zoned.strftime("%m-%d %H:%M %Z").to_string()
 }
 
+/// The frame's width: it fits an 80-column terminal.
+pub const WIDTH: usize = 80;
+
+/// `s` cut to `n` characters (the last one `~` when cut).
+fn cut(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(n.saturating_sub(1)).collect();
+    out.push('~');
+    out
+}
+
 pub(super) fn render(
     args: &DemoArgs,
     progress: &Progress,
@@ -45,15 +58,14 @@ pub(super) fn render(
         )
     };
     let stream_time = shared.clock.now();
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "arrears demo  {:>4}s  stream day {}/{}{}  stream time {}  daemon {}",
+    let mut lines: Vec<String> = Vec::new();
+    lines.push(format!(
+        "arrears demo {:>4}s  day {}/{}{}  {}  {}",
         elapsed.as_secs(),
         progress.days_streamed.load(Ordering::Relaxed),
         args.days,
         if progress.stream_done.load(Ordering::Acquire) {
-            " (complete)"
+            " done"
         } else {
             ""
         },
@@ -65,32 +77,33 @@ pub(super) fn render(
         if shared.is_ready() {
             "ready"
         } else {
-            "waiting for partitions (first rebalance takes ~3 s)"
+            "starting (first rebalance ~3 s)"
         },
-    );
-    let _ = writeln!(
-        s,
-        "events produced {}  acked {}  failed {}  |  work items consumed {}  accounts {} (open {open}, held {held}, closed {closed})  |  dead letters {dead}{}",
+    ));
+    lines.push(format!(
+        "events {} acked {} failed {}  items {}  dead letters {dead}{}",
         progress.produced.load(Ordering::Relaxed),
         progress.sent.load(Ordering::Relaxed),
         progress.failed.load(Ordering::Relaxed),
         items_seen,
-        accounts,
-        if unreadable > 0 { format!("  unreadable items {unreadable}") } else { String::new() },
-    );
-    let _ = writeln!(
-        s,
-        "api http://{api}  (/metrics, /v1/worklist, /v1/accounts/{{id}}, /readyz)"
-    );
+        if unreadable > 0 {
+            format!("  unreadable {unreadable}")
+        } else {
+            String::new()
+        },
+    ));
+    lines.push(format!(
+        "accounts {accounts}: open {open}, held {held}, closed {closed}"
+    ));
+    lines.push(format!("console http://{api}/console/"));
     if let Some(e) = lock(&progress.last_error).as_ref() {
-        let _ = writeln!(s, "last error: {e}");
+        lines.push(format!("last error: {e}"));
     }
-    let _ = writeln!(s, "top {top} open work items:");
-    let _ = writeln!(
-        s,
-        "{:>3}  {:<14} {:>10}  {:<17} {:<20} {:<7} {:<24} reason",
-        "#", "account", "priority", "segment", "strategy", "channel", "window start (local)"
-    );
+    lines.push(format!("top {top} open work items:"));
+    lines.push(format!(
+        "{:>3} {:<12} {:>7} {:<16} {:<13} {:<6} {:<15}",
+        "#", "account", "prio", "segment", "strategy", "chan", "window (local)"
+    ));
     let zones = lock(tz);
     for (i, r) in rows.iter().enumerate() {
         let (channel, strategy, window) = match &r.action {
@@ -101,21 +114,23 @@ pub(super) fn render(
             ),
             None => ("-", "-", "-".to_string()),
         };
-        let _ = writeln!(
-            s,
-            "{:>3}  {:<14} {:>10.2}  {:<17} {:<20} {:<7} {:<24} {}",
+        lines.push(format!(
+            "{:>3} {:<12} {:>7.2} {:<16} {:<13} {:<6} {:<15}",
             i + 1,
-            r.account_id,
+            cut(&r.account_id, 12),
             r.priority,
-            r.segment,
-            strategy,
-            channel,
-            window,
-            r.reasons.first().map_or("-", |c| c.code.as_str()),
-        );
+            cut(&r.segment, 16),
+            cut(strategy, 13),
+            cut(channel, 6),
+            cut(&window, 15),
+        ));
     }
     if rows.is_empty() {
-        let _ = writeln!(s, "     (no open work items yet)");
+        lines.push("    (no open work items yet)".to_string());
+    }
+    let mut s = String::new();
+    for l in lines {
+        let _ = writeln!(s, "{}", cut(l.trim_end(), WIDTH));
     }
     s
 }
@@ -125,7 +140,7 @@ pub(super) fn summary_text(s: &Summary, tz: &Mutex<HashMap<String, String>>) -> 
     let mut t = String::new();
     let _ = writeln!(
         t,
-        "\nsummary: events sent {} (produced {}, failed {}), work items seen {}, accounts {}, dead letters {}",
+        "\nsummary: events sent {} (produced {}, failed {})\n  work items seen {}, accounts {}, dead letters {}",
         s.sent, s.produced, s.failed, s.items_seen, s.accounts, s.dead_letters
     );
     let _ = writeln!(t, "top 5 accounts:");
@@ -139,8 +154,7 @@ pub(super) fn summary_text(s: &Summary, tz: &Mutex<HashMap<String, String>>) -> 
                 local_time(a.not_before, zones.get(&r.account_id))
             )
         });
-        let _ = writeln!(
-            t,
+        let line = format!(
             "  {}. {} priority {:.2} ({}, {}{action})",
             i + 1,
             r.account_id,
@@ -148,6 +162,7 @@ pub(super) fn summary_text(s: &Summary, tz: &Mutex<HashMap<String, String>>) -> 
             r.stage,
             r.segment
         );
+        let _ = writeln!(t, "{}", cut(&line, WIDTH));
     }
     if s.top.is_empty() {
         let _ = writeln!(t, "  (no open work items)");
@@ -159,6 +174,13 @@ pub(super) fn summary_text(s: &Summary, tz: &Mutex<HashMap<String, String>>) -> 
 mod tests {
     use super::*;
     use crate::tools::demo::state::Row;
+
+    #[test]
+    fn cut_keeps_short_text_and_marks_long_text() {
+        assert_eq!(cut("A-1", 12), "A-1");
+        assert_eq!(cut("unwilling_unable_x", 16), "unwilling_unabl~");
+        assert_eq!(cut("unwilling_unable_x", 16).chars().count(), 16);
+    }
 
     #[test]
     fn a_work_item_line_decodes_without_contact_details() {

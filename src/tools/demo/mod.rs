@@ -106,14 +106,18 @@ pub async fn run(
 
     writeln!(
         out,
-        "arrears demo: broker {bootstrap} (in memory), {} accounts x {} days at {} events/s\n  worklist: http://{addr}/v1/worklist\n  metrics:  http://{addr}/metrics\n  health:   http://{addr}/healthz\n  {}",
+        "arrears demo: {} accounts x {} days at {} events/s, seed {}; {}\n  broker   {bootstrap} (in memory)\n  console  http://{addr}/console/\n  worklist http://{addr}/v1/worklist\n  metrics  http://{addr}/metrics\n  health   http://{addr}/healthz\n  logs     {}",
         args.accounts,
         args.days,
         args.rate,
+        args.seed,
         match args.duration {
-            Some(s) => format!("stops after {s} s (or Ctrl-C)"),
+            Some(s) => format!("stops after {s} s"),
             None => "Ctrl-C stops".to_string(),
-        }
+        },
+        args.log_file
+            .as_ref()
+            .map_or("stderr".to_string(), |p| p.display().to_string()),
     )?;
     out.flush()?;
 
