@@ -116,16 +116,15 @@ fn say(format: LogFormat, failed: bool, text: &str) {
 fn main() -> ExitCode {
     #[allow(unused_mut, reason = "only the demo, a tool, adjusts its arguments")]
     let mut cli = Cli::parse();
-    let log_file: Option<std::path::PathBuf> = match &mut cli.command {
-        #[cfg(feature = "tools")]
-        Command::Demo(args) => {
-            if args.log_file.is_none() && std::io::IsTerminal::is_terminal(&std::io::stdout()) {
-                args.log_file = Some(std::env::temp_dir().join("arrears-demo.log"));
-            }
-            args.log_file.clone()
+    #[allow(unused_mut, reason = "only the demo, a tool, logs to a file")]
+    let mut log_file: Option<std::path::PathBuf> = None;
+    #[cfg(feature = "tools")]
+    if let Command::Demo(args) = &mut cli.command {
+        if args.log_file.is_none() && std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+            args.log_file = Some(std::env::temp_dir().join("arrears-demo.log"));
         }
-        _ => None,
-    };
+        log_file = args.log_file.clone();
+    }
     init_tracing(cli.log_format, log_file.as_deref());
     let fmt = cli.log_format;
     let report = |r: anyhow::Result<()>| report(fmt, r);

@@ -76,7 +76,8 @@ pub fn columns(title: &str, days: &[String], values: &[f64], color_index: usize)
         ty = top + 10.0,
         m = compact(max)
     );
-    if min < 0.0 {
+    // The lowest value's label, unless it would sit on the zero label.
+    if min < 0.0 && top + plot_h - zero > 12.0 {
         let _ = write!(
             s,
             "<text x=\"0\" y=\"{:.1}\">{}</text>",
