@@ -99,7 +99,8 @@ pub fn columns(title: &str, days: &[String], values: &[f64], color_index: usize)
     }
     let last = days.len().saturating_sub(1);
     for (i, anchor) in [(0, "start"), (last / 2, "middle"), (last, "end")] {
-        if let Some(d) = days.get(i) {
+        let repeated = anchor != "start" && (i == 0 || (anchor == "middle" && i == last));
+        if let Some(d) = days.get(i).filter(|_| !repeated) {
             let x = match anchor {
                 "start" => left + i as f64 * slot,
                 "end" => left + (i + 1) as f64 * slot,
@@ -158,7 +159,12 @@ mod tests {
         let days: Vec<String> = (1..=3).map(|d| format!("2026-04-0{d}")).collect();
         let svg = columns("collected", &days, &[1.0, 0.0, 2.0], 0);
         assert_eq!(svg.matches("<rect").count(), 3);
-        assert!(svg.contains("04-01") && svg.contains("04-03"));
+        assert!(svg.contains("04-01") && svg.contains("04-02") && svg.contains("04-03"));
+        assert_eq!(
+            svg.matches("04-0").count(),
+            3 + 3,
+            "3 labels and 3 bar titles"
+        );
     }
 
     #[test]
@@ -169,7 +175,7 @@ mod tests {
         // Plot height 126 over a range of 4: the zero line at 22 + 3 × 31.5.
         assert!(svg.contains("y1=\"116.5\""), "{svg}");
         assert!(
-            svg.contains("y=\"116.5\" width=\"164.8\" height=\"31.5\""),
+            svg.contains("y=\"116.5\" width=\"161.6\" height=\"31.5\""),
             "{svg}"
         );
     }
