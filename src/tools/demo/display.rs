@@ -76,6 +76,8 @@ pub(super) fn render(
         },
         if shared.is_ready() {
             "ready"
+        } else if progress.daemon_stopped.load(Ordering::Acquire) {
+            "stopped"
         } else {
             "starting (first rebalance ~3 s)"
         },
@@ -101,8 +103,8 @@ pub(super) fn render(
     }
     lines.push(format!("top {top} open work items:"));
     lines.push(format!(
-        "{:>3} {:<12} {:>7} {:<16} {:<13} {:<6} {:<15}",
-        "#", "account", "prio", "segment", "strategy", "chan", "window (local)"
+        "{:>3} {:<12} {:>8} {:<16} {:<13} {:<6} {:<15}",
+        "#", "account", "priority", "segment", "strategy", "chan", "window (local)"
     ));
     let zones = lock(tz);
     for (i, r) in rows.iter().enumerate() {
@@ -115,7 +117,7 @@ pub(super) fn render(
             None => ("-", "-", "-".to_string()),
         };
         lines.push(format!(
-            "{:>3} {:<12} {:>7.2} {:<16} {:<13} {:<6} {:<15}",
+            "{:>3} {:<12} {:>8.2} {:<16} {:<13} {:<6} {:<15}",
             i + 1,
             cut(&r.account_id, 12),
             r.priority,

@@ -239,6 +239,7 @@ pub async fn run(
         }
     }
     running.stop();
+    progress.daemon_stopped.store(true, Ordering::Release);
     let joined = tokio::time::timeout(Duration::from_secs(20), running.join()).await;
     let daemon_result: anyhow::Result<()> = match joined {
         Ok(Ok(())) if stopped_early => Err(anyhow::anyhow!("the daemon stopped by itself")),

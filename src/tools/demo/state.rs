@@ -72,6 +72,8 @@ pub(super) struct Progress {
     /// Simulated days fully handed to the producer.
     pub(super) days_streamed: AtomicU32,
     pub(super) stream_done: AtomicBool,
+    /// The daemon was stopped (the last frame says so rather than "starting").
+    pub(super) daemon_stopped: AtomicBool,
     pub(super) last_error: Mutex<Option<String>>,
 }
 
