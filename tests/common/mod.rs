@@ -70,6 +70,20 @@ pub fn simulated_events(accounts: usize, days: u32, seed: u64) -> Vec<String> {
         .collect()
 }
 
+/// The body of a chunked HTTP/1.1 response, decoded (a truncated one to where it ends).
+pub fn dechunk(mut s: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = s.split_once("\r\n") {
+        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+        if n == 0 || rest.len() < n {
+            break;
+        }
+        out.push_str(&rest[..n]);
+        s = rest.get(n + 2..).unwrap_or("");
+    }
+    out
+}
+
 /// The account id of an event line.
 pub fn account_of(line: &str) -> String {
     arrears::engine::events::peek_account_id(line.as_bytes()).expect("an event with an account id")

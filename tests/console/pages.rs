@@ -34,17 +34,7 @@ pub async fn request(
     let status = head.split(' ').nth(1).unwrap().parse().unwrap();
     let head = head.to_ascii_lowercase();
     let body = if head.contains("transfer-encoding: chunked") {
-        let mut out = String::new();
-        let mut s = body;
-        while let Some((size, rest)) = s.split_once("\r\n") {
-            let n = usize::from_str_radix(size.trim(), 16).unwrap();
-            if n == 0 {
-                break;
-            }
-            out.push_str(&rest[..n]);
-            s = &rest[n + 2..];
-        }
-        out
+        crate::common::dechunk(body)
     } else {
         body.to_string()
     };

@@ -2,6 +2,7 @@
 //! through chromedriver: start a headless session, navigate, find elements and read their text,
 //! read the browser's console log, take a screenshot. Every wait polls until a deadline.
 
+use crate::common::dechunk;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
@@ -82,19 +83,6 @@ fn call(port: u16, method: &str, path: &str, body: Option<&Value>) -> std::io::R
         body
     };
     serde_json::from_str(&body).map_err(|e| std::io::Error::other(format!("{e}: {body}")))
-}
-
-fn dechunk(mut s: &str) -> String {
-    let mut out = String::new();
-    while let Some((size, rest)) = s.split_once("\r\n") {
-        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
-        if n == 0 || rest.len() < n {
-            break;
-        }
-        out.push_str(&rest[..n]);
-        s = rest.get(n + 2..).unwrap_or("");
-    }
-    out
 }
 
 impl Browser {

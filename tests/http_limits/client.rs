@@ -1,6 +1,7 @@
 //! A minimal HTTP/1.1 client over raw sockets (so a test can also send half a request), and an
 //! API served on a loopback port with chosen `[http]` settings.
 
+use crate::common::dechunk;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -87,19 +88,6 @@ pub fn parse(raw: &str) -> (u16, String) {
             body.to_string()
         },
     )
-}
-
-fn dechunk(mut s: &str) -> String {
-    let mut out = String::new();
-    while let Some((size, rest)) = s.split_once("\r\n") {
-        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
-        if n == 0 || rest.len() < n {
-            break;
-        }
-        out.push_str(&rest[..n]);
-        s = rest.get(n + 2..).unwrap_or("");
-    }
-    out
 }
 
 /// Polls `cond` until it holds, panicking after the deadline with `what`.

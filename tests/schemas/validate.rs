@@ -6,12 +6,6 @@ use std::path::Path;
 pub const BIN: &str = env!("CARGO_BIN_EXE_arrears");
 pub const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
-/// Whether `s` starts with a real calendar date `YYYY-MM-DD` (no 30 February).
-fn calendar_date(s: &str) -> bool {
-    s.get(..10)
-        .is_some_and(|d| d.len() == 10 && d.parse::<jiff::civil::Date>().is_ok())
-}
-
 fn validator(schema: &str) -> jsonschema::Validator {
     let path = Path::new(ROOT).join("docs/schema").join(schema);
     let text = std::fs::read_to_string(&path)
@@ -24,13 +18,8 @@ fn validator(schema: &str) -> jsonschema::Validator {
             path.display()
         );
     }
-    jsonschema::options()
-        .with_draft(jsonschema::Draft::Draft202012)
-        .should_validate_formats(true)
-        // A date is exactly a calendar date; a date-time's RFC 3339 shape is the schema's
-        // pattern, and this adds the calendar.
-        .with_format("date", |s: &str| s.len() == 10 && calendar_date(s))
-        .with_format("date-time", calendar_date)
+    // The options `arrears validate` reads the event schema with.
+    arrears::replay::validate::schema_options()
         .build(&schema)
         .unwrap_or_else(|e| panic!("compiling {}: {e}", path.display()))
 }

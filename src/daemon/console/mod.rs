@@ -59,26 +59,21 @@ pub fn routes() -> Router<Arc<Shared>> {
         .route("/console/health", get(health_page))
 }
 
-async fn style() -> Response {
-    let mut r = html::STYLE.into_response();
+/// A static asset with its content type and the console's headers.
+fn asset(body: &'static str, content_type: &'static str) -> Response {
+    let mut r = body.into_response();
     let h = r.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/css; charset=utf-8"),
-    );
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     html::secure(h);
     r
 }
 
+async fn style() -> Response {
+    asset(html::STYLE, "text/css; charset=utf-8")
+}
+
 async fn icon() -> Response {
-    let mut r = html::ICON.into_response();
-    let h = r.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("image/svg+xml"),
-    );
-    html::secure(h);
-    r
+    asset(html::ICON, "image/svg+xml")
 }
 
 async fn worklist_page(
@@ -120,7 +115,7 @@ async fn account_page(State(s): State<Arc<Shared>>, Path(id): Path<String>) -> R
                 e.account.clone(),
                 ev.item,
                 pl.item(&id),
-                record.to_json(),
+                serde_json::to_value(&record).unwrap_or_default(),
                 drivers,
             )
         })
@@ -143,7 +138,7 @@ async fn account_page(State(s): State<Arc<Shared>>, Path(id): Path<String>) -> R
         account,
         item,
         published,
-        record: serde_json::from_str(&record).unwrap_or_default(),
+        record,
         drivers,
         history,
         now,

@@ -31,17 +31,23 @@ fn calendar_date(s: &str) -> bool {
         .is_some_and(|d| d.len() == 10 && d.parse::<jiff::civil::Date>().is_ok())
 }
 
-/// The compiled event schema (draft 2020-12; `date` and `date-time` asserted, with a calendar
-/// check, as `tests/schemas` does).
+/// How arrears reads its JSON Schemas (`docs/schema/`): draft 2020-12, formats asserted. A
+/// `date` is exactly a calendar date; a `date-time`'s RFC 3339 shape is the schema's pattern, and
+/// this adds the calendar. `tests/schemas` checks every schema with these same options.
+pub fn schema_options() -> jsonschema::ValidationOptions<'static> {
+    jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft202012)
+        .should_validate_formats(true)
+        .with_format("date", |s: &str| s.len() == 10 && calendar_date(s))
+        .with_format("date-time", calendar_date)
+}
+
+/// The compiled event schema, under [`schema_options`].
 pub fn validator() -> &'static Validator {
     static V: OnceLock<Validator> = OnceLock::new();
     V.get_or_init(|| {
         let schema: Value = serde_json::from_str(EVENT_SCHEMA).expect("the event schema is JSON");
-        jsonschema::options()
-            .with_draft(jsonschema::Draft::Draft202012)
-            .should_validate_formats(true)
-            .with_format("date", |s: &str| s.len() == 10 && calendar_date(s))
-            .with_format("date-time", calendar_date)
+        schema_options()
             .build(&schema)
             .expect("the event schema compiles")
     })

@@ -17,7 +17,7 @@ use std::path::PathBuf;
 
 use problem::{Finding, Problem, Severity, Tally, DUPLICATE_EVENT_ID};
 
-pub use check::{check_record, EVENT_SCHEMA};
+pub use check::{check_record, schema_options, EVENT_SCHEMA};
 
 /// Lines longer than this are not kept whole: only their length is reported (`too_large`).
 pub const MAX_LINE_BYTES: usize = 16 * 1024 * 1024;
