@@ -46,11 +46,8 @@ async fn console_pages_in_headless_chromium() {
         );
         b.type_into("input[name=token]", TOKEN);
         b.click("button[type=submit]");
-        assert!(
-            b.url().ends_with("/console/worklist"),
-            "signed in: {}",
-            b.url()
-        );
+        let url = b.wait_for_url("/console/worklist");
+        assert!(url.ends_with("/console/worklist"), "signed in: {url}");
         assert_eq!(b.title(), "Worklist · arrears");
         assert_eq!(b.text(&format!("tr[data-account='{top}'] td.rank")), "1");
         assert_eq!(

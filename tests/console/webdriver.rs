@@ -227,6 +227,19 @@ impl Browser {
             .to_string()
     }
 
+    /// Waits until the current URL ends with `suffix` (a click's navigation may still be under
+    /// way when the click returns); the URL it ends at.
+    pub fn wait_for_url(&self, suffix: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let url = self.url();
+            if url.ends_with(suffix) || Instant::now() >= deadline {
+                return url;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     /// Every console message since the last call (level, message).
     pub fn console(&self) -> Vec<(String, String)> {
         let v = self.session("POST", "/se/log", Some(&json!({"type": "browser"})));
